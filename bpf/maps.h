@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Map definitions of the XDP program; BPF only (userspace sees them through the skeleton). */
+#ifndef XDPDNS_MAPS_H
+#define XDPDNS_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "xdpdns_kern_user.h"
+
+/* One hash map per entry size class; see the layout comment in xdpdns_kern_user.h. */
+#define XDPDNS_CACHE_MAP(name, value_len, entries)                                            \
+	struct {                                                                              \
+		__uint(type, BPF_MAP_TYPE_HASH);                                              \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                         \
+		__type(key, struct xdpdns_cache_key);                                         \
+		__type(value, __u8[value_len]);                                               \
+		__uint(max_entries, entries);                                                 \
+	} name SEC(".maps")
+
+XDPDNS_CACHE_MAP(xdpdns_cache_s, XDPDNS_CLASS_S_VALUE_LEN, XDPDNS_CLASS_S_ENTRIES);
+XDPDNS_CACHE_MAP(xdpdns_cache_m, XDPDNS_CLASS_M_VALUE_LEN, XDPDNS_CLASS_M_ENTRIES);
+XDPDNS_CACHE_MAP(xdpdns_cache_l, XDPDNS_CLASS_L_VALUE_LEN, XDPDNS_CLASS_L_ENTRIES);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, XDPDNS_PORTS_ENTRIES);
+} xdpdns_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xdpdns_service_key);
+	__type(value, __u8);
+	__uint(max_entries, XDPDNS_SERVICES_ENTRIES);
+} xdpdns_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpdns_config);
+	__uint(max_entries, 1);
+} xdpdns_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpdns_health);
+	__uint(max_entries, 1);
+} xdpdns_health SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XDPDNS_REASON_COUNT);
+} xdpdns_stats SEC(".maps");
+
+/* Per-CPU working copy of the query's DNS payload: too big for the 512-byte stack, and a copy
+ * lets the name walk index with masked offsets instead of proving packet bounds per byte. */
+struct xdpdns_scratch {
+	/* + 8: the name compare reads whole 64-bit words */
+	__u8 query[XDPDNS_QUERY_MAX_LEN + 8];
+	/* The name walk leaves the length here rather than in a register: read back from a map
+	 * it is an unknown bounded value, not one of 255 constants, so the verifier checks the
+	 * rest of the program once instead of once per possible length. */
+	__u16 name_len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpdns_scratch);
+	__uint(max_entries, 1);
+} xdpdns_scratch SEC(".maps");
+
+#endif /* XDPDNS_MAPS_H */

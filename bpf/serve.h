@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The fast path: parse a DNS query, look it up, rewrite it in place into the cached answer.
+ * BPF only; included by the XDP entry file (xdpdns.bpf.c) and the benchmark (tools/).
+ * Every function returns 0 or a negative enum xdpdns_reason; xdpdns_serve() counts the verdict
+ * once and maps it to the XDP action. Nothing writes to the packet before the last check that
+ * can pass it, so a passed packet is always the packet that arrived.
+ */
+#ifndef XDPDNS_SERVE_H
+#define XDPDNS_SERVE_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "xdpdns_kern_user.h"
+#include "maps.h"
+#include "parse.h"
+#include "csum.h"
+#include "dns.h"
+
+#define NSEC_PER_SEC   1000000000ULL
+#define UDP_HDR_LEN    8
+#define REPLY_HOP_LIMIT 64
+#define IP_MF          0x2000
+#define IP_OFFSET      0x1fff
+#define L3_OFF_MAX     0x3f  /* Ethernet + 2 VLAN tags = 22: masks for the verifier */
+#define DNS_OFF_MAX    0xff  /* l3 + 60-byte IPv4 header + UDP = 90 */
+#define FRAME_OFF_MAX  0xfff /* frames of up to 4 KiB */
+
+/* Where the query sits in the frame, from parse_packet(). */
+struct pkt_info {
+	__u32 frame_len;
+	__u32 l3_off;
+	__u32 dns_off;
+	__u32 dns_len;   /* from the UDP header, never from the frame end */
+	__u64 addr_sum;  /* checksum words of source + destination address */
+	__u16 port_sum;  /* source + destination port, checksum words */
+	__u16 udp_csum;  /* as received, host order */
+	__u8 ipv6;
+	__u8 ip_options; /* IPv4 header longer than 20 bytes */
+};
+
+static __always_inline __u64 sum_words(const __u16 *w, int n)
+{
+	__u64 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += bpf_ntohs(w[i]);
+	return sum;
+}
+
+static __always_inline int is_service(const void *addr16)
+{
+	return bpf_map_lookup_elem(&xdpdns_services, addr16) != NULL;
+}
+
+/* L2-L4: a UDP datagram to one of our service addresses and ports, lengths consistent. */
+static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct cursor c = { .pos = data, .end = data_end };
+	struct xdpdns_service_key svc = {};
+	struct udphdr *udph;
+	struct ethhdr *eth;
+	__u32 l4_len, port;
+	__u8 *ours;
+	__be16 proto;
+
+	pi->frame_len = data_end - data;
+	eth = parse_ethhdr(&c, &proto);
+	if (!eth)
+		return -XDPDNS_PASS_NOT_IP;
+	pi->l3_off = c.pos - data;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = parse_iphdr(&c);
+		__u32 tot_len, hlen;
+
+		if (!iph)
+			return -XDPDNS_PASS_BAD_LENGTH;
+		if (iph->protocol != IPPROTO_UDP)
+			return -XDPDNS_PASS_NOT_UDP;
+		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return -XDPDNS_PASS_IP_FRAGMENT;
+		hlen = iph->ihl * 4;
+		tot_len = bpf_ntohs(iph->tot_len);
+		if (tot_len < hlen + UDP_HDR_LEN || pi->l3_off + tot_len > pi->frame_len)
+			return -XDPDNS_PASS_BAD_LENGTH;
+		l4_len = tot_len - hlen;
+		__builtin_memcpy(&svc.addr[12], &iph->daddr, 4);
+		svc.addr[10] = svc.addr[11] = 0xff;
+		pi->addr_sum = sum_words((__u16 *)&iph->saddr, 4);
+		pi->ip_options = hlen != sizeof(*iph);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h = parse_ipv6hdr(&c);
+
+		if (!ip6h)
+			return -XDPDNS_PASS_BAD_LENGTH;
+		if (ip6h->nexthdr != IPPROTO_UDP)
+			return -XDPDNS_PASS_NOT_UDP; /* extension headers, fragments included */
+		l4_len = bpf_ntohs(ip6h->payload_len);
+		if (pi->l3_off + sizeof(*ip6h) + l4_len > pi->frame_len)
+			return -XDPDNS_PASS_BAD_LENGTH;
+		__builtin_memcpy(svc.addr, &ip6h->daddr, 16);
+		pi->addr_sum = sum_words((__u16 *)&ip6h->saddr, 16);
+		pi->ipv6 = 1;
+	} else {
+		return -XDPDNS_PASS_NOT_IP;
+	}
+
+	udph = parse_udphdr(&c);
+	if (!udph)
+		return -XDPDNS_PASS_BAD_LENGTH;
+	if (bpf_ntohs(udph->len) != l4_len)
+		return -XDPDNS_PASS_BAD_LENGTH;
+
+	port = bpf_ntohs(udph->dest);
+	ours = bpf_map_lookup_elem(&xdpdns_ports, &port);
+	if (!ours || !*ours || !is_service(&svc))
+		return -XDPDNS_PASS_NOT_SERVICE;
+
+	/* From here on the packet is addressed to us. */
+	if (pi->ip_options)
+		return -XDPDNS_PASS_IP_OPTIONS; /* answering would echo them (source routes...) */
+	if (eth->h_dest[0] & 1)
+		return -XDPDNS_PASS_L2_MULTICAST;
+	if (udph->source == 0)
+		return -XDPDNS_DROP_SRC_PORT;
+	if (eth->h_source[0] & 1)
+		return -XDPDNS_DROP_SRC_ADDR;
+	if (pi->ipv6) {
+		struct ipv6hdr *ip6h = data + (pi->l3_off & L3_OFF_MAX);
+
+		if ((void *)(ip6h + 1) > data_end) /* for the verifier */
+			return -XDPDNS_PASS_BAD_LENGTH;
+		if (ip6h->saddr.in6_u.u6_addr8[0] == 0xff || is_service(&ip6h->saddr))
+			return -XDPDNS_DROP_SRC_ADDR; /* multicast or our own address */
+	} else {
+		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
+		__u8 first;
+
+		if ((void *)(iph + 1) > data_end) /* for the verifier */
+			return -XDPDNS_PASS_BAD_LENGTH;
+		first = ((__u8 *)&iph->saddr)[0];
+		/* multicast 224/4, broadcast and class E 240/4, "this host" 0/8, our own */
+		if (first >= 224 || first == 0 || iph->saddr == iph->daddr)
+			return -XDPDNS_DROP_SRC_ADDR;
+	}
+
+	pi->dns_off = (void *)(udph + 1) - data;
+	pi->dns_len = l4_len - UDP_HDR_LEN;
+	pi->port_sum = csum_fold((__u32)bpf_ntohs(udph->source) + bpf_ntohs(udph->dest));
+	pi->udp_csum = bpf_ntohs(udph->check);
+	if (pi->dns_len < DNS_HDR_LEN)
+		return -XDPDNS_PASS_BAD_LENGTH;
+	if (pi->dns_len > XDPDNS_QUERY_MAX_LEN)
+		return -XDPDNS_PASS_QUERY_TOO_LONG;
+	return 0;
+}
+
+/* Copies the DNS payload into the per-CPU buffer and checks the query's UDP checksum: the stack
+ * drops a corrupt datagram, so the fast path must not answer one (IPv4 may send none). */
+static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, __u8 *q)
+{
+	__u64 len = pi->dns_len, padded; /* 64-bit: keeps the verifier's bounds */
+	__u64 sum;
+
+	if (len < DNS_HDR_LEN || len > XDPDNS_QUERY_MAX_LEN) /* for the verifier */
+		return -XDPDNS_PASS_BAD_LENGTH;
+	barrier_var(len);
+	if (bpf_xdp_load_bytes(ctx, pi->dns_off, q, len))
+		return -XDPDNS_PASS_BAD_LENGTH;
+	if (pi->udp_csum == 0 && !pi->ipv6)
+		return 0;
+
+	/* bpf_csum_diff sums whole 32-bit words: zero the bytes that round len up (the buffer
+	 * has room past XDPDNS_QUERY_MAX_LEN) */
+	q[len] = 0;
+	q[len + 1] = 0;
+	q[len + 2] = 0;
+	padded = (len + 3) & ~3ULL;
+	if (padded > XDPDNS_QUERY_MAX_LEN) /* for the verifier */
+		return -XDPDNS_PASS_BAD_LENGTH;
+	/* the helper sums in host byte order; ntohs makes it a sum of big-endian words */
+	sum = bpf_ntohs(csum_fold((__u32)bpf_csum_diff(NULL, 0, (void *)q, padded, 0)));
+	sum += pi->addr_sum + IPPROTO_UDP + 2 * (UDP_HDR_LEN + len) + pi->port_sum + pi->udp_csum;
+	return csum_fold(sum) == 0xffff ? 0 : -XDPDNS_PASS_BAD_CHECKSUM;
+}
+
+/* Compares the lowercased query name with the one stored after the entry's body, 8 bytes at a
+ * time; the last word is masked to the name's length. */
+static __always_inline int name_matches(const __u8 *data, __u64 data_len, __u64 body_len,
+					const __u8 *q, __u64 name_len)
+{
+	__u64 i; /* 64-bit offsets throughout: 32-bit ones get zero-extended copies that lose
+		  * the verifier's bounds */
+
+	for (i = 0; i < XDPDNS_NAME_MAX_LEN; i += 8) {
+		__u64 off = body_len + i, mask = ~0ULL, a, b;
+
+		if (i >= name_len)
+			return 1;
+		if (off > data_len - 8) /* for the verifier; never true */
+			return 0;
+		barrier_var(off); /* else clang builds the pointer from an unchecked copy */
+		a = *(const __u64 *)(data + off);
+		b = *(const __u64 *)(q + DNS_HDR_LEN + i);
+		if (name_len - i < 8) {
+			__u32 bits = (name_len - i) * 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			mask = (1ULL << bits) - 1;
+#else
+			mask = ~0ULL << (64 - bits);
+#endif
+		}
+		if ((a ^ b) & mask)
+			return 0;
+	}
+	return 1;
+}
+
+/* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
+ * data[] size: a constant, so the verifier can bound every read of e. */
+static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
+				  const struct dns_query *dq, const __u8 *q,
+				  struct xdpdns_cache_entry *e, const __u32 data_len,
+				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
+{
+	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
+	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, i;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
+	struct csum cs = {};
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct udphdr *udph;
+	__u8 *dns, stale = 0;
+	__u8 mac[ETH_ALEN];
+	__be16 port;
+	int delta;
+
+	if (body_len > data_len || ttl_count > XDPDNS_ENTRY_TTLS_MAX)
+		return -XDPDNS_DROP_INTERNAL; /* unreachable: the daemon validates entries */
+	if (!name_matches(e->data, data_len, body_len, q, dq->name_len))
+		return -XDPDNS_PASS_COLLISION;
+	if ((rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) || (e->dns_flags & DNS_TC))
+		return -XDPDNS_PASS_ENTRY_RCODE; /* SERVFAIL and friends are the daemon's */
+
+	if (now > e->stored_ns)
+		age = (now - e->stored_ns) / NSEC_PER_SEC;
+	if (age >= e->ttl_sec) {
+		/* RFC 8767: expired entries only while every upstream is down, for a while */
+		if (!(health->flags & XDPDNS_HEALTH_ALL_DOWN))
+			return -XDPDNS_PASS_EXPIRED;
+		if (age - e->ttl_sec > cfg->max_stale_sec)
+			return -XDPDNS_PASS_STALE_TOO_OLD;
+		stale = 1;
+	}
+
+	/* 512 bytes without EDNS (RFC 1035 4.2.1), else the client's size; and the link MTU */
+	resp_len = DNS_HDR_LEN + qlen + body_len + (dq->edns ? DNS_OPT_LEN : 0);
+	limit = dq->edns && dq->udp_size > 512 ? dq->udp_size : 512;
+	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > cfg->mtu)
+		return -XDPDNS_PASS_TOO_BIG;
+	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
+	if (bpf_xdp_adjust_tail(ctx, delta))
+		return -XDPDNS_PASS_NO_ROOM;
+
+	/* The frame has changed: from here a failure can only drop. */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -XDPDNS_DROP_INTERNAL;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+
+	if (pi->ipv6) {
+		struct ipv6hdr *ip6h = data + (pi->l3_off & L3_OFF_MAX);
+		struct in6_addr addr;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return -XDPDNS_DROP_INTERNAL;
+		addr = ip6h->saddr;
+		ip6h->saddr = ip6h->daddr;
+		ip6h->daddr = addr;
+		ip6h->payload_len = bpf_htons(UDP_HDR_LEN + resp_len);
+		ip6h->hop_limit = REPLY_HOP_LIMIT;
+	} else {
+		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
+		__be32 addr;
+
+		if ((void *)(iph + 1) > data_end)
+			return -XDPDNS_DROP_INTERNAL;
+		addr = iph->saddr;
+		iph->saddr = iph->daddr;
+		iph->daddr = addr;
+		iph->tot_len = bpf_htons(sizeof(*iph) + UDP_HDR_LEN + resp_len);
+		iph->ttl = REPLY_HOP_LIMIT;
+		iph->frag_off = 0;
+		iph->check = 0;
+		/* summed in memory order, so the folded complement is stored as it is */
+		iph->check = ~csum_fold((__u32)bpf_csum_diff(NULL, 0, (void *)iph, sizeof(*iph), 0));
+	}
+
+	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
+	dns = data + (pi->dns_off & DNS_OFF_MAX);
+	if ((void *)(udph + 1) > data_end || (void *)(dns + DNS_HDR_LEN) > data_end)
+		return -XDPDNS_DROP_INTERNAL;
+	port = udph->source;
+	udph->source = udph->dest;
+	udph->dest = port;
+	udph->len = bpf_htons(UDP_HDR_LEN + resp_len);
+
+	/* Header: the client's ID, the entry's flags with RD and CD as asked, AD only for a
+	 * client that asked for it with AD or DO (RFC 6840 5.7-5.8). */
+	flags = (e->dns_flags & ~(DNS_RD | DNS_CD)) | DNS_QR | (dq->flags & (DNS_RD | DNS_CD));
+	if (!(dq->flags & DNS_AD) && !(dq->key_flags & XDPDNS_KEY_DO))
+		flags &= ~DNS_AD;
+	arcount = e->arcount + dq->edns;
+	*(__be16 *)(dns + 2) = bpf_htons(flags);
+	*(__be16 *)(dns + 6) = bpf_htons(e->ancount);
+	*(__be16 *)(dns + 8) = bpf_htons(e->nscount);
+	*(__be16 *)(dns + 10) = bpf_htons(arcount);
+	/* dns[4..5] stays QDCOUNT 1 and the question stays as the client sent it (0x20 case) */
+
+	/* Checksum: pseudo-header and UDP header (the swaps leave their sums alone), DNS header,
+	 * question as sent, body; TTLs and OPT added as they are written. */
+	cs.even = pi->addr_sum + IPPROTO_UDP + 2 * (UDP_HDR_LEN + resp_len) + pi->port_sum;
+	cs.even += get16(q, 0) + flags + 1 + e->ancount + e->nscount + arcount + dq->name_sum;
+	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len, dq->qtype);
+	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len + 2, DNS_CLASS_IN);
+	seg_body = UDP_HDR_LEN + DNS_HDR_LEN + qlen;
+	csum_add_at(&cs, seg_body, e->body_csum);
+
+	body_off = pi->dns_off + DNS_HDR_LEN + qlen;
+	if (body_len > 0 && bpf_xdp_store_bytes(ctx, body_off, e->data, body_len))
+		return -XDPDNS_DROP_INTERNAL;
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	for (i = 0; i < XDPDNS_ENTRY_TTLS_MAX; i++) {
+		__u64 off;
+		__u8 *p;
+
+		if (i >= ttl_count)
+			break;
+		off = e->ttl_off[i];
+		if (off + 4 > body_len || off > data_len - 4) /* the daemon never stores this */
+			return -XDPDNS_DROP_INTERNAL;
+		barrier_var(off);
+		ttl = bpf_ntohl(*(__be32 *)(e->data + off));
+		if (stale)
+			ttl = cfg->stale_ttl_sec;
+		else
+			ttl = ttl > age ? ttl - age : 0;
+		p = data + ((body_off + off) & FRAME_OFF_MAX);
+		if ((void *)(p + 4) > data_end)
+			return -XDPDNS_DROP_INTERNAL;
+		*(__be32 *)p = bpf_htonl(ttl);
+		csum_add_at(&cs, seg_body + off, ttl >> 16);
+		csum_add_at(&cs, seg_body + off + 2, ttl & 0xffff);
+	}
+
+	if (dq->edns) {
+		/* our OPT: root, type 41, our UDP size, version 0, DO echoed (RFC 3225), no options */
+		__u16 size = cfg->edns_udp_size;
+		__u8 do_hi = dq->key_flags & XDPDNS_KEY_DO ? 0x80 : 0;
+		__u8 opt[12] = { 0, 0, DNS_TYPE_OPT, size >> 8, size & 0xff, 0, 0, do_hi };
+
+		if (bpf_xdp_store_bytes(ctx, body_off + body_len, opt, DNS_OPT_LEN))
+			return -XDPDNS_DROP_INTERNAL;
+		csum_add_at(&cs, seg_body + body_len,
+			    (DNS_TYPE_OPT << 8) + (size >> 8) + ((size & 0xff) << 8) + do_hi);
+	}
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
+	if ((void *)(udph + 1) > data_end)
+		return -XDPDNS_DROP_INTERNAL;
+	udph->check = bpf_htons(csum_finish(&cs));
+
+	__sync_fetch_and_add(&e->hits, 1);
+	return stale ? XDPDNS_HIT_STALE : XDPDNS_HIT_FRESH;
+}
+
+/* Looks the key up in each size class, smallest first, and answers from the first hit. */
+#define TRY_CLASS(map, value_len)                                                             \
+	do {                                                                                  \
+		struct xdpdns_cache_entry *e = bpf_map_lookup_elem(&map, &key);               \
+		if (e)                                                                        \
+			return answer(ctx, &pi, &dq, q, e, XDPDNS_CLASS_DATA_LEN(value_len),  \
+				      cfg, health);                                           \
+	} while (0)
+
+static __always_inline int process(struct xdp_md *ctx)
+{
+	struct xdpdns_cache_key key = {};
+	struct xdpdns_health *health;
+	struct xdpdns_scratch *scratch;
+	struct xdpdns_config *cfg;
+	struct dns_query dq = {};
+	struct pkt_info pi = {};
+	__u32 zero = 0;
+	__u16 arcount;
+	__u8 *q;
+	int err;
+
+	err = parse_packet(ctx, &pi);
+	if (err)
+		return err;
+	cfg = bpf_map_lookup_elem(&xdpdns_config, &zero);
+	health = bpf_map_lookup_elem(&xdpdns_health, &zero);
+	scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
+	if (!cfg || !health || !scratch)
+		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
+	q = scratch->query;
+	dq.name_len_slot = &scratch->name_len;
+
+	err = load_query(ctx, &pi, q);
+	if (err)
+		return err;
+	err = dns_parse_header(q, &dq);
+	if (err)
+		return err;
+	err = dns_parse_name(q, pi.dns_len, cfg->hash_seed, &dq);
+	if (err)
+		return err;
+	dq.name_len = *(volatile __u16 *)&scratch->name_len; /* volatile: a real load */
+	err = dns_parse_qtype(q, pi.dns_len, &dq);
+	if (err)
+		return err;
+	arcount = get16(q, 10);
+	err = dns_parse_opt(q, pi.dns_len, &dq, arcount);
+	if (err)
+		return err;
+
+	key.name_hash = dq.name_hash;
+	key.qtype = dq.qtype;
+	key.name_len = dq.name_len;
+	key.flags = dq.key_flags;
+	TRY_CLASS(xdpdns_cache_s, XDPDNS_CLASS_S_VALUE_LEN);
+	TRY_CLASS(xdpdns_cache_m, XDPDNS_CLASS_M_VALUE_LEN);
+	TRY_CLASS(xdpdns_cache_l, XDPDNS_CLASS_L_VALUE_LEN);
+	return -XDPDNS_PASS_MISS;
+}
+
+/* Counts the verdict once, per CPU, and returns its XDP action. */
+static __always_inline int xdpdns_serve(struct xdp_md *ctx)
+{
+	int ret = process(ctx);
+	__u32 reason = ret < 0 ? -ret : ret;
+	__u64 *count;
+
+	count = bpf_map_lookup_elem(&xdpdns_stats, &reason);
+	if (count)
+		*count += 1; /* per-CPU value: no other writer */
+	return xdpdns_reason_action(reason);
+}
+
+#endif /* XDPDNS_SERVE_H */

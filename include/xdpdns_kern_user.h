@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The whole ABI between the XDP program and userspace: map layouts, limits, flags, counters.
+ * Included by both sides (clang -target bpf and cc): <linux/types.h> types only, no libc.
+ * Byte order is host unless a field says otherwise; DNS wire bytes are always network order.
+ */
+#ifndef XDPDNS_KERN_USER_H
+#define XDPDNS_KERN_USER_H
+
+#include <linux/types.h>
+#include <linux/bpf.h> /* enum xdp_action */
+
+/* ---- DNS limits (RFC 1035 2.3.4) ---- */
+#define XDPDNS_LABEL_MAX_LEN 63
+#define XDPDNS_NAME_MAX_LEN  255 /* wire length, root label included */
+
+/* Largest DNS payload of a query the kernel path looks at. Bigger queries (heavy EDNS padding)
+ * pass to the daemon. A power of two: BPF masks offsets into its copy with (LEN - 1). */
+#define XDPDNS_QUERY_MAX_LEN 512
+
+/* EDNS options one query may carry and still be served: COOKIE and PADDING only. */
+#define XDPDNS_EDNS_OPTS_MAX 4
+
+/* Resource records per kernel entry whose TTL the fast path ages; answers with more stay in
+ * the daemon's cache. 16 covers an A/AAAA RRset with RRSIGs or a signed NXDOMAIN proof. */
+#define XDPDNS_ENTRY_TTLS_MAX 16
+
+/* Defaults of struct xdpdns_config. */
+#define XDPDNS_DEFAULT_PORT          53
+#define XDPDNS_DEFAULT_STALE_TTL_SEC 30    /* RFC 8767 4: 30 s recommended */
+#define XDPDNS_DEFAULT_MAX_STALE_SEC 86400 /* serve stale up to 1 day past expiry */
+#define XDPDNS_DEFAULT_EDNS_UDP_SIZE 1232  /* DNS flag day 2020 */
+#define XDPDNS_DEFAULT_MTU           1500  /* L3 MTU of the interface, bytes */
+
+/* ---- Cache maps ----
+ * Layout choice: the key holds a 64-bit seeded hash of the lowercased wire name, and the value
+ * holds the full name, compared on every hit, so a hash collision is a miss, never a wrong
+ * answer. Hashing keeps the key at 16 bytes whatever the name length, and lets one value hold
+ * name and answer back to back. Values come in three size classes, one BPF hash map each,
+ * looked up smallest first; the daemon stores an entry in the smallest class it fits and in no
+ * other. The maps are BPF_F_NO_PREALLOC, so memory follows the entries actually stored; each
+ * element costs 8 (allocator) + 48 (struct htab_elem) + 16 (key) + value bytes, rounded up to
+ * the kernel's allocation size, so the classes are sized to land exactly on 256, 512 and 2048
+ * bytes. A typical answer (name <= 64 bytes, one A or AAAA) fits class S: 256 bytes of map
+ * memory per entry (measured by make bench-xdp).
+ */
+#define XDPDNS_MAP_ELEM_OVERHEAD 72 /* 8 + 48 + sizeof(struct xdpdns_cache_key), bytes */
+
+struct xdpdns_cache_key {
+	__u64 name_hash; /* xdpdns_name_hash() of the lowercased wire name */
+	__u16 qtype;
+	__u8 name_len;   /* wire length of the name, 1..255 */
+	__u8 flags;      /* XDPDNS_KEY_* from the query */
+	__u32 pad;       /* zero */
+};
+
+#define XDPDNS_KEY_DO 0x01 /* query had EDNS with DO=1: answer carries DNSSEC records */
+#define XDPDNS_KEY_CD 0x02 /* query had CD=1: answer was fetched without validation */
+
+struct xdpdns_cache_entry {
+	__u64 stored_ns;  /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) when the answer arrived */
+	__u32 ttl_sec;    /* fresh for this many seconds after stored_ns */
+	__u32 hits;       /* kernel hits since stored (atomic add): tells the daemon what is hot */
+	__u16 dns_flags;  /* response header flags word; QR=1, RD and AD are set per query */
+	__u16 ancount;    /* records in the body, by section */
+	__u16 nscount;
+	__u16 arcount;    /* without OPT: the kernel adds its own when the query had one */
+	__u16 body_len;   /* bytes of data[] holding the records, as on the wire after the question */
+	__u16 body_csum;  /* folded ones' complement sum of the body with every TTL zeroed,
+			   * 16-bit words from body offset 0 */
+	__u8 ttl_count;   /* used entries of ttl_off */
+	__u8 pad[3];      /* zero */
+	__u16 ttl_off[XDPDNS_ENTRY_TTLS_MAX]; /* offset of each record's TTL in the body */
+	/* The body (compression pointers may point into the question at offset 12, which the
+	 * response keeps), then the lowercased wire name of the key, read 8 bytes at a time:
+	 * body_len + round_up(name_len, 8) <= the class's data length. */
+	__u8 data[];
+};
+
+#define XDPDNS_ENTRY_HDR_LEN 64 /* sizeof(struct xdpdns_cache_entry) */
+
+enum xdpdns_cache_class {
+	XDPDNS_CLASS_S, /* 256-byte elements: a name and a short answer */
+	XDPDNS_CLASS_M, /* 512-byte elements: negative answers with SOA, small RRsets */
+	XDPDNS_CLASS_L, /* 2048-byte elements: up to a full-MTU answer */
+	XDPDNS_CLASS_COUNT,
+};
+
+#define XDPDNS_CLASS_S_VALUE_LEN (256 - XDPDNS_MAP_ELEM_OVERHEAD)
+#define XDPDNS_CLASS_M_VALUE_LEN (512 - XDPDNS_MAP_ELEM_OVERHEAD)
+#define XDPDNS_CLASS_L_VALUE_LEN (2048 - XDPDNS_MAP_ELEM_OVERHEAD)
+#define XDPDNS_CLASS_DATA_LEN(value_len) ((value_len) - XDPDNS_ENTRY_HDR_LEN)
+
+/* Default capacities (max_entries); memory is only used as entries are stored. */
+#define XDPDNS_CLASS_S_ENTRIES 1048576
+#define XDPDNS_CLASS_M_ENTRIES 262144
+#define XDPDNS_CLASS_L_ENTRIES 65536
+
+/* ---- Name hash ----
+ * FNV-1a over the lowercased wire name (length bytes included, so "a.bc" != "ab.c"), from a
+ * random per-cache seed so names cannot be chosen off-line to collide. Collisions cost a miss,
+ * never a wrong answer (the full name is compared). The BPF program feeds bytes while it walks
+ * the name; userspace calls xdpdns_name_hash().
+ */
+#define XDPDNS_FNV_PRIME 0x100000001b3ULL
+
+static inline __u64 xdpdns_hash_init(__u64 seed)
+{
+	return seed ^ 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
+}
+
+static inline __u64 xdpdns_hash_byte(__u64 h, __u8 c)
+{
+	return (h ^ c) * XDPDNS_FNV_PRIME;
+}
+
+static inline __u64 xdpdns_name_hash(__u64 seed, const __u8 *name, __u32 len)
+{
+	__u64 h = xdpdns_hash_init(seed);
+	__u32 i;
+
+	for (i = 0; i < len; i++)
+		h = xdpdns_hash_byte(h, name[i]);
+	return h;
+}
+
+/* ---- Service addresses and ports ---- */
+/* Key of the services map: an address the cache answers on. IPv4 as ::ffff:a.b.c.d. */
+struct xdpdns_service_key {
+	__u8 addr[16]; /* network order */
+};
+
+#define XDPDNS_PORTS_ENTRIES 65536 /* ports map: ARRAY indexed by host-order port, __u8 1 = ours */
+#define XDPDNS_SERVICES_ENTRIES 256
+
+/* ---- Runtime configuration: ARRAY map xdpdns_config, one entry, written by the daemon ---- */
+struct xdpdns_config {
+	__u64 hash_seed;      /* seed of xdpdns_name_hash; fixed for the life of the cache maps */
+	__u32 stale_ttl_sec;  /* TTL of every record in a stale answer */
+	__u32 max_stale_sec;  /* serve stale at most this long after expiry */
+	__u16 edns_udp_size;  /* UDP payload size we advertise in OPT */
+	__u16 mtu;            /* L3 MTU of the interface: IP header + UDP + DNS, bytes */
+	__u32 pad;            /* zero */
+};
+
+/* ---- Upstream health: ARRAY map xdpdns_health, one entry, written by the health checker ---- */
+struct xdpdns_health {
+	__u32 flags; /* XDPDNS_HEALTH_* */
+	__u32 pad;
+};
+
+#define XDPDNS_HEALTH_ALL_DOWN 0x1 /* no upstream answers: serve expired entries stale */
+
+/* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats indexed by reason ----
+ * Every packet the program sees bumps exactly one. The X-macro gives the enum here and the
+ * names in userspace from one list: X(enum suffix, name, action).
+ */
+#define XDPDNS_REASONS(X)                                                                    \
+	X(HIT_FRESH, "hit_fresh", XDP_TX)               /* answered from a fresh entry */     \
+	X(HIT_STALE, "hit_stale", XDP_TX)               /* answered stale: upstreams down */  \
+	X(PASS_MISS, "miss", XDP_PASS)                  /* query understood, not cached */    \
+	X(PASS_COLLISION, "pass_hash_collision", XDP_PASS) /* key matched, name did not */    \
+	X(PASS_EXPIRED, "pass_expired", XDP_PASS)       /* entry expired, upstreams up */     \
+	X(PASS_STALE_TOO_OLD, "pass_stale_too_old", XDP_PASS) /* past max_stale_sec */        \
+	X(PASS_ENTRY_RCODE, "pass_entry_rcode", XDP_PASS) /* SERVFAIL etc.: daemon only */    \
+	X(PASS_TOO_BIG, "pass_too_big", XDP_PASS)       /* answer over client size or MTU */  \
+	X(PASS_NO_ROOM, "pass_no_tailroom", XDP_PASS)   /* frame could not grow */            \
+	X(PASS_NOT_IP, "pass_not_ip", XDP_PASS)         /* not IPv4/IPv6 (or > 2 VLANs) */    \
+	X(PASS_NOT_UDP, "pass_not_udp", XDP_PASS)       /* other protocol, IPv6 ext headers */\
+	X(PASS_IP_FRAGMENT, "pass_ip_fragment", XDP_PASS)                                     \
+	X(PASS_IP_OPTIONS, "pass_ip_options", XDP_PASS) /* IPv4 IHL > 5: not echoed back */   \
+	X(PASS_BAD_LENGTH, "pass_bad_length", XDP_PASS) /* IP/UDP lengths inconsistent */     \
+	X(PASS_NOT_SERVICE, "pass_not_service", XDP_PASS) /* not to our address and port */   \
+	X(PASS_L2_MULTICAST, "pass_l2_multicast", XDP_PASS) /* to a group MAC */              \
+	X(PASS_BAD_CHECKSUM, "pass_bad_checksum", XDP_PASS) /* the stack will drop it */      \
+	X(PASS_QUERY_TOO_LONG, "pass_query_too_long", XDP_PASS) /* > XDPDNS_QUERY_MAX_LEN */  \
+	X(PASS_DNS_HEADER, "pass_dns_header", XDP_PASS) /* opcode, TC, counts */              \
+	X(PASS_QNAME, "pass_qname", XDP_PASS)           /* compression, long label/name */    \
+	X(PASS_QTYPE, "pass_qtype_qclass", XDP_PASS)    /* meta types, class not IN */        \
+	X(PASS_EDNS, "pass_edns", XDP_PASS)             /* bad OPT, version, options */       \
+	X(PASS_TRAILING, "pass_trailing_data", XDP_PASS) /* bytes after the last record */    \
+	X(DROP_SRC_PORT, "drop_src_port_zero", XDP_DROP) /* reply would go to port 0 */       \
+	X(DROP_SRC_ADDR, "drop_src_addr", XDP_DROP)     /* multicast/broadcast/own source */  \
+	X(DROP_RESPONSE, "drop_response", XDP_DROP)     /* QR=1 sent to the service */        \
+	X(DROP_INTERNAL, "drop_internal", XDP_DROP)     /* rewrite failed half way */
+
+#define XDPDNS_REASON_ENUM(name, str, action) XDPDNS_##name,
+enum xdpdns_reason {
+	XDPDNS_REASONS(XDPDNS_REASON_ENUM)
+	XDPDNS_REASON_COUNT
+};
+#undef XDPDNS_REASON_ENUM
+
+static inline int xdpdns_reason_action(__u32 reason)
+{
+	switch (reason) {
+#define XDPDNS_REASON_CASE(name, str, action)                                                \
+	case XDPDNS_##name:                                                                   \
+		return action;
+		XDPDNS_REASONS(XDPDNS_REASON_CASE)
+#undef XDPDNS_REASON_CASE
+	}
+	return XDP_PASS;
+}
+
+#endif /* XDPDNS_KERN_USER_H */
