@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# xdpdns: node-local DNS cache with an XDP fast path. `make help` lists the targets.
+
+MAKEFLAGS += --no-print-directory
+
+all: deps
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user
+	@$(MAKE) -C tests
+	@$(MAKE) -C tools
+
+## test: build everything and run every test (needs root: the tests load BPF programs)
+test: all
+	@$(MAKE) -C tests test
+
+## bench-xdp: microbenchmark of the XDP program (BPF_PROG_TEST_RUN) and its memory per entry
+bench-xdp: all
+	@$(MAKE) -C tools bench-xdp
+
+## bench: every benchmark
+bench: bench-xdp
+
+## run: set up a demo lab (namespaces, veth) and answer a query from the XDP program
+run: all
+	@tools/demo.sh
+
+## deps: install the Debian packages needed to build, test and run (only what is missing)
+deps:
+	@tools/deps.sh
+
+clean:
+	rm -rf .output
+
+help:
+	@echo "make [all]      build the XDP program, libraries, tests and tools into .output/"
+	@sed -n 's/^## \([a-z-]*\): /make \1\t/p' Makefile | expand -t 16
+	@echo "make clean      remove .output/"
+	@echo "V=1 shows the commands."
+
+.PHONY: all test bench bench-xdp run deps clean help

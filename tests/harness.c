@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Test harness for the XDP program. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "harness.h"
+#include "xdpdns.skel.h"
+
+uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int harness_open(struct harness *h)
+{
+	struct xdpdns *skel = xdpdns__open_and_load();
+
+	if (!skel)
+		return -errno;
+	return harness_attach(h, skel->obj, bpf_program__fd(skel->progs.xdpdns_xdp_serve));
+}
+
+int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->obj = obj;
+	h->prog_fd = prog_fd;
+	err = xdpdns_maps_find(h->obj, &h->maps);
+	if (!err)
+		err = xdpdns_config_init(&h->cfg);
+	if (!err)
+		err = xdpdns_config_write(&h->maps, &h->cfg);
+	if (!err)
+		err = xdpdns_service_add(&h->maps, FRAME_SERVICE4);
+	if (!err)
+		err = xdpdns_service_add(&h->maps, FRAME_SERVICE6);
+	if (!err)
+		err = xdpdns_port_add(&h->maps, 53);
+	if (err)
+		harness_close(h);
+	return err;
+}
+
+void harness_close(struct harness *h)
+{
+	bpf_object__close(h->obj); /* frees the skeleton's maps and program with it */
+	h->obj = NULL;
+}
+
+int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *out,
+		size_t *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = in_len,
+		    .data_out = out, .data_size_out = FRAME_MAX_LEN, .repeat = 1);
+	int err = bpf_prog_test_run_opts(h->prog_fd, &opts);
+
+	if (err)
+		return err;
+	*out_len = opts.data_size_out;
+	return opts.retval;
+}
+
+uint64_t harness_count(struct harness *h, unsigned int reason)
+{
+	uint64_t counts[XDPDNS_REASON_COUNT];
+
+	if (xdpdns_stats_read(&h->maps, counts))
+		return UINT64_MAX;
+	return counts[reason];
+}
+
+int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,
+		  uint32_t ttl_sec)
+{
+	struct xdpdns_entry_meta meta = {
+		.hash_seed = h->cfg.hash_seed,
+		.stored_ns = boottime_ns() - (uint64_t)age_sec * 1000000000ULL,
+		.ttl_sec = ttl_sec,
+		.key_flags = key_flags,
+	};
+	struct xdpdns_entry_buf b;
+	int err = xdpdns_entry_build(resp, &meta, &b);
+
+	return err ? err : xdpdns_cache_put(&h->maps, &b);
+}
+
+size_t make_query(uint8_t *wire, const char *name, ldns_rr_type type, const struct query_opts *o)
+{
+	ldns_rdf *owner = ldns_dname_new_frm_str(name);
+	ldns_pkt *q = ldns_pkt_query_new(owner, type, LDNS_RR_CLASS_IN, LDNS_RD | (o->cd ? LDNS_CD : 0));
+	uint8_t *buf = NULL;
+	size_t size = 0;
+
+	ldns_pkt_set_id(q, o->id);
+	if (o->edns) {
+		ldns_pkt_set_edns_udp_size(q, o->udp_size ? o->udp_size : 1232);
+		ldns_pkt_set_edns_do(q, o->do_bit);
+		if (o->cookie) {
+			static const uint8_t opt[12] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+			ldns_pkt_set_edns_data(q, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN,
+									 sizeof(opt), opt));
+		}
+	}
+	if (ldns_pkt2wire(&buf, q, &size) != LDNS_STATUS_OK || size > FRAME_MAX_LEN)
+		size = 0;
+	else
+		memcpy(wire, buf, size);
+	free(buf);
+	ldns_pkt_free(q);
+	return size;
+}
+
+static int push_rrs(ldns_pkt *p, ldns_pkt_section section, const char *const *rrs)
+{
+	for (; rrs && *rrs; rrs++) {
+		ldns_rr *rr = NULL;
+
+		if (ldns_rr_new_frm_str(&rr, *rrs, 0, NULL, NULL) != LDNS_STATUS_OK) {
+			fprintf(stderr, "bad test record: %s\n", *rrs);
+			return -EINVAL;
+		}
+		ldns_pkt_push_rr(p, section, rr);
+	}
+	return 0;
+}
+
+ldns_pkt *make_response(const char *name, ldns_rr_type type, ldns_pkt_rcode rcode,
+			const char *const *answer, const char *const *authority)
+{
+	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN,
+					  LDNS_RD);
+
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_ra(p, true);
+	ldns_pkt_set_rcode(p, rcode);
+	if (push_rrs(p, LDNS_SECTION_ANSWER, answer) ||
+	    push_rrs(p, LDNS_SECTION_AUTHORITY, authority)) {
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	return p;
+}

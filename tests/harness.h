@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Test harness for the XDP program: loads it, fills its maps, runs frames with
+ * BPF_PROG_TEST_RUN, and builds DNS messages with ldns. */
+#ifndef XDPDNS_TEST_HARNESS_H
+#define XDPDNS_TEST_HARNESS_H
+
+#include <stdint.h>
+#include <ldns/ldns.h>
+#include "bpf_maps.h"
+#include "frame.h"
+
+struct harness {
+	struct bpf_object *obj;
+	int prog_fd;
+	struct xdpdns_maps maps;
+	struct xdpdns_config cfg;
+};
+
+/* Opens and loads the xdpdns skeleton, then harness_attach(). Returns 0 or -errno. */
+int harness_open(struct harness *h);
+
+/* Adopts a loaded object with the xdpdns maps (the program's or the benchmark's): writes the
+ * default config and the frame.h service addresses on port 53. Returns 0 or -errno. */
+int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd);
+void harness_close(struct harness *h);
+
+/* Runs the program once on in; the frame it leaves goes to out. Returns the XDP action. */
+int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *out,
+		size_t *out_len);
+
+/* Current value of one counter, summed over CPUs. */
+uint64_t harness_count(struct harness *h, unsigned int reason);
+
+/* Stores resp in the cache as if it had arrived age_sec seconds ago with lifetime ttl_sec. */
+int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,
+		  uint32_t ttl_sec);
+
+/* CLOCK_BOOTTIME in ns, the kernel's bpf_ktime_get_boot_ns(). */
+uint64_t boottime_ns(void);
+
+/* DNS messages. */
+struct query_opts {
+	uint16_t id;
+	int edns;          /* add an OPT RR */
+	int do_bit;
+	int cd;
+	uint16_t udp_size; /* default 1232 */
+	int cookie;        /* add a client COOKIE option */
+};
+
+/* A query for name (case kept) and type, in wire form; returns its length. */
+size_t make_query(uint8_t *wire, const char *name, ldns_rr_type type, const struct query_opts *o);
+
+/* A response to name/type with the given rcode and records ("owner TTL IN TYPE RDATA"), NULL
+ * terminated lists. */
+ldns_pkt *make_response(const char *name, ldns_rr_type type, ldns_pkt_rcode rcode,
+			const char *const *answer, const char *const *authority);
+
+#endif /* XDPDNS_TEST_HARNESS_H */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs the Debian packages xdpdns needs to build, test and run. Silent when all are there,
+# so every make target can call it.
+set -euo pipefail
+
+packages=(
+	make gcc libc6-dev pkg-config         # userspace build
+	clang llvm bpftool                    # BPF build and skeletons
+	libbpf-dev libxdp-dev xdp-tools       # loading and attaching
+	libldns-dev ldnsutils                 # DNS wire format in userspace
+	libcmocka-dev                         # unit tests
+	iproute2 bind9-dnsutils knot-dnsutils # namespaces, dig, kdig/kxdpgun
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "xdpdns: missing Debian packages: ${missing[*]}" >&2
+	echo "xdpdns: run 'sudo make deps' to install them" >&2
+	exit 1
+fi
+echo "xdpdns: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

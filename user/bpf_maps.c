@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Userspace access to the XDP program's maps. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_maps.h"
+
+int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m)
+{
+	const struct {
+		const char *name;
+		int *fd;
+	} maps[] = {
+		{ "xdpdns_cache_s", &m->cache[XDPDNS_CLASS_S] },
+		{ "xdpdns_cache_m", &m->cache[XDPDNS_CLASS_M] },
+		{ "xdpdns_cache_l", &m->cache[XDPDNS_CLASS_L] },
+		{ "xdpdns_ports", &m->ports },
+		{ "xdpdns_services", &m->services },
+		{ "xdpdns_config", &m->config },
+		{ "xdpdns_health", &m->health },
+		{ "xdpdns_stats", &m->stats },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].name);
+
+		if (!map || bpf_map__fd(map) < 0)
+			return -ENOENT;
+		*maps[i].fd = bpf_map__fd(map);
+	}
+	return 0;
+}
+
+int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf *b)
+{
+	int cls;
+
+	if (b->cls >= XDPDNS_CLASS_COUNT)
+		return -EINVAL;
+	/* insert before deleting elsewhere: a lookup in between finds the old or the new */
+	if (bpf_map_update_elem(m->cache[b->cls], &b->key, &b->value, BPF_ANY))
+		return -errno;
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++)
+		if (cls != (int)b->cls)
+			bpf_map_delete_elem(m->cache[cls], &b->key);
+	return 0;
+}
+
+int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key)
+{
+	int cls, found = 0;
+
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++)
+		found |= bpf_map_delete_elem(m->cache[cls], key) == 0;
+	return found ? 0 : -ENOENT;
+}
+
+int xdpdns_config_init(struct xdpdns_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (getrandom(&cfg->hash_seed, sizeof(cfg->hash_seed), 0) != sizeof(cfg->hash_seed))
+		return -errno;
+	cfg->stale_ttl_sec = XDPDNS_DEFAULT_STALE_TTL_SEC;
+	cfg->max_stale_sec = XDPDNS_DEFAULT_MAX_STALE_SEC;
+	cfg->edns_udp_size = XDPDNS_DEFAULT_EDNS_UDP_SIZE;
+	cfg->mtu = XDPDNS_DEFAULT_MTU;
+	return 0;
+}
+
+int xdpdns_config_read(const struct xdpdns_maps *m, struct xdpdns_config *cfg)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(m->config, &zero, cfg) ? -errno : 0;
+}
+
+int xdpdns_config_write(const struct xdpdns_maps *m, const struct xdpdns_config *cfg)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(m->config, &zero, cfg, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags)
+{
+	struct xdpdns_health h = { .flags = flags };
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(m->health, &zero, &h, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr)
+{
+	struct xdpdns_service_key key = { 0 };
+	uint8_t one = 1;
+
+	if (inet_pton(AF_INET, addr, &key.addr[12]) == 1)
+		key.addr[10] = key.addr[11] = 0xff; /* ::ffff:a.b.c.d, as the kernel looks it up */
+	else if (inet_pton(AF_INET6, addr, key.addr) != 1)
+		return -EINVAL;
+	return bpf_map_update_elem(m->services, &key, &one, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_port_add(const struct xdpdns_maps *m, uint16_t port)
+{
+	uint32_t key = port;
+	uint8_t one = 1;
+
+	return bpf_map_update_elem(m->ports, &key, &one, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *percpu;
+	uint32_t r;
+	int cpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (r = 0; r < XDPDNS_REASON_COUNT; r++) {
+		if (bpf_map_lookup_elem(m->stats, &r, percpu)) {
+			int err = -errno;
+
+			free(percpu);
+			return err;
+		}
+		counts[r] = 0;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			counts[r] += percpu[cpu];
+	}
+	free(percpu);
+	return 0;
+}
+
+const char *xdpdns_reason_name(unsigned int reason)
+{
+#define XDPDNS_REASON_NAME(name, str, action) [XDPDNS_##name] = str,
+	static const char *const names[XDPDNS_REASON_COUNT] = { XDPDNS_REASONS(XDPDNS_REASON_NAME) };
+#undef XDPDNS_REASON_NAME
+
+	return reason < XDPDNS_REASON_COUNT ? names[reason] : "unknown";
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace access to the XDP program's maps: cache entries, config, services, health, stats. */
+#ifndef XDPDNS_BPF_MAPS_H
+#define XDPDNS_BPF_MAPS_H
+
+#include <stdint.h>
+#include "xdpdns_kern_user.h"
+#include "cache_entry.h"
+
+/* File descriptors of the program's maps, however they were obtained (skeleton or pins). */
+struct xdpdns_maps {
+	int cache[XDPDNS_CLASS_COUNT];
+	int ports;
+	int services;
+	int config;
+	int health;
+	int stats;
+};
+
+struct bpf_object;
+
+/* Finds the maps of a loaded xdpdns object (the program's or the benchmark's) by name.
+ * Returns 0 or -ENOENT. */
+int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m);
+
+/* Stores b in its class's map and removes the key from the others, so a lookup finds one
+ * entry. Returns 0 or -errno (-E2BIG when the map is full). */
+int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf *b);
+
+/* Removes the key from every class. Returns 0 or -ENOENT. */
+int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key);
+
+/* Defaults of xdpdns_kern_user.h with a fresh random hash seed. */
+int xdpdns_config_init(struct xdpdns_config *cfg);
+int xdpdns_config_read(const struct xdpdns_maps *m, struct xdpdns_config *cfg);
+int xdpdns_config_write(const struct xdpdns_maps *m, const struct xdpdns_config *cfg);
+
+int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
+
+/* Serve queries to addr (an IPv4 or IPv6 literal) and to port. Returns 0 or -errno
+ * (-EINVAL for an address that does not parse). */
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr);
+int xdpdns_port_add(const struct xdpdns_maps *m, uint16_t port);
+
+/* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
+int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);
+
+/* Name of a counter, as in xdpdnsctl stats: "hit_fresh", "pass_expired"... */
+const char *xdpdns_reason_name(unsigned int reason);
+
+#endif /* XDPDNS_BPF_MAPS_H */

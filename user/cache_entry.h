@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Builds kernel cache entries (xdpdns_kern_user.h layout) from DNS responses parsed by ldns. */
+#ifndef XDPDNS_CACHE_ENTRY_H
+#define XDPDNS_CACHE_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ldns/ldns.h>
+#include "xdpdns_kern_user.h"
+
+/* A key and a value ready for the map of class cls. */
+struct xdpdns_entry_buf {
+	struct xdpdns_cache_key key;
+	enum xdpdns_cache_class cls;
+	uint32_t value_len; /* value size of the class's map */
+	union {
+		struct xdpdns_cache_entry entry;
+		uint8_t bytes[XDPDNS_CLASS_L_VALUE_LEN];
+	} value;
+};
+
+/* What xdpdns_entry_build() needs besides the response. */
+struct xdpdns_entry_meta {
+	uint64_t hash_seed; /* xdpdns_config.hash_seed of the maps it goes to */
+	uint64_t stored_ns; /* CLOCK_BOOTTIME ns when the answer arrived */
+	uint32_t ttl_sec;   /* fresh lifetime, chosen by the caller */
+	uint8_t key_flags;  /* XDPDNS_KEY_DO / XDPDNS_KEY_CD of the query it answers */
+};
+
+/* Builds the entry for resp, a NOERROR or NXDOMAIN answer to one question. Returns 0,
+ * -EINVAL if resp is not an answer the kernel may serve (rcode, TC, question count),
+ * -E2BIG if it has more than XDPDNS_ENTRY_TTLS_MAX records or fits no class,
+ * -ENOMEM. The response's OPT record is left out: the kernel writes its own. */
+int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *meta,
+		       struct xdpdns_entry_buf *out);
+
+/* The class an entry with this body and name lengths goes to, or -E2BIG. */
+int xdpdns_entry_class(size_t body_len, size_t name_len);
+
+/* Value size of a class's map. */
+uint32_t xdpdns_class_value_len(enum xdpdns_cache_class cls);
+
+/* Folded ones' complement sum of 16-bit big-endian words from buf[0] (RFC 1071), for the body
+ * checksum the kernel starts from. */
+uint16_t xdpdns_csum16(const uint8_t *buf, size_t len);
+
+#endif /* XDPDNS_CACHE_ENTRY_H */
