@@ -24,6 +24,12 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return sum;
 }
 
+/* RFC 1624 eqn. 3: a 16-bit field of a summed header changes from old to new. */
+static __always_inline __u64 csum_replace(__u64 sum, __u16 old, __u16 new)
+{
+	return sum + (__u16)~old + new;
+}
+
 /* Adds a 16-bit word value (or a pre-summed piece) that starts at segment offset off. */
 static __always_inline void csum_add_at(struct csum *cs, __u32 off, __u32 value)
 {

@@ -24,15 +24,8 @@ XDPDNS_CACHE_MAP(xdpdns_cache_l, XDPDNS_CLASS_L_VALUE_LEN, XDPDNS_CLASS_L_ENTRIE
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
-	__type(value, __u8);
-	__uint(max_entries, XDPDNS_PORTS_ENTRIES);
-} xdpdns_ports SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct xdpdns_service_key);
-	__type(value, __u8);
-	__uint(max_entries, XDPDNS_SERVICES_ENTRIES);
+	__type(value, struct xdpdns_service);
+	__uint(max_entries, XDPDNS_SERVICES_MAX);
 } xdpdns_services SEC(".maps");
 
 struct {
@@ -59,8 +52,10 @@ struct {
 /* Per-CPU working copy of the query's DNS payload: too big for the 512-byte stack, and a copy
  * lets the name walk index with masked offsets instead of proving packet bounds per byte. */
 struct xdpdns_scratch {
-	/* + 8: the name compare reads whole 64-bit words */
+	/* + 8: the name is read in whole 64-bit words */
 	__u8 query[XDPDNS_QUERY_MAX_LEN + 8];
+	/* the lowercased name, zero-padded to whole words like the entry's copy */
+	__u64 name[XDPDNS_NAME_WORDS];
 	/* The name walk leaves the length here rather than in a register: read back from a map
 	 * it is an unknown bounded value, not one of 255 constants, so the verifier checks the
 	 * rest of the program once instead of once per possible length. */

@@ -51,9 +51,25 @@ static __always_inline __u64 sum_words(const __u16 *w, int n)
 	return sum;
 }
 
-static __always_inline int is_service(const void *addr16)
+/* Is (addr, port) one of ours? addr is 16 bytes as in struct xdpdns_service. */
+static __always_inline int is_service(const void *addr, __u16 port)
 {
-	return bpf_map_lookup_elem(&xdpdns_services, addr16) != NULL;
+	__u64 a0 = ((const __u64 *)addr)[0], a1 = ((const __u64 *)addr)[1];
+	__u32 i;
+
+	/* unrolled: a short scan, and no loop state for the verifier to compare */
+#pragma unroll
+	for (i = 0; i < XDPDNS_SERVICES_MAX; i++) {
+		__u32 key = i;
+		struct xdpdns_service *s = bpf_map_lookup_elem(&xdpdns_services, &key);
+
+		if (!s || !s->port)
+			return 0;
+		if ((!port || s->port == port) && ((__u64 *)s->addr)[0] == a0 &&
+		    ((__u64 *)s->addr)[1] == a1)
+			return 1;
+	}
+	return 0;
 }
 
 /* L2-L4: a UDP datagram to one of our service addresses and ports, lengths consistent. */
@@ -62,11 +78,10 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct cursor c = { .pos = data, .end = data_end };
-	struct xdpdns_service_key svc = {};
+	__u8 dst[16] __attribute__((aligned(8))) = {}, src[16] __attribute__((aligned(8))) = {};
 	struct udphdr *udph;
 	struct ethhdr *eth;
-	__u32 l4_len, port;
-	__u8 *ours;
+	__u32 l4_len;
 	__be16 proto;
 
 	pi->frame_len = data_end - data;
@@ -90,8 +105,9 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		if (tot_len < hlen + UDP_HDR_LEN || pi->l3_off + tot_len > pi->frame_len)
 			return -XDPDNS_PASS_BAD_LENGTH;
 		l4_len = tot_len - hlen;
-		__builtin_memcpy(&svc.addr[12], &iph->daddr, 4);
-		svc.addr[10] = svc.addr[11] = 0xff;
+		__builtin_memcpy(&dst[12], &iph->daddr, 4);
+		__builtin_memcpy(&src[12], &iph->saddr, 4);
+		dst[10] = dst[11] = src[10] = src[11] = 0xff;
 		pi->addr_sum = sum_words((__u16 *)&iph->saddr, 4);
 		pi->ip_options = hlen != sizeof(*iph);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
@@ -104,7 +120,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		l4_len = bpf_ntohs(ip6h->payload_len);
 		if (pi->l3_off + sizeof(*ip6h) + l4_len > pi->frame_len)
 			return -XDPDNS_PASS_BAD_LENGTH;
-		__builtin_memcpy(svc.addr, &ip6h->daddr, 16);
+		__builtin_memcpy(dst, &ip6h->daddr, 16);
+		__builtin_memcpy(src, &ip6h->saddr, 16);
 		pi->addr_sum = sum_words((__u16 *)&ip6h->saddr, 16);
 		pi->ipv6 = 1;
 	} else {
@@ -117,9 +134,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	if (bpf_ntohs(udph->len) != l4_len)
 		return -XDPDNS_PASS_BAD_LENGTH;
 
-	port = bpf_ntohs(udph->dest);
-	ours = bpf_map_lookup_elem(&xdpdns_ports, &port);
-	if (!ours || !*ours || !is_service(&svc))
+	if (!is_service(dst, bpf_ntohs(udph->dest)))
 		return -XDPDNS_PASS_NOT_SERVICE;
 
 	/* From here on the packet is addressed to us. */
@@ -131,22 +146,14 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		return -XDPDNS_DROP_SRC_PORT;
 	if (eth->h_source[0] & 1)
 		return -XDPDNS_DROP_SRC_ADDR;
+	if (is_service(src, 0))
+		return -XDPDNS_DROP_SRC_ADDR; /* our own address: a loop or a spoof */
 	if (pi->ipv6) {
-		struct ipv6hdr *ip6h = data + (pi->l3_off & L3_OFF_MAX);
-
-		if ((void *)(ip6h + 1) > data_end) /* for the verifier */
-			return -XDPDNS_PASS_BAD_LENGTH;
-		if (ip6h->saddr.in6_u.u6_addr8[0] == 0xff || is_service(&ip6h->saddr))
-			return -XDPDNS_DROP_SRC_ADDR; /* multicast or our own address */
+		if (src[0] == 0xff)
+			return -XDPDNS_DROP_SRC_ADDR; /* multicast */
 	} else {
-		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
-		__u8 first;
-
-		if ((void *)(iph + 1) > data_end) /* for the verifier */
-			return -XDPDNS_PASS_BAD_LENGTH;
-		first = ((__u8 *)&iph->saddr)[0];
-		/* multicast 224/4, broadcast and class E 240/4, "this host" 0/8, our own */
-		if (first >= 224 || first == 0 || iph->saddr == iph->daddr)
+		/* multicast 224/4, broadcast and class E 240/4, "this host" 0/8 */
+		if (src[12] >= 224 || src[12] == 0)
 			return -XDPDNS_DROP_SRC_ADDR;
 	}
 
@@ -190,33 +197,27 @@ static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, _
 	return csum_fold(sum) == 0xffff ? 0 : -XDPDNS_PASS_BAD_CHECKSUM;
 }
 
-/* Compares the lowercased query name with the one stored after the entry's body, 8 bytes at a
- * time; the last word is masked to the name's length. */
+/* Compares the query's lowercased name with the one stored after the entry's body, a word at a
+ * time; both are zero-padded to whole words. */
 static __always_inline int name_matches(const __u8 *data, __u64 data_len, __u64 body_len,
-					const __u8 *q, __u64 name_len)
+					const __u64 *name, __u64 name_len)
 {
-	__u64 i; /* 64-bit offsets throughout: 32-bit ones get zero-extended copies that lose
-		  * the verifier's bounds */
+	__u64 i; /* 64-bit offsets: 32-bit ones get zero-extended copies that lose the
+		  * verifier's bounds */
 
-	for (i = 0; i < XDPDNS_NAME_MAX_LEN; i += 8) {
-		__u64 off = body_len + i, mask = ~0ULL, a, b;
+	for (i = 0; i < XDPDNS_NAME_WORDS; i++) {
+		__u64 off = body_len + i * 8, w;
 
-		if (i >= name_len)
+		if (i * 8 >= name_len)
 			return 1;
 		if (off > data_len - 8) /* for the verifier; never true */
 			return 0;
 		barrier_var(off); /* else clang builds the pointer from an unchecked copy */
-		a = *(const __u64 *)(data + off);
-		b = *(const __u64 *)(q + DNS_HDR_LEN + i);
-		if (name_len - i < 8) {
-			__u32 bits = (name_len - i) * 8;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			mask = (1ULL << bits) - 1;
-#else
-			mask = ~0ULL << (64 - bits);
+		w = *(const __u64 *)(data + off);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
 #endif
-		}
-		if ((a ^ b) & mask)
+		if (w != name[i])
 			return 0;
 	}
 	return 1;
@@ -225,7 +226,7 @@ static __always_inline int name_matches(const __u8 *data, __u64 data_len, __u64 
 /* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
  * data[] size: a constant, so the verifier can bound every read of e. */
 static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
-				  const struct dns_query *dq, const __u8 *q,
+				  const struct dns_query *dq, const struct xdpdns_scratch *scratch,
 				  struct xdpdns_cache_entry *e, const __u32 data_len,
 				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
 {
@@ -244,7 +245,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 
 	if (body_len > data_len || ttl_count > XDPDNS_ENTRY_TTLS_MAX)
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: the daemon validates entries */
-	if (!name_matches(e->data, data_len, body_len, q, dq->name_len))
+	if (!name_matches(e->data, data_len, body_len, scratch->name, dq->name_len))
 		return -XDPDNS_PASS_COLLISION;
 	if ((rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) || (e->dns_flags & DNS_TC))
 		return -XDPDNS_PASS_ENTRY_RCODE; /* SERVFAIL and friends are the daemon's */
@@ -292,19 +293,26 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 		ip6h->hop_limit = REPLY_HOP_LIMIT;
 	} else {
 		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
+		__u16 tot_len = sizeof(*iph) + UDP_HDR_LEN + resp_len;
 		__be32 addr;
+		__u64 sum;
 
 		if ((void *)(iph + 1) > data_end)
 			return -XDPDNS_DROP_INTERNAL;
+		/* RFC 1624 update: the address swap leaves the sum alone; length, TTL and
+		 * fragment field change */
+		sum = (__u16)~bpf_ntohs(iph->check);
+		sum = csum_replace(sum, bpf_ntohs(iph->tot_len), tot_len);
+		sum = csum_replace(sum, bpf_ntohs(iph->frag_off), 0);
+		sum = csum_replace(sum, bpf_ntohs(*(__be16 *)&iph->ttl),
+				   REPLY_HOP_LIMIT << 8 | iph->protocol);
 		addr = iph->saddr;
 		iph->saddr = iph->daddr;
 		iph->daddr = addr;
-		iph->tot_len = bpf_htons(sizeof(*iph) + UDP_HDR_LEN + resp_len);
-		iph->ttl = REPLY_HOP_LIMIT;
+		iph->tot_len = bpf_htons(tot_len);
 		iph->frag_off = 0;
-		iph->check = 0;
-		/* summed in memory order, so the folded complement is stored as it is */
-		iph->check = ~csum_fold((__u32)bpf_csum_diff(NULL, 0, (void *)iph, sizeof(*iph), 0));
+		iph->ttl = REPLY_HOP_LIMIT;
+		iph->check = bpf_htons(~csum_fold(sum));
 	}
 
 	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
@@ -331,7 +339,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	/* Checksum: pseudo-header and UDP header (the swaps leave their sums alone), DNS header,
 	 * question as sent, body; TTLs and OPT added as they are written. */
 	cs.even = pi->addr_sum + IPPROTO_UDP + 2 * (UDP_HDR_LEN + resp_len) + pi->port_sum;
-	cs.even += get16(q, 0) + flags + 1 + e->ancount + e->nscount + arcount + dq->name_sum;
+	cs.even += get16(scratch->query, 0) + flags + 1 + e->ancount + e->nscount + arcount + dq->name_sum;
 	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len, dq->qtype);
 	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len + 2, DNS_CLASS_IN);
 	seg_body = UDP_HDR_LEN + DNS_HDR_LEN + qlen;
@@ -370,16 +378,19 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 		/* our OPT: root, type 41, our UDP size, version 0, DO echoed (RFC 3225), no options */
 		__u16 size = cfg->edns_udp_size;
 		__u8 do_hi = dq->key_flags & XDPDNS_KEY_DO ? 0x80 : 0;
-		__u8 opt[12] = { 0, 0, DNS_TYPE_OPT, size >> 8, size & 0xff, 0, 0, do_hi };
+		__u8 *opt = data + ((body_off + body_len) & FRAME_OFF_MAX);
 
-		if (bpf_xdp_store_bytes(ctx, body_off + body_len, opt, DNS_OPT_LEN))
+		if ((void *)(opt + DNS_OPT_LEN) > data_end)
 			return -XDPDNS_DROP_INTERNAL;
+		opt[0] = 0;
+		*(__be16 *)(opt + 1) = bpf_htons(DNS_TYPE_OPT);
+		*(__be16 *)(opt + 3) = bpf_htons(size);
+		*(__be32 *)(opt + 5) = bpf_htonl(do_hi << 8); /* ext rcode, version, flags */
+		*(__be16 *)(opt + 9) = 0;
 		csum_add_at(&cs, seg_body + body_len,
 			    (DNS_TYPE_OPT << 8) + (size >> 8) + ((size & 0xff) << 8) + do_hi);
 	}
 
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
 	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
 	if ((void *)(udph + 1) > data_end)
 		return -XDPDNS_DROP_INTERNAL;
@@ -394,7 +405,8 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	do {                                                                                  \
 		struct xdpdns_cache_entry *e = bpf_map_lookup_elem(&map, &key);               \
 		if (e)                                                                        \
-			return answer(ctx, &pi, &dq, q, e, XDPDNS_CLASS_DATA_LEN(value_len),  \
+			return answer(ctx, &pi, &dq, scratch, e,                              \
+				      XDPDNS_CLASS_DATA_LEN(value_len),                       \
 				      cfg, health);                                           \
 	} while (0)
 
@@ -428,7 +440,7 @@ static __always_inline int process(struct xdp_md *ctx)
 	err = dns_parse_header(q, &dq);
 	if (err)
 		return err;
-	err = dns_parse_name(q, pi.dns_len, cfg->hash_seed, &dq);
+	err = dns_parse_name(q, pi.dns_len, cfg->hash_seed, &dq, scratch->name);
 	if (err)
 		return err;
 	dq.name_len = *(volatile __u16 *)&scratch->name_len; /* volatile: a real load */

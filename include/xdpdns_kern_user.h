@@ -96,41 +96,46 @@ enum xdpdns_cache_class {
 #define XDPDNS_CLASS_L_ENTRIES 65536
 
 /* ---- Name hash ----
- * FNV-1a over the lowercased wire name (length bytes included, so "a.bc" != "ab.c"), from a
- * random per-cache seed so names cannot be chosen off-line to collide. Collisions cost a miss,
- * never a wrong answer (the full name is compared). The BPF program feeds bytes while it walks
- * the name; userspace calls xdpdns_name_hash().
+ * Over the lowercased wire name (length bytes included, so "a.bc" != "ab.c") zero-padded to
+ * whole 64-bit little-endian words, from a random per-cache seed so names cannot be chosen
+ * off-line to collide. A word at a time because the fast path processes the name in words.
+ * Collisions cost a miss, never a wrong answer: the full name is compared.
  */
-#define XDPDNS_FNV_PRIME 0x100000001b3ULL
+#define XDPDNS_NAME_WORDS ((XDPDNS_NAME_MAX_LEN + 7) / 8)
 
-static inline __u64 xdpdns_hash_init(__u64 seed)
+static inline __u64 xdpdns_hash_word(__u64 h, __u64 word)
 {
-	return seed ^ 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
-}
-
-static inline __u64 xdpdns_hash_byte(__u64 h, __u8 c)
-{
-	return (h ^ c) * XDPDNS_FNV_PRIME;
+	h = (h ^ word) * 0x9e3779b97f4a7c15ULL; /* 2^64 / golden ratio: odd, well mixed */
+	return h ^ (h >> 29);
 }
 
 static inline __u64 xdpdns_name_hash(__u64 seed, const __u8 *name, __u32 len)
 {
-	__u64 h = xdpdns_hash_init(seed);
-	__u32 i;
+	__u64 h = seed;
+	__u32 i, k;
 
-	for (i = 0; i < len; i++)
-		h = xdpdns_hash_byte(h, name[i]);
+	for (i = 0; i < len; i += 8) {
+		__u64 word = 0;
+
+		for (k = 0; k < 8 && i + k < len; k++)
+			word |= (__u64)name[i + k] << (8 * k);
+		h = xdpdns_hash_word(h, word);
+	}
 	return h;
 }
 
-/* ---- Service addresses and ports ---- */
-/* Key of the services map: an address the cache answers on. IPv4 as ::ffff:a.b.c.d. */
-struct xdpdns_service_key {
-	__u8 addr[16]; /* network order */
-};
+/* ---- Service addresses and ports: ARRAY map xdpdns_services ----
+ * The (address, port) pairs the cache answers on, filled from index 0; the first entry with
+ * port 0 ends the list. A node cache has a handful, so the program scans them in place: cheaper
+ * than a hash lookup, which every UDP packet on the interface would pay.
+ */
+#define XDPDNS_SERVICES_MAX 16
 
-#define XDPDNS_PORTS_ENTRIES 65536 /* ports map: ARRAY indexed by host-order port, __u8 1 = ours */
-#define XDPDNS_SERVICES_ENTRIES 256
+struct xdpdns_service {
+	__u8 addr[16]; /* network order; IPv4 as ::ffff:a.b.c.d */
+	__u16 port;    /* host order; 0: unused, and no entry after it is used */
+	__u8 pad[6];   /* zero */
+};
 
 /* ---- Runtime configuration: ARRAY map xdpdns_config, one entry, written by the daemon ---- */
 struct xdpdns_config {

@@ -39,11 +39,9 @@ int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
 	if (!err)
 		err = xdpdns_config_write(&h->maps, &h->cfg);
 	if (!err)
-		err = xdpdns_service_add(&h->maps, FRAME_SERVICE4);
+		err = xdpdns_service_add(&h->maps, FRAME_SERVICE4, 53);
 	if (!err)
-		err = xdpdns_service_add(&h->maps, FRAME_SERVICE6);
-	if (!err)
-		err = xdpdns_port_add(&h->maps, 53);
+		err = xdpdns_service_add(&h->maps, FRAME_SERVICE6, 53);
 	if (err)
 		harness_close(h);
 	return err;

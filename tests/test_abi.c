@@ -15,7 +15,7 @@ _Static_assert(offsetof(struct xdpdns_cache_entry, data) == XDPDNS_ENTRY_HDR_LEN
 _Static_assert(offsetof(struct xdpdns_cache_entry, ttl_off) % 2 == 0, "ttl_off alignment");
 _Static_assert(sizeof(struct xdpdns_config) == 24, "config");
 _Static_assert(sizeof(struct xdpdns_health) == 8, "health");
-_Static_assert(sizeof(struct xdpdns_service_key) == 16, "service key");
+_Static_assert(sizeof(struct xdpdns_service) == 24, "service");
 _Static_assert((XDPDNS_QUERY_MAX_LEN & (XDPDNS_QUERY_MAX_LEN - 1)) == 0, "query mask");
 /* every class holds at least the longest name, read in 8-byte words */
 _Static_assert(XDPDNS_CLASS_DATA_LEN(XDPDNS_CLASS_S_VALUE_LEN) >= 64 + 16, "class S");

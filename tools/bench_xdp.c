@@ -25,8 +25,14 @@ struct frame {
 	size_t len;
 };
 
-struct result {
-	double median, min, max; /* ns per packet */
+/* One case of the speed table. */
+struct bench_case {
+	const char *what;
+	int prog_fd;
+	const struct frame *frame;
+	int want;       /* the action every run must return */
+	double ns[64];  /* one figure per round */
+	double min, median, max;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -36,29 +42,34 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Runs prog on f repeat times per call, rounds calls; every call must return want. */
-static int measure(int prog_fd, const struct frame *f, int want, const struct bench_opts *o,
-		   struct result *r)
+/* Runs every case once per round, round after round, so that a slow spell of this shared
+ * machine falls on all cases alike; each call runs the program repeat times. */
+static int measure(struct bench_case *cases, int n, const struct bench_opts *o)
 {
-	double ns[64];
-	unsigned int i;
+	unsigned int round;
+	int c;
 
-	for (i = 0; i < o->rounds; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->bytes, .data_size_in = f->len,
-			    .repeat = o->repeat);
+	for (round = 0; round < o->rounds; round++) {
+		for (c = 0; c < n; c++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = cases[c].frame->bytes,
+				    .data_size_in = cases[c].frame->len, .repeat = o->repeat);
 
-		if (bpf_prog_test_run_opts(prog_fd, &opts))
-			return -errno;
-		if ((int)opts.retval != want) {
-			fprintf(stderr, "bench_xdp: action %u, want %d\n", opts.retval, want);
-			return -EINVAL;
+			if (bpf_prog_test_run_opts(cases[c].prog_fd, &opts))
+				return -errno;
+			if ((int)opts.retval != cases[c].want) {
+				fprintf(stderr, "bench_xdp: %s: action %u, want %d\n", cases[c].what,
+					opts.retval, cases[c].want);
+				return -EINVAL;
+			}
+			cases[c].ns[round] = opts.duration; /* the kernel's average per run, ns */
 		}
-		ns[i] = opts.duration; /* the kernel's average over the repeats, ns */
 	}
-	qsort(ns, o->rounds, sizeof(ns[0]), cmp_double);
-	r->median = ns[o->rounds / 2];
-	r->min = ns[0];
-	r->max = ns[o->rounds - 1];
+	for (c = 0; c < n; c++) {
+		qsort(cases[c].ns, o->rounds, sizeof(double), cmp_double);
+		cases[c].min = cases[c].ns[0];
+		cases[c].median = cases[c].ns[o->rounds / 2];
+		cases[c].max = cases[c].ns[o->rounds - 1];
+	}
 	return 0;
 }
 
@@ -105,79 +116,64 @@ static int store_a(struct harness *h, const char *name, uint32_t age, uint32_t t
 	return err;
 }
 
-static void row(const char *what, const struct result *r)
-{
-	printf("| %-38s | %8.1f | %6.1f - %-6.1f |\n", what, r->median, r->min, r->max);
-}
-
 static int bench_speed(struct bench_xdp *skel, struct harness *h, const struct bench_opts *o)
 {
 	int serve = bpf_program__fd(skel->progs.bench_serve);
 	int restore = bpf_program__fd(skel->progs.bench_restore_only);
 	int trivial = bpf_program__fd(skel->progs.bench_swap_macs);
-	struct result r_triv, r_rest, r_hit4, r_hit6, r_stale, r_miss, r_other;
 	struct frame hit4, hit6, stale, miss, other;
-	int err;
+	enum { TRIVIAL, RESTORE, HIT4, HIT6, STALE, MISS, OTHER, NCASES };
+	struct bench_case cases[NCASES] = {
+		[TRIVIAL] = { "trivial XDP_TX (swap MACs)", trivial, &hit4, XDP_TX },
+		[RESTORE] = { "save + restore frame only", restore, &hit4, XDP_TX },
+		[HIT4] = { "fresh hit, IPv4, EDNS", serve, &hit4, XDP_TX },
+		[HIT6] = { "fresh hit, IPv6, EDNS", serve, &hit6, XDP_TX },
+		[STALE] = { "stale hit, IPv4, upstreams down", serve, &stale, XDP_TX },
+		[MISS] = { "miss, IPv4 (XDP_PASS)", serve, &miss, XDP_PASS },
+		[OTHER] = { "other UDP (not to the service)", serve, &other, XDP_PASS },
+	};
+	struct frame_spec quic = { .dport = 443 }; /* UDP that is not DNS: QUIC, say */
+	uint8_t payload[64] = { 0xc0 };
+	int err, c;
 
 	query_frame(&hit4, "www.example.com.", 0);
 	query_frame(&hit6, "www.example.com.", 1);
 	query_frame(&stale, "stale.example.com.", 0);
 	query_frame(&miss, "miss.example.com.", 0);
-	{
-		struct frame_spec spec = { .dport = 443 }; /* UDP that is not DNS: QUIC, say */
-		uint8_t payload[64] = { 0xc0 };
-
-		other.len = frame_build(other.bytes, &spec, payload, sizeof(payload));
-	}
+	other.len = frame_build(other.bytes, &quic, payload, sizeof(payload));
 	err = store_a(h, "www.example.com.", 0, 3600);
 	if (!err)
 		err = store_a(h, "stale.example.com.", 5, 2); /* expired 3 s ago */
-	if (err)
-		return err;
-
-	err = check_restored(serve, &hit4, XDP_TX);
+	if (!err)
+		err = check_restored(serve, &hit4, XDP_TX);
 	if (!err)
 		err = check_restored(serve, &miss, XDP_PASS);
-	if (!err)
-		err = measure(trivial, &hit4, XDP_TX, o, &r_triv);
-	if (!err)
-		err = measure(restore, &hit4, XDP_TX, o, &r_rest);
-	if (!err)
-		err = measure(serve, &hit4, XDP_TX, o, &r_hit4);
-	if (!err)
-		err = measure(serve, &hit6, XDP_TX, o, &r_hit6);
-	if (!err)
-		err = measure(serve, &miss, XDP_PASS, o, &r_miss);
-	if (!err)
-		err = measure(serve, &other, XDP_PASS, o, &r_other);
+	/* stale entries are served while upstreams are down; the other cases do not care */
 	if (!err)
 		err = xdpdns_health_write(&h->maps, XDPDNS_HEALTH_ALL_DOWN);
 	if (!err)
-		err = measure(serve, &stale, XDP_TX, o, &r_stale);
+		err = measure(cases, NCASES, o);
 	xdpdns_health_write(&h->maps, 0);
 	if (err)
 		return err;
 
-	printf("### XDP fast path, BPF_PROG_TEST_RUN (%u runs per call, median of %u calls)\n\n",
-	       o->repeat, o->rounds);
-	printf("| %-38s | %8s | %-15s |\n", "case", "ns/pkt", "min - max");
-	printf("|%s|%s|%s|\n", "----------------------------------------", "----------:",
-	       "-----------------");
-	row("trivial XDP_TX (swap MACs)", &r_triv);
-	row("save + restore frame only", &r_rest);
-	row("fresh hit, IPv4, EDNS", &r_hit4);
-	row("fresh hit, IPv6, EDNS", &r_hit6);
-	row("stale hit, IPv4, upstreams down", &r_stale);
-	row("miss, IPv4 (XDP_PASS)", &r_miss);
-	row("other UDP (not to the service)", &r_other);
-	printf("\nThe hit, stale and miss rows run the real fast path between a save and a restore of\n"
-	       "the frame (BPF_PROG_TEST_RUN does not reset it between repeats); \"net\" subtracts\n"
-	       "the save + restore row.\n\n");
-	printf("- fresh hit / trivial: %.1f raw, **%.1f net** (target <= 4)\n",
-	       r_hit4.median / r_triv.median, (r_hit4.median - r_rest.median) / r_triv.median);
-	printf("- fresh hit, net: %.1f ns/packet; stale hit, net: %.1f; miss, net: %.1f\n\n",
-	       r_hit4.median - r_rest.median, r_stale.median - r_rest.median,
-	       r_miss.median - r_rest.median);
+	printf("### XDP fast path, BPF_PROG_TEST_RUN\n\n%u runs per call, %u calls per case taken "
+	       "in turns; ns per packet.\n\n", o->repeat, o->rounds);
+	printf("| %-34s | %7s | %7s | %7s |\n", "case", "min", "median", "max");
+	printf("|%s|%s|%s|%s|\n", "------------------------------------", "--------:", "--------:",
+	       "--------:");
+	for (c = 0; c < NCASES; c++)
+		printf("| %-34s | %7.1f | %7.1f | %7.1f |\n", cases[c].what, cases[c].min,
+		       cases[c].median, cases[c].max);
+	printf("\nHit, stale and miss run the real fast path between a save and a restore of the "
+	       "frame\n(BPF_PROG_TEST_RUN does not reset it between repeats); \"net\" subtracts the "
+	       "save + restore row.\n\n");
+	for (c = HIT4; c <= MISS; c++)
+		printf("- %s, net: %.1f ns (min), %.1f ns (median)\n", cases[c].what,
+		       cases[c].min - cases[RESTORE].min, cases[c].median - cases[RESTORE].median);
+	printf("- fresh hit / trivial, net: **%.1f** (min), %.1f (median); target <= 4\n\n",
+	       (cases[HIT4].min - cases[RESTORE].min) / cases[TRIVIAL].min,
+	       (cases[HIT4].median - cases[RESTORE].median) / cases[TRIVIAL].median);
 	return 0;
 }
 
@@ -289,7 +285,7 @@ int main(int argc, char **argv)
 		{ "entries", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_opts o = { .repeat = 1000000, .rounds = 5, .entries = 1000000 };
+	struct bench_opts o = { .repeat = 200000, .rounds = 15, .entries = 1000000 };
 	struct bench_xdp *skel;
 	struct harness h;
 	int c, err;

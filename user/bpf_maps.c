@@ -18,7 +18,6 @@ int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m)
 		{ "xdpdns_cache_s", &m->cache[XDPDNS_CLASS_S] },
 		{ "xdpdns_cache_m", &m->cache[XDPDNS_CLASS_M] },
 		{ "xdpdns_cache_l", &m->cache[XDPDNS_CLASS_L] },
-		{ "xdpdns_ports", &m->ports },
 		{ "xdpdns_services", &m->services },
 		{ "xdpdns_config", &m->config },
 		{ "xdpdns_health", &m->health },
@@ -94,24 +93,28 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags)
 	return bpf_map_update_elem(m->health, &zero, &h, BPF_ANY) ? -errno : 0;
 }
 
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr)
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
 {
-	struct xdpdns_service_key key = { 0 };
-	uint8_t one = 1;
+	struct xdpdns_service want = { .port = port }, have;
+	uint32_t i;
 
-	if (inet_pton(AF_INET, addr, &key.addr[12]) == 1)
-		key.addr[10] = key.addr[11] = 0xff; /* ::ffff:a.b.c.d, as the kernel looks it up */
-	else if (inet_pton(AF_INET6, addr, key.addr) != 1)
+	if (!port)
 		return -EINVAL;
-	return bpf_map_update_elem(m->services, &key, &one, BPF_ANY) ? -errno : 0;
-}
+	if (inet_pton(AF_INET, addr, &want.addr[12]) == 1)
+		want.addr[10] = want.addr[11] = 0xff; /* ::ffff:a.b.c.d, as the kernel compares */
+	else if (inet_pton(AF_INET6, addr, want.addr) != 1)
+		return -EINVAL;
 
-int xdpdns_port_add(const struct xdpdns_maps *m, uint16_t port)
-{
-	uint32_t key = port;
-	uint8_t one = 1;
-
-	return bpf_map_update_elem(m->ports, &key, &one, BPF_ANY) ? -errno : 0;
+	/* the kernel stops at the first unused entry: fill from 0, no gaps */
+	for (i = 0; i < XDPDNS_SERVICES_MAX; i++) {
+		if (bpf_map_lookup_elem(m->services, &i, &have))
+			return -errno;
+		if (!have.port)
+			return bpf_map_update_elem(m->services, &i, &want, BPF_ANY) ? -errno : 0;
+		if (!memcmp(&have, &want, sizeof(want)))
+			return 0;
+	}
+	return -ENOSPC;
 }
 
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)

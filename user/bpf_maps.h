@@ -10,7 +10,6 @@
 /* File descriptors of the program's maps, however they were obtained (skeleton or pins). */
 struct xdpdns_maps {
 	int cache[XDPDNS_CLASS_COUNT];
-	int ports;
 	int services;
 	int config;
 	int health;
@@ -37,10 +36,10 @@ int xdpdns_config_write(const struct xdpdns_maps *m, const struct xdpdns_config 
 
 int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
 
-/* Serve queries to addr (an IPv4 or IPv6 literal) and to port. Returns 0 or -errno
- * (-EINVAL for an address that does not parse). */
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr);
-int xdpdns_port_add(const struct xdpdns_maps *m, uint16_t port);
+/* Answer queries to addr (an IPv4 or IPv6 literal) on port. Returns 0 (also when it is there
+ * already) or -errno: -EINVAL for an address that does not parse or port 0, -ENOSPC when
+ * XDPDNS_SERVICES_MAX are in use. */
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port);
 
 /* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);
