@@ -49,6 +49,10 @@ struct {
 	__uint(max_entries, XDPDNS_REASON_COUNT);
 } xdpdns_stats SEC(".maps");
 
+/* Ethernet with 2 VLAN tags (22), IPv6 (40; IPv4 with options passes), UDP (8), DNS header (12),
+ * question (255 + 4): the bytes before the answer body. */
+#define XDPDNS_FRONT_MAX_LEN 344
+
 /* Per-CPU working copy of the query's DNS payload: too big for the 512-byte stack, and a copy
  * lets the name walk index with masked offsets instead of proving packet bounds per byte. */
 struct xdpdns_scratch {
@@ -56,6 +60,8 @@ struct xdpdns_scratch {
 	__u8 query[XDPDNS_QUERY_MAX_LEN + 8];
 	/* the lowercased name, zero-padded to whole words like the entry's copy */
 	__u64 name[XDPDNS_NAME_WORDS];
+	/* headers and question, while they move to make room at the front (no tailroom) */
+	__u8 front[XDPDNS_FRONT_MAX_LEN];
 	/* The name walk leaves the length here rather than in a register: read back from a map
 	 * it is an unknown bounded value, not one of 255 constants, so the verifier checks the
 	 * rest of the program once instead of once per possible length. */

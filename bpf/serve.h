@@ -182,6 +182,11 @@ static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, _
 		return -XDPDNS_PASS_BAD_LENGTH;
 	if (pi->udp_csum == 0 && !pi->ipv6)
 		return 0;
+	/* A sender on this host whose checksum is offloaded (CHECKSUM_PARTIAL, as over a veth from
+	 * a pod or a namespace) leaves only the pseudo-header sum in the field: nothing to verify,
+	 * and nothing that crossed a wire. */
+	if (pi->udp_csum == csum_fold(pi->addr_sum + IPPROTO_UDP + UDP_HDR_LEN + len))
+		return 0;
 
 	/* bpf_csum_diff sums whole 32-bit words: zero the bytes that round len up (the buffer
 	 * has room past XDPDNS_QUERY_MAX_LEN) */
@@ -223,10 +228,36 @@ static __always_inline int name_matches(const __u8 *data, __u64 data_len, __u64 
 	return 1;
 }
 
+/* No tailroom (a veth hands XDP the sender's own skb, with whatever room it has): grows the
+ * frame into its headroom instead and moves headers and question there, so every offset from
+ * the frame start stays as it was. */
+static __always_inline int grow_at_front(struct xdp_md *ctx, const struct pkt_info *pi,
+					 __u32 qlen, int delta, struct xdpdns_scratch *scratch)
+{
+	__u64 front = pi->dns_off + DNS_HDR_LEN + qlen;
+
+	if (delta <= 0 || front > XDPDNS_FRONT_MAX_LEN)
+		return -XDPDNS_PASS_NO_ROOM;
+	/* two checks with a barrier between: clang merges adjacent range checks into one the
+	 * verifier cannot use */
+	barrier_var(front);
+	if (front < DNS_HDR_LEN)
+		return -XDPDNS_PASS_NO_ROOM;
+	barrier_var(front);
+	if (bpf_xdp_load_bytes(ctx, 0, scratch->front, front))
+		return -XDPDNS_PASS_NO_ROOM;
+	if (bpf_xdp_adjust_head(ctx, -delta))
+		return -XDPDNS_PASS_NO_ROOM;
+	/* the frame has changed: from here a failure can only drop */
+	if (bpf_xdp_store_bytes(ctx, 0, scratch->front, front))
+		return -XDPDNS_DROP_INTERNAL;
+	return 0;
+}
+
 /* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
  * data[] size: a constant, so the verifier can bound every read of e. */
 static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
-				  const struct dns_query *dq, const struct xdpdns_scratch *scratch,
+				  const struct dns_query *dq, struct xdpdns_scratch *scratch,
 				  struct xdpdns_cache_entry *e, const __u32 data_len,
 				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
 {
@@ -241,7 +272,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	__u8 *dns, stale = 0;
 	__u8 mac[ETH_ALEN];
 	__be16 port;
-	int delta;
+	int delta, err;
 
 	if (body_len > data_len || ttl_count > XDPDNS_ENTRY_TTLS_MAX)
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: the daemon validates entries */
@@ -267,8 +298,11 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > cfg->mtu)
 		return -XDPDNS_PASS_TOO_BIG;
 	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
-	if (bpf_xdp_adjust_tail(ctx, delta))
-		return -XDPDNS_PASS_NO_ROOM;
+	if (bpf_xdp_adjust_tail(ctx, delta)) {
+		err = grow_at_front(ctx, pi, qlen, delta, scratch);
+		if (err)
+			return err;
+	}
 
 	/* The frame has changed: from here a failure can only drop. */
 	data = (void *)(long)ctx->data;

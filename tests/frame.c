@@ -94,7 +94,9 @@ size_t frame_build(uint8_t *buf, const struct frame_spec *spec, const uint8_t *d
 	udp->dest = htons(spec->dport ? spec->dport : 53);
 	udp->len = htons(udp_len);
 	memcpy(buf + off + sizeof(*udp), dns, len);
-	if (!spec->udp_csum_zero || spec->ipv6) {
+	if (spec->udp_csum_partial) {
+		udp->check = htons(inet_sum(NULL, 0, pseudo_sum(spec->ipv6, saddr, daddr, udp_len)));
+	} else if (!spec->udp_csum_zero || spec->ipv6) {
 		uint32_t sum = inet_sum(buf + off, udp_len, pseudo_sum(spec->ipv6, saddr, daddr, udp_len));
 		uint16_t csum = ~sum & 0xffff;
 

@@ -17,6 +17,8 @@ struct frame_spec {
 	int ip_options_len;    /* IPv4 option bytes (multiple of 4) */
 	size_t min_frame_len;  /* Ethernet padding up to this length */
 	int udp_csum_zero;     /* IPv4: send no UDP checksum */
+	int udp_csum_partial;  /* only the pseudo-header sum, as a local sender with checksum
+				* offload leaves it (CHECKSUM_PARTIAL over a veth) */
 };
 
 /* Returns the frame length. */

@@ -522,6 +522,25 @@ static void test_ipv4_without_udp_checksum(void **state)
 	ldns_pkt_free(resp);
 }
 
+/* Over a veth, a local sender's offloaded checksum holds only the pseudo-header sum. */
+static void test_checksum_offloaded_by_local_sender(void **state)
+{
+	const char *an[] = { "veth.example.com. 300 IN A 192.0.2.24", NULL };
+	ldns_pkt *resp = store("veth.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
+	struct exchange x = { .spec = { .udp_csum_partial = 1 }, .opts = { .id = 19, .edns = 1 } };
+
+	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
+	expect_hit(&x, resp, 0, 0);
+	x.spec.ipv6 = 1;
+	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
+	expect_hit(&x, resp, 0, 0);
+	x.spec.udp_csum_partial = 0; /* a full checksum that is wrong still passes */
+	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
+	x.in[x.in_len - 3] ^= 0x10;
+	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM);
+	ldns_pkt_free(resp);
+}
+
 /* Entries count their hits for the daemon's prefetch. */
 static void test_entry_counts_hits(void **state)
 {
@@ -821,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_key_collision_is_a_miss),
 		cmocka_unit_test(test_padded_minimum_frame),
 		cmocka_unit_test(test_ipv4_without_udp_checksum),
+		cmocka_unit_test(test_checksum_offloaded_by_local_sender),
 		cmocka_unit_test(test_entry_counts_hits),
 		cmocka_unit_test(test_untouched_cases),
 	};
