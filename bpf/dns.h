@@ -25,6 +25,7 @@
 
 #define DNS_TYPE_OPT  41
 #define DNS_TYPE_IXFR 251 /* 251..255: IXFR, AXFR, MAILB, MAILA, ANY */
+#define DNS_TYPE_ANY  255
 #define DNS_CLASS_IN  1
 #define DNS_RCODE_NOERROR  0
 #define DNS_RCODE_NXDOMAIN 3
@@ -136,7 +137,8 @@ static __always_inline int dns_parse_qtype(const __u8 *q, __u32 len, struct dns_
 	if (off + 4 > len)
 		return -XDPDNS_PASS_QNAME;
 	dq->qtype = get16(q, off);
-	if (dq->qtype == 0 || dq->qtype == DNS_TYPE_OPT || dq->qtype >= DNS_TYPE_IXFR)
+	if (dq->qtype == 0 || dq->qtype == DNS_TYPE_OPT ||
+	    (dq->qtype >= DNS_TYPE_IXFR && dq->qtype <= DNS_TYPE_ANY))
 		return -XDPDNS_PASS_QTYPE;
 	if (get16(q, off + 2) != DNS_CLASS_IN)
 		return -XDPDNS_PASS_QTYPE;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "bpf_maps.h"
+#include "kernel_check.h"
 #include "xdpdns_kern_user.h"
 
 /* Padding is explicit: a change of layout must show up here, not as a silent mismatch. */
@@ -50,12 +51,22 @@ static void test_name_hash_covers_label_lengths(void **state)
 	assert_true(xdpdns_name_hash(1, a, sizeof(a)) != xdpdns_name_hash(2, a, sizeof(a)));
 }
 
+/* The machine the tests run on has everything (they load the program next). */
+static void test_kernel_has_what_we_need(void **state)
+{
+	char why[160] = "";
+
+	if (xdpdns_kernel_check(why, sizeof(why)))
+		fail_msg("%s", why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reason_names_are_unique),
 		cmocka_unit_test(test_reason_actions),
 		cmocka_unit_test(test_name_hash_covers_label_lengths),
+		cmocka_unit_test(test_kernel_has_what_we_need),
 	};
 
 	return cmocka_run_group_tests_name("abi", tests, NULL, NULL);

@@ -346,6 +346,18 @@ static void test_hit_nodata(void **state)
 	ldns_pkt_free(resp);
 }
 
+/* Types above 255 are ordinary types (CAA is 257): only 251..255 are meta or transfer. */
+static void test_hit_type_above_255(void **state)
+{
+	const char *an[] = { "caa.example.com. 300 IN CAA 0 issue \"ca.example.net\"", NULL };
+	ldns_pkt *resp = store("caa.example.com.", LDNS_RR_TYPE_CAA, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
+	struct exchange x = { .opts = { .id = 20, .edns = 1 } };
+
+	build(&x, "caa.example.com.", LDNS_RR_TYPE_CAA);
+	expect_hit(&x, resp, 0, 0);
+	ldns_pkt_free(resp);
+}
+
 /* Each record ages from its own TTL. */
 static void test_ttl_aging(void **state)
 {
@@ -687,6 +699,8 @@ static void mk_qtype_any(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_
 static void mk_qtype_axfr(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_AXFR); }
 static void mk_qtype_ixfr(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_IXFR); }
 static void mk_qtype_opt(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_OPT); }
+static void mk_qtype_maila(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_MAILA); }
+static void mk_qtype_0(struct exchange *x) { base(x); put16(x->dns + qend(), 0); reframe(x); }
 static void mk_qclass_chaos(struct exchange *x) { base(x); put16(x->dns + qend() + 2, LDNS_RR_CLASS_CH); reframe(x); }
 static void mk_edns_version_1(struct exchange *x) { base_edns(x); x->dns[qend() + 4 + 6] = 1; reframe(x); }
 static void mk_additional_not_opt(struct exchange *x) { base_edns(x); put16(x->dns + qend() + 4 + 1, LDNS_RR_TYPE_A); reframe(x); }
@@ -759,6 +773,8 @@ static const struct untouched_case untouched_cases[] = {
 	{ "qtype AXFR", mk_qtype_axfr, XDP_PASS, XDPDNS_PASS_QTYPE },
 	{ "qtype IXFR", mk_qtype_ixfr, XDP_PASS, XDPDNS_PASS_QTYPE },
 	{ "qtype OPT", mk_qtype_opt, XDP_PASS, XDPDNS_PASS_QTYPE },
+	{ "qtype MAILA", mk_qtype_maila, XDP_PASS, XDPDNS_PASS_QTYPE },
+	{ "qtype 0", mk_qtype_0, XDP_PASS, XDPDNS_PASS_QTYPE },
 	{ "class CH", mk_qclass_chaos, XDP_PASS, XDPDNS_PASS_QTYPE },
 	{ "EDNS version 1", mk_edns_version_1, XDP_PASS, XDPDNS_PASS_EDNS },
 	{ "additional record not OPT", mk_additional_not_opt, XDP_PASS, XDPDNS_PASS_EDNS },
@@ -831,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_hit_longest_name),
 		cmocka_unit_test(test_hit_nxdomain_with_soa),
 		cmocka_unit_test(test_hit_nodata),
+		cmocka_unit_test(test_hit_type_above_255),
 		cmocka_unit_test(test_ttl_aging),
 		cmocka_unit_test(test_expired_passes_while_upstreams_up),
 		cmocka_unit_test(test_stale_while_upstreams_down),

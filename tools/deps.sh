@@ -10,7 +10,8 @@ packages=(
 	libbpf-dev libxdp-dev xdp-tools       # loading and attaching
 	libldns-dev ldnsutils                 # DNS wire format in userspace
 	libcmocka-dev                         # unit tests
-	iproute2 bind9-dnsutils knot-dnsutils # namespaces, dig, kdig/kxdpgun
+	iproute2 iputils-ping                 # namespaces for the lab
+	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
 )
 
 missing=()

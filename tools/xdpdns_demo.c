@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "bpf_maps.h"
 #include "cache_entry.h"
+#include "kernel_check.h"
 #include "xdpdns.skel.h"
 
 #define LISTEN_MAX 8
@@ -247,9 +248,16 @@ int main(int argc, char **argv)
 	struct xdpdns *skel;
 	time_t deadline;
 	int ifindex, names = 0, err, i;
+	char why[160];
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	err = xdpdns_kernel_check(why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "xdpdns_demo: %s\n",
+			err == -ENOTSUP ? why : "can't probe the kernel's BPF support (are you root?)");
+		return 1;
+	}
 	ifindex = if_nametoindex(o.iface);
 	if (!ifindex) {
 		fprintf(stderr, "xdpdns_demo: no interface %s: %s\n", o.iface, strerror(errno));
