@@ -39,14 +39,19 @@ sleep 1
 ask @192.0.2.53 api.demo.example A
 
 echo
-lab_counter "$tmp/demo.log" hit_fresh >/dev/null
-sed -n '/kernel counters/,$p' "$tmp/demo.log"
+echo "\$ xdpdnsctl --iface $LAB_IF_CACHE stats   (counters that moved)"
+lab_ctl stats | awk '$2 != 0'
+echo
+echo "\$ xdpdnsctl --iface $LAB_IF_CACHE dump"
+"$LAB_OUT/xdpdnsctl" --iface "$LAB_IF_CACHE" dump
 echo
 echo "The answers above came from the XDP program (hit_fresh), with the question's case kept"
 echo "and TTLs counting down. Misses need the daemon (xdpdnsd), which is not built yet."
 
 if [ -t 0 ]; then
 	echo
-	echo "Try it yourself:  ip netns exec $LAB_CLIENT dig @192.0.2.53 alias.demo.example"
+	echo "Try it yourself:"
+	echo "  ip netns exec $LAB_CLIENT dig @192.0.2.53 alias.demo.example"
+	echo "  $LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE stats"
 	read -r -p "Press Enter to stop the demo and remove the lab. " _
 fi

@@ -1,27 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdpdns_demo: attaches the XDP fast path to an interface with a cache preloaded from a zone
- * file, serves until told to stop, and prints the kernel's counters. What `make run` shows
- * until the daemon (xdpdnsd) exists: no upstream, no misses answered, nothing pinned.
+/* xdpdns_demo: puts the XDP fast path on an interface (loader.c: pinned maps, libxdp) with a
+ * cache preloaded from a zone file, serves until told to stop, and prints the kernel's
+ * counters. What `make run` shows until the daemon (xdpdnsd) exists: no upstream, no misses
+ * answered. Started again on the same interface, it re-adopts the program and its cache.
  *
  * Usage: xdpdns_demo --iface IF --listen ADDR [--listen ADDR]... --zone FILE
- *                    [--port N] [--mode native|skb] [--seconds N]
+ *                    [--port N] [--mode native|skb] [--seconds N] [--keep]
  */
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_maps.h"
 #include "cache_entry.h"
-#include "kernel_check.h"
-#include "xdpdns.skel.h"
+#include "loader.h"
+#include "log.h"
 
 #define LISTEN_MAX 8
 
@@ -31,18 +30,17 @@ struct demo_opts {
 	int n_listen;
 	const char *zone;
 	uint16_t port;
-	uint32_t xdp_flags;
+	enum xdpdns_xdp_mode mode;
 	unsigned int seconds; /* 0: until a signal */
+	int keep;             /* leave the program attached at exit */
 };
 
-static volatile sig_atomic_t stop, dump;
+static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1)
-		dump = 1;
-	else
-		stop = 1;
+	(void)sig;
+	stop = 1;
 }
 
 static uint64_t boottime_ns(void)
@@ -165,10 +163,11 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"usage: %s --iface IF --listen ADDR [--listen ADDR]... --zone FILE\n"
-		"          [--port N] [--mode native|skb] [--seconds N]\n"
+		"          [--port N] [--mode native|skb] [--seconds N] [--keep]\n"
 		"Attaches the xdpdns XDP program to IF, answering queries to ADDR:port (53) from a\n"
 		"cache preloaded with the zone file's records, until SIGINT/SIGTERM or N seconds;\n"
-		"prints the kernel counters on SIGUSR1 and at exit.\n",
+		"prints the kernel counters at exit (xdpdnsctl shows them any time). --keep leaves\n"
+		"the program attached at exit, serving from the kernel.\n",
 		prog);
 }
 
@@ -178,7 +177,8 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
 		{ "iface", required_argument, NULL, 'i' },   { "listen", required_argument, NULL, 'l' },
 		{ "zone", required_argument, NULL, 'z' },    { "port", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },    { "seconds", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "keep", no_argument, NULL, 'k' },          { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	long v;
@@ -209,9 +209,9 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
 			break;
 		case 'm':
 			if (!strcmp(optarg, "native")) {
-				o->xdp_flags = XDP_FLAGS_DRV_MODE;
+				o->mode = XDPDNS_MODE_NATIVE;
 			} else if (!strcmp(optarg, "skb")) {
-				o->xdp_flags = XDP_FLAGS_SKB_MODE;
+				o->mode = XDPDNS_MODE_SKB;
 			} else {
 				fprintf(stderr, "xdpdns_demo: --mode %s: native or skb\n", optarg);
 				return -EINVAL;
@@ -224,6 +224,9 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
 				return -EINVAL;
 			}
 			o->seconds = v;
+			break;
+		case 'k':
+			o->keep = 1;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -242,74 +245,45 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct demo_opts o = { .port = XDPDNS_DEFAULT_PORT, .xdp_flags = XDP_FLAGS_DRV_MODE };
+	struct demo_opts o = { .port = XDPDNS_DEFAULT_PORT, .mode = XDPDNS_MODE_AUTO };
+	struct xdpdns_loader l;
 	struct xdpdns_config cfg;
-	struct xdpdns_maps maps;
-	struct xdpdns *skel;
 	time_t deadline;
-	int ifindex, names = 0, err, i;
-	char why[160];
+	int names = 0, err, i;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
-	err = xdpdns_kernel_check(why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "xdpdns_demo: %s\n",
-			err == -ENOTSUP ? why : "can't probe the kernel's BPF support (are you root?)");
+	xdpdns_log_init("xdpdns_demo", XDPDNS_LOG_INFO);
+	if (xdpdns_loader_start(&l, o.iface, o.mode))
 		return 1;
-	}
-	ifindex = if_nametoindex(o.iface);
-	if (!ifindex) {
-		fprintf(stderr, "xdpdns_demo: no interface %s: %s\n", o.iface, strerror(errno));
-		return 1;
-	}
-	skel = xdpdns__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "xdpdns_demo: can't load the XDP program: %s\n", strerror(errno));
-		return 1;
-	}
-	err = xdpdns_maps_find(skel->obj, &maps);
-	if (!err)
-		err = xdpdns_config_init(&cfg);
-	if (!err)
-		err = xdpdns_config_write(&maps, &cfg);
+	err = xdpdns_config_read(&l.maps, &cfg);
 	for (i = 0; i < o.n_listen && !err; i++) {
-		err = xdpdns_service_add(&maps, o.listen[i], o.port);
+		err = xdpdns_service_add(&l.maps, o.listen[i], o.port);
 		if (err)
-			fprintf(stderr, "xdpdns_demo: --listen %s: %s\n", o.listen[i],
-				err == -EINVAL ? "not an IPv4 or IPv6 address" : strerror(-err));
+			log_error("--listen %s: %s", o.listen[i],
+				  err == -EINVAL ? "not an IPv4 or IPv6 address" : strerror(-err));
 	}
 	if (!err)
-		err = load_zone(&maps, cfg.hash_seed, o.zone, &names);
-	if (err)
-		goto out;
-
-	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.xdpdns_xdp_serve), o.xdp_flags,
-			     NULL);
+		err = load_zone(&l.maps, cfg.hash_seed, o.zone, &names);
 	if (err) {
-		fprintf(stderr, "xdpdns_demo: can't attach XDP on %s: %s%s\n", o.iface, strerror(-err),
-			o.xdp_flags == XDP_FLAGS_DRV_MODE ? " (try --mode skb)" : "");
-		goto out;
+		if (l.prog_adopted)
+			xdpdns_loader_close(&l); /* it was serving before us: keep it */
+		else
+			xdpdns_loader_detach(&l);
+		return 1;
 	}
-	printf("xdpdns_demo: %d names cached; answering on %s port %u (%s XDP)\n", names, o.iface,
-	       o.port, o.xdp_flags == XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	printf("xdpdns_demo: %d names cached; answering on %s port %u\n", names, o.iface, o.port);
 	fflush(stdout);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGUSR1, on_signal);
 	deadline = o.seconds ? time(NULL) + o.seconds : 0;
-	while (!stop && (!deadline || time(NULL) < deadline)) {
+	while (!stop && (!deadline || time(NULL) < deadline))
 		usleep(100 * 1000);
-		if (dump) {
-			dump = 0;
-			print_stats(&maps);
-		}
-	}
-
-	bpf_xdp_detach(ifindex, o.xdp_flags, NULL);
-	print_stats(&maps);
-out:
-	xdpdns__destroy(skel);
-	return err ? 1 : 0;
+	print_stats(&l.maps);
+	if (o.keep)
+		xdpdns_loader_close(&l);
+	else
+		xdpdns_loader_detach(&l);
+	return 0;
 }

@@ -2,6 +2,10 @@
 /* Userspace access to the XDP program's maps. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -9,30 +13,72 @@
 #include <bpf/libbpf.h>
 #include "bpf_maps.h"
 
-int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m)
+/* The maps by name (their names in bpf/maps.h, and their pin names). */
+static const struct {
+	const char *name;
+	size_t fd_offset; /* in struct xdpdns_maps */
+} map_names[] = {
+	{ "xdpdns_cache_s", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_S]) },
+	{ "xdpdns_cache_m", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_M]) },
+	{ "xdpdns_cache_l", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_L]) },
+	{ "xdpdns_services", offsetof(struct xdpdns_maps, services) },
+	{ "xdpdns_config", offsetof(struct xdpdns_maps, config) },
+	{ "xdpdns_health", offsetof(struct xdpdns_maps, health) },
+	{ "xdpdns_stats", offsetof(struct xdpdns_maps, stats) },
+};
+
+#define MAP_FD(m, i) ((int *)((char *)(m) + map_names[i].fd_offset))
+#define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+void xdpdns_maps_reset(struct xdpdns_maps *m)
 {
-	const struct {
-		const char *name;
-		int *fd;
-	} maps[] = {
-		{ "xdpdns_cache_s", &m->cache[XDPDNS_CLASS_S] },
-		{ "xdpdns_cache_m", &m->cache[XDPDNS_CLASS_M] },
-		{ "xdpdns_cache_l", &m->cache[XDPDNS_CLASS_L] },
-		{ "xdpdns_services", &m->services },
-		{ "xdpdns_config", &m->config },
-		{ "xdpdns_health", &m->health },
-		{ "xdpdns_stats", &m->stats },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].name);
+	for (i = 0; i < N_MAPS; i++)
+		*MAP_FD(m, i) = -1;
+}
+
+int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_names[i].name);
 
 		if (!map || bpf_map__fd(map) < 0)
 			return -ENOENT;
-		*maps[i].fd = bpf_map__fd(map);
+		*MAP_FD(m, i) = bpf_map__fd(map);
 	}
 	return 0;
+}
+
+int xdpdns_maps_open_pinned(const char *dir, struct xdpdns_maps *m)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	xdpdns_maps_reset(m);
+	for (i = 0; i < N_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i].name);
+		*MAP_FD(m, i) = bpf_obj_get(path);
+		if (*MAP_FD(m, i) < 0) {
+			int err = -errno;
+
+			xdpdns_maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void xdpdns_maps_close(struct xdpdns_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++)
+		if (*MAP_FD(m, i) >= 0)
+			close(*MAP_FD(m, i));
+	xdpdns_maps_reset(m);
 }
 
 int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf *b)

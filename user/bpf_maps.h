@@ -18,9 +18,17 @@ struct xdpdns_maps {
 
 struct bpf_object;
 
-/* Finds the maps of a loaded xdpdns object (the program's or the benchmark's) by name.
- * Returns 0 or -ENOENT. */
+/* Sets every fd to -1. */
+void xdpdns_maps_reset(struct xdpdns_maps *m);
+
+/* Finds the maps of a loaded xdpdns object (the program's or the benchmark's) by name; the
+ * object keeps owning the fds. Returns 0 or -ENOENT. */
 int xdpdns_maps_find(struct bpf_object *obj, struct xdpdns_maps *m);
+
+/* Opens the maps pinned in dir (see loader.h), fds to be closed with xdpdns_maps_close().
+ * Returns 0 or -errno (-ENOENT: no such pins). */
+int xdpdns_maps_open_pinned(const char *dir, struct xdpdns_maps *m);
+void xdpdns_maps_close(struct xdpdns_maps *m);
 
 /* Stores b in its class's map and removes the key from the others, so a lookup finds one
  * entry. Returns 0 or -errno (-E2BIG when the map is full). */

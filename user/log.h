@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Logging with levels to stderr; libbpf and libxdp messages go through it too. */
+#ifndef XDPDNS_LOG_H
+#define XDPDNS_LOG_H
+
+enum xdpdns_log_level {
+	XDPDNS_LOG_ERROR,
+	XDPDNS_LOG_WARN,
+	XDPDNS_LOG_INFO,
+	XDPDNS_LOG_DEBUG,
+};
+
+/* Messages above level are dropped; ident prefixes every line ("xdpdnsd"). Also routes
+ * libbpf's and libxdp's output here (their debug output only at XDPDNS_LOG_DEBUG). */
+void xdpdns_log_init(const char *ident, enum xdpdns_log_level level);
+
+void xdpdns_log(enum xdpdns_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) xdpdns_log(XDPDNS_LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  xdpdns_log(XDPDNS_LOG_WARN, __VA_ARGS__)
+#define log_info(...)  xdpdns_log(XDPDNS_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) xdpdns_log(XDPDNS_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* XDPDNS_LOG_H */

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdpdnsctl: inspects and steers a running cache through the maps pinned under
+ * XDPDNS_PIN_ROOT/<ifname>/ (see loader.h). Works while the daemon is down too.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <ldns/ldns.h>
+#include "bpf_maps.h"
+#include "loader.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xdpdnsctl [--iface IF] COMMAND\n"
+		"  stats             kernel counters, summed over CPUs\n"
+		"  dump              cached answers: name, type, rcode, TTL left, hits\n"
+		"  flush [NAME]      remove every cached answer, or those for NAME\n"
+		"  health [up|down]  show, or force, the upstream health the kernel acts on\n"
+		"                    (down: expired answers are served stale)\n"
+		"--iface defaults to the only interface with a cache under %s.\n",
+		XDPDNS_PIN_ROOT);
+}
+
+/* The only directory under XDPDNS_PIN_ROOT, when --iface is not given. */
+static int default_iface(char *ifname, size_t len)
+{
+	DIR *d = opendir(XDPDNS_PIN_ROOT);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d) {
+		fprintf(stderr, "xdpdnsctl: no cache is running (%s: %s)\n", XDPDNS_PIN_ROOT,
+			strerror(errno));
+		return -ENOENT;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n++ == 0 && strlen(de->d_name) < len)
+			memcpy(ifname, de->d_name, strlen(de->d_name) + 1);
+	}
+	closedir(d);
+	if (n != 1) {
+		fprintf(stderr, "xdpdnsctl: %s caches under %s: say which with --iface\n",
+			n ? "several" : "no", XDPDNS_PIN_ROOT);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmd_stats(const struct xdpdns_maps *m)
+{
+	uint64_t counts[XDPDNS_REASON_COUNT];
+	unsigned int r;
+	int err = xdpdns_stats_read(m, counts);
+
+	if (err) {
+		fprintf(stderr, "xdpdnsctl: can't read the counters: %s\n", strerror(-err));
+		return 1;
+	}
+	for (r = 0; r < XDPDNS_REASON_COUNT; r++)
+		printf("%-24s %llu\n", xdpdns_reason_name(r), (unsigned long long)counts[r]);
+	return 0;
+}
+
+/* Calls fn for every entry of every class; fn returns non-zero to delete the entry. */
+typedef int (*entry_fn)(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
+			int cls, void *arg);
+
+static int for_each_entry(const struct xdpdns_maps *m, entry_fn fn, void *arg, int *deleted)
+{
+	static uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
+	struct xdpdns_cache_key key, next;
+	int cls, err;
+
+	*deleted = 0;
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
+		void *prev = NULL;
+
+		while (!(err = bpf_map_get_next_key(m->cache[cls], prev, &next))) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(m->cache[cls], &key, value))
+				continue; /* gone meanwhile */
+			if (fn(&key, (struct xdpdns_cache_entry *)value, cls, arg) &&
+			    !bpf_map_delete_elem(m->cache[cls], &key))
+				(*deleted)++;
+		}
+		if (err != -ENOENT)
+			return err;
+	}
+	return 0;
+}
+
+/* The lowercased wire name stored after the body (see xdpdns_kern_user.h). */
+static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
+{
+	return e->data + e->body_len;
+}
+
+static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
+		       int cls, void *arg)
+{
+	static const char class_names[] = "SML";
+	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, key->name_len,
+					       entry_name(e));
+	ldns_rr_type type = key->qtype;
+	ldns_lookup_table *rcode = ldns_lookup_by_id(ldns_rcodes, e->dns_flags & 0xf);
+	char *name_str = name ? ldns_rdf2str(name) : NULL;
+	char *type_str = ldns_rr_type2str(type);
+	uint64_t now = *(uint64_t *)arg;
+	int64_t left = (int64_t)e->ttl_sec - (int64_t)((now - e->stored_ns) / 1000000000ULL);
+	char ttl[32];
+
+	if (left > 0)
+		snprintf(ttl, sizeof(ttl), "%lld", (long long)left);
+	else
+		snprintf(ttl, sizeof(ttl), "stale %llds", (long long)-left);
+	printf("%-40s %-6s %-8s %-12s %8u %c%s%s\n", name_str ? name_str : "?",
+	       type_str ? type_str : "?", rcode ? rcode->name : "?", ttl, e->hits,
+	       class_names[cls], key->flags & XDPDNS_KEY_DO ? " DO" : "",
+	       key->flags & XDPDNS_KEY_CD ? " CD" : "");
+	free(name_str);
+	free(type_str);
+	ldns_rdf_deep_free(name);
+	return 0;
+}
+
+static int cmd_dump(const struct xdpdns_maps *m)
+{
+	uint64_t now = boottime_ns();
+	int deleted, err;
+
+	printf("%-40s %-6s %-8s %-12s %8s %s\n", "name", "type", "rcode", "ttl", "hits", "class");
+	err = for_each_entry(m, print_entry, &now, &deleted);
+	if (err) {
+		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+struct flush_arg {
+	const ldns_rdf *name; /* NULL: everything */
+};
+
+static int match_name(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
+		      int cls, void *arg)
+{
+	const struct flush_arg *f = arg;
+
+	(void)cls;
+	return !f->name || (ldns_rdf_size(f->name) == key->name_len &&
+			    !memcmp(ldns_rdf_data(f->name), entry_name(e), key->name_len));
+}
+
+static int cmd_flush(const struct xdpdns_maps *m, const char *name)
+{
+	struct flush_arg f = { NULL };
+	ldns_rdf *rdf = NULL;
+	int deleted, err;
+
+	if (name) {
+		if (ldns_str2rdf_dname(&rdf, name) != LDNS_STATUS_OK) {
+			fprintf(stderr, "xdpdnsctl: flush %s: not a domain name\n", name);
+			return 2;
+		}
+		ldns_dname2canonical(rdf);
+		f.name = rdf;
+	}
+	err = for_each_entry(m, match_name, &f, &deleted);
+	ldns_rdf_deep_free(rdf);
+	if (err) {
+		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("flushed %d %s\n", deleted, deleted == 1 ? "entry" : "entries");
+	return 0;
+}
+
+static int cmd_health(const struct xdpdns_maps *m, const char *set)
+{
+	struct xdpdns_health h;
+	uint32_t zero = 0;
+
+	if (set) {
+		if (strcmp(set, "up") && strcmp(set, "down")) {
+			fprintf(stderr, "xdpdnsctl: health %s: up or down\n", set);
+			return 2;
+		}
+		int err = xdpdns_health_write(m, !strcmp(set, "down") ? XDPDNS_HEALTH_ALL_DOWN : 0);
+
+		if (err) {
+			fprintf(stderr, "xdpdnsctl: can't write the health map: %s\n", strerror(-err));
+			return 1;
+		}
+	}
+	if (bpf_map_lookup_elem(m->health, &zero, &h)) {
+		fprintf(stderr, "xdpdnsctl: can't read the health map: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("upstreams: %s\n", h.flags & XDPDNS_HEALTH_ALL_DOWN ?
+				  "all down (expired answers served stale)" : "up");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char ifname[IF_NAMESIZE + 1] = "", dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
+	struct xdpdns_maps maps;
+	const char *cmd;
+	int c, err, ret;
+
+	while ((c = getopt_long(argc, argv, "i:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			snprintf(ifname, sizeof(ifname), "%s", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
+	    strcmp(cmd, "health")) {
+		fprintf(stderr, "xdpdnsctl: unknown command %s\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (!ifname[0] && default_iface(ifname, sizeof(ifname)))
+		return 1;
+	if (xdpdns_pin_dir(ifname, dir, sizeof(dir))) {
+		fprintf(stderr, "xdpdnsctl: %s: interface name too long\n", ifname);
+		return 2;
+	}
+	err = xdpdns_maps_open_pinned(dir, &maps);
+	if (err) {
+		fprintf(stderr, "xdpdnsctl: no cache for %s (%s: %s)\n", ifname, dir, strerror(-err));
+		return 1;
+	}
+
+	if (!strcmp(cmd, "stats"))
+		ret = cmd_stats(&maps);
+	else if (!strcmp(cmd, "dump"))
+		ret = cmd_dump(&maps);
+	else if (!strcmp(cmd, "flush"))
+		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+	else
+		ret = cmd_health(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+	xdpdns_maps_close(&maps);
+	return ret;
+}
