@@ -65,6 +65,19 @@ static struct xdp_program *find_attached(int ifindex, enum xdp_attach_mode *mode
 	return libxdp_get_error(found) ? NULL : found;
 }
 
+/* libxdp falls back to attaching a program alone when the kernel refuses its dispatcher
+ * (seen on 6.18 with libxdp 1.3); then no other XDP program can share the interface. */
+static void warn_if_alone(int ifindex, const char *ifname)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+
+	if (!libxdp_get_error(mp) && xdp_multiprog__is_legacy(mp))
+		log_warn("libxdp's dispatcher is not usable here: attached to %s as its only XDP "
+			 "program (other XDP programs can't share it)", ifname);
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+}
+
 /* The program's maps from their pins, for a program already attached. */
 static int adopt(struct xdpdns_loader *l)
 {
@@ -109,7 +122,9 @@ static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
 		l->prog = NULL;
 		return err;
 	}
+	xdpdns_log_libbpf_quiet(1);
 	err = xdp_program__attach(l->prog, l->ifindex, mode, 0);
+	xdpdns_log_libbpf_quiet(0);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		log_warn("can't attach XDP on %s in %s mode: %s", l->ifname,
@@ -117,6 +132,7 @@ static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
 		return err;
 	}
 	l->mode = mode;
+	warn_if_alone(l->ifindex, l->ifname);
 	return xdpdns_maps_find(l->skel->obj, &l->maps);
 }
 

@@ -10,6 +10,7 @@
 /* Process-wide by nature, like stderr itself. */
 static const char *log_ident = "xdpdns";
 static enum xdpdns_log_level log_level = XDPDNS_LOG_INFO;
+static int libbpf_quiet;
 
 static const char *const level_names[] = {
 	[XDPDNS_LOG_ERROR] = "error",
@@ -43,8 +44,13 @@ void xdpdns_log(enum xdpdns_log_level level, const char *fmt, ...)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	vlog(level == LIBBPF_WARN ? XDPDNS_LOG_WARN : XDPDNS_LOG_DEBUG, fmt, ap);
+	vlog(level == LIBBPF_WARN && !libbpf_quiet ? XDPDNS_LOG_WARN : XDPDNS_LOG_DEBUG, fmt, ap);
 	return 0;
+}
+
+void xdpdns_log_libbpf_quiet(int quiet)
+{
+	libbpf_quiet = quiet;
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)

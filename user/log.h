@@ -14,6 +14,10 @@ enum xdpdns_log_level {
  * libbpf's and libxdp's output here (their debug output only at XDPDNS_LOG_DEBUG). */
 void xdpdns_log_init(const char *ident, enum xdpdns_log_level level);
 
+/* While quiet, libbpf's warnings are logged as debug: for libxdp's probes, whose failures it
+ * handles itself (the dispatcher check on kernels that refuse it). */
+void xdpdns_log_libbpf_quiet(int quiet);
+
 void xdpdns_log(enum xdpdns_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
