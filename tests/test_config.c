@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdpdnsd's options: defaults, the file format and its errors, flags, resolv.conf. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+
+static char path[64];
+
+/* Writes text to a temporary file; returns its path. */
+static const char *file_with(const char *text)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/xdpdns-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int teardown_file(void **state)
+{
+	if (path[0])
+		unlink(path);
+	path[0] = 0;
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	struct xdpdns_options o;
+
+	xdpdns_options_defaults(&o);
+	assert_int_equal(o.port, 53);
+	assert_int_equal(o.timeout_ms, 1000);
+	assert_int_equal(o.attempts, 2);
+	assert_int_equal(o.max_negative_ttl_sec, 30);
+	assert_int_equal(o.prefetch_percent, 10);
+	assert_int_equal(o.stale_answer_ms, 1800);
+	assert_string_equal(o.health_query, ". NS");
+	assert_false(o.keep);
+}
+
+static void test_file(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_load(&o, file_with(
+		"# comment\n"
+		"iface eth1\n"
+		"\n"
+		"listen 169.254.20.10   # trailing comment\n"
+		"listen fd00::53\n"
+		"upstream 192.0.2.1\n"
+		"upstream [2001:db8::1]:5353\n"
+		"timeout 1.5\n"
+		"stale-answer-timeout 250ms\n"
+		"health-query example. SOA\n"
+		"keep yes\n"
+		"mode skb\n"), err, sizeof(err)), 0);
+	assert_string_equal(o.iface, "eth1");
+	assert_int_equal(o.n_listen, 2);
+	assert_string_equal(o.listen[1], "fd00::53");
+	assert_int_equal(o.n_upstreams, 2);
+	assert_string_equal(o.upstreams[0].text, "192.0.2.1:53");
+	assert_string_equal(o.upstreams[1].text, "[2001:db8::1]:5353");
+	assert_int_equal(o.timeout_ms, 1500);
+	assert_int_equal(o.stale_answer_ms, 250);
+	assert_string_equal(o.health_query, "example. SOA");
+	assert_true(o.keep);
+	assert_int_equal(o.mode, XDPDNS_MODE_SKB);
+	assert_int_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+}
+
+/* Each bad line is refused with the file, the line and the problem. */
+static void test_file_errors(void **state)
+{
+	static const struct {
+		const char *text, *message;
+	} cases[] = {
+		{ "iface eth0\nfrobnicate 1\n", ":2: unknown option 'frobnicate'" },
+		{ "port 0\n", ":1: port: 0 is out of range, 1 to 65535" },
+		{ "\n\nmax-ttl lots\n", ":3: max-ttl: 'lots' is not a number" },
+		{ "attempts 1.5\n", ":1: attempts: '1.5' is not a whole number" },
+		{ "timeout 5min\n", ":1: timeout: '5min' is not a whole number of seconds" },
+		{ "timeout 60\n", ":1: timeout: 60 is out of range, 0.1 to 30 seconds" },
+		{ "listen 10.0.0.300\n", ":1: listen: '10.0.0.300' is not an IPv4 or IPv6 address" },
+		{ "upstream 192.0.2.1:99999\n", ":1: upstream: '192.0.2.1:99999' is not ADDR" },
+		{ "keep maybe\n", ":1: keep: 'maybe' is not yes or no" },
+		{ "mode turbo\n", ":1: mode: 'turbo' is not auto, native or skb" },
+		{ "iface\n", ":1: iface: no value" },
+		{ "config /etc/other\n", ":1: config: only on the command line" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xdpdns_options o;
+		char err[256] = "";
+		const char *p = file_with(cases[i].text);
+
+		xdpdns_options_defaults(&o);
+		assert_int_not_equal(xdpdns_options_load(&o, p, err, sizeof(err)), 0);
+		if (strncmp(err, p, strlen(p)) || !strstr(err, cases[i].message))
+			fail_msg("case %zu: got '%s', want '%s%s...'", i, err, p, cases[i].message);
+		teardown_file(NULL);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	assert_int_not_equal(xdpdns_options_load(&o, "/nonexistent/xdpdns.conf", err, sizeof(err)), 0);
+	assert_string_equal(err, "/nonexistent/xdpdns.conf: No such file or directory");
+}
+
+/* The shipped example is valid, and says what the defaults are. */
+static void test_example_file(void **state)
+{
+	struct xdpdns_options o, d;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	xdpdns_options_defaults(&d);
+	if (xdpdns_options_load(&o, "../user/xdpdns.conf.example", err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(o.iface, "eth0");
+	assert_int_equal(o.timeout_ms, d.timeout_ms);
+	assert_int_equal(o.max_negative_ttl_sec, d.max_negative_ttl_sec);
+	assert_int_equal(o.stale_answer_ms, d.stale_answer_ms);
+	assert_int_equal(o.health_interval_ms, d.health_interval_ms);
+	assert_string_equal(o.health_query, d.health_query);
+	assert_int_equal(o.n_listen, 0);
+	assert_int_equal(o.n_upstreams, 0);
+}
+
+static void test_flags_override_file(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+	const char *p = file_with("iface eth0\nport 5353\nkeep no\n");
+	char *argv[] = { "xdpdnsd", "--port", "53", "--config", (char *)p, "--keep",
+			 "--upstream", "192.0.2.9", NULL };
+
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_parse_args(&o, 8, argv, err, sizeof(err)), 0);
+	assert_string_equal(o.iface, "eth0");
+	assert_int_equal(o.port, 53);
+	assert_true(o.keep);
+	assert_int_equal(o.n_upstreams, 1);
+}
+
+static void test_flag_errors(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+	char *bad_value[] = { "xdpdnsd", "--timeout", "0", NULL };
+	char *unknown[] = { "xdpdnsd", "--frobnicate", NULL };
+	char *stray[] = { "xdpdnsd", "--iface", "eth0", "extra", NULL };
+
+	xdpdns_options_defaults(&o);
+	assert_int_not_equal(xdpdns_options_parse_args(&o, 3, bad_value, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "--timeout: 0 is out of range"));
+	assert_int_not_equal(xdpdns_options_parse_args(&o, 2, unknown, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "--frobnicate"));
+	assert_int_not_equal(xdpdns_options_parse_args(&o, 4, stray, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "'extra'"));
+}
+
+static void test_check(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "no interface"));
+	snprintf(o.iface, sizeof(o.iface), "eth0");
+	o.min_ttl_sec = 600;
+	o.max_ttl_sec = 60;
+	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	o.min_ttl_sec = 0;
+	snprintf(o.health_query, sizeof(o.health_query), "example. NOTATYPE");
+	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+}
+
+static void test_resolv_conf(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	snprintf(o.listen[o.n_listen++], sizeof(o.listen[0]), "169.254.20.10");
+	assert_int_equal(xdpdns_options_resolv_conf(&o, file_with(
+		"# generated\n"
+		"search example.com\n"
+		"nameserver 169.254.20.10\n" /* ourselves: skipped */
+		"nameserver 192.0.2.53\n"
+		"nameserver fe80::1%eth0\n"
+		"nameserver 2001:db8::53 # comment\n"
+		"options timeout:2 attempts:3\n"), err, sizeof(err)), 0);
+	assert_int_equal(o.n_upstreams, 3);
+	assert_int_equal(o.timeout_ms, 2000);
+	assert_int_equal(o.attempts, 3);
+	assert_string_equal(o.upstreams[0].text, "192.0.2.53:53");
+	assert_string_equal(o.upstreams[1].text, "[fe80::1]:53");
+	assert_string_equal(o.upstreams[2].text, "[2001:db8::53]:53");
+	teardown_file(NULL);
+
+	/* an explicit timeout wins over resolv.conf's */
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_set(&o, "timeout", "3", err, sizeof(err)), 0);
+	assert_int_equal(xdpdns_options_resolv_conf(&o, file_with(
+		"nameserver 192.0.2.53\noptions attempts:4 timeout:2\n"), err, sizeof(err)), 0);
+	assert_int_equal(o.timeout_ms, 3000);
+	assert_int_equal(o.attempts, 4);
+	teardown_file(NULL);
+
+	xdpdns_options_defaults(&o);
+	snprintf(o.listen[o.n_listen++], sizeof(o.listen[0]), "127.0.0.53");
+	assert_int_not_equal(xdpdns_options_resolv_conf(&o, file_with("nameserver 127.0.0.53\n"),
+							err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "no nameserver other than our own"));
+}
+
+static void test_sockaddr_parse(void **state)
+{
+	struct xdpdns_sockaddr a;
+
+	assert_int_equal(xdpdns_sockaddr_parse("192.0.2.1", &a), 0);
+	assert_string_equal(a.text, "192.0.2.1:53");
+	assert_int_equal(xdpdns_sockaddr_parse("192.0.2.1:5353", &a), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&a.sa)->sin_port), 5353);
+	assert_int_equal(xdpdns_sockaddr_parse("2001:db8::1", &a), 0);
+	assert_string_equal(a.text, "[2001:db8::1]:53");
+	assert_int_equal(xdpdns_sockaddr_parse("[2001:db8::1]:853", &a), 0);
+	assert_string_equal(a.text, "[2001:db8::1]:853");
+	assert_int_not_equal(xdpdns_sockaddr_parse("[2001:db8::1]853", &a), 0);
+	assert_int_not_equal(xdpdns_sockaddr_parse("example.com", &a), 0);
+	assert_int_not_equal(xdpdns_sockaddr_parse("192.0.2.1:", &a), 0);
+	assert_int_not_equal(xdpdns_sockaddr_parse("", &a), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test_teardown(test_file, teardown_file),
+		cmocka_unit_test_teardown(test_file_errors, teardown_file),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_example_file),
+		cmocka_unit_test_teardown(test_flags_override_file, teardown_file),
+		cmocka_unit_test(test_flag_errors),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test_teardown(test_resolv_conf, teardown_file),
+		cmocka_unit_test(test_sockaddr_parse),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdpdnsd's options. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ldns/ldns.h>
+#include "config.h"
+
+enum opt_type {
+	OPT_STRING,   /* char[] of size `max` */
+	OPT_U16,
+	OPT_U32,
+	OPT_DURATION, /* stored in ms; written as seconds, or with an "ms" suffix */
+	OPT_BOOL,     /* yes/no; a flag without a value is yes */
+	OPT_LISTEN,
+	OPT_UPSTREAM,
+	OPT_MODE,
+	OPT_LOG_LEVEL,
+	OPT_CONFIG,   /* command line only */
+};
+
+struct opt_def {
+	const char *name;
+	enum opt_type type;
+	size_t off;        /* in struct xdpdns_options */
+	uint32_t min, max; /* numbers: range (durations in ms); strings: size */
+	const char *arg;
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct xdpdns_options, field)
+#define SIZE(field) sizeof(((struct xdpdns_options *)0)->field)
+
+/* The single definition of every option, for the file, the flags and --help. */
+static const struct opt_def opts[] = {
+	{ "config", OPT_CONFIG, 0, 0, 0, "FILE", "read options from FILE (" XDPDNS_DEFAULT_CONFIG ")" },
+	{ "iface", OPT_STRING, OFF(iface), 1, SIZE(iface), "IF", "interface to attach to (required)" },
+	{ "listen", OPT_LISTEN, 0, 0, 0, "ADDR", "service address, repeatable (default: IF's addresses)" },
+	{ "port", OPT_U16, OFF(port), 1, 65535, "N", "service port (53)" },
+	{ "upstream", OPT_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
+	  "upstream resolver in failover order, repeatable (default: resolv.conf)" },
+	{ "mode", OPT_MODE, 0, 0, 0, "auto|native|skb", "XDP mode; auto falls back to skb (auto)" },
+	{ "timeout", OPT_DURATION, OFF(timeout_ms), 100, 30000, "SECONDS", "per upstream attempt (1)" },
+	{ "attempts", OPT_U32, OFF(attempts), 1, 5, "N", "rounds over the upstreams (2)" },
+	{ "min-ttl", OPT_U32, OFF(min_ttl_sec), 0, 86400, "SECONDS", "floor of cached TTLs (0)" },
+	{ "max-ttl", OPT_U32, OFF(max_ttl_sec), 1, 604800, "SECONDS", "cap of cached TTLs (86400)" },
+	{ "max-negative-ttl", OPT_U32, OFF(max_negative_ttl_sec), 0, 86400, "SECONDS",
+	  "cap of NXDOMAIN/NODATA TTLs (30)" },
+	{ "servfail-ttl", OPT_U32, OFF(servfail_ttl_sec), 0, 30, "SECONDS",
+	  "how long a SERVFAIL is remembered, never in the kernel (5)" },
+	{ "stale-ttl", OPT_U32, OFF(stale_ttl_sec), 1, 3600, "SECONDS", "TTL of stale answers (30)" },
+	{ "max-stale", OPT_U32, OFF(max_stale_sec), 0, 604800, "SECONDS",
+	  "serve stale at most this long past expiry (86400)" },
+	{ "stale-answer-timeout", OPT_DURATION, OFF(stale_answer_ms), 100, 30000, "SECONDS",
+	  "answer stale if upstreams take longer (1.8s as 1800ms)" },
+	{ "edns-udp-size", OPT_U16, OFF(edns_udp_size), 512, 4096, "BYTES", "EDNS size we offer (1232)" },
+	{ "prefetch", OPT_U32, OFF(prefetch_percent), 0, 50, "PERCENT",
+	  "refresh hot entries in the last PERCENT of their TTL; 0 disables (10)" },
+	{ "health-query", OPT_STRING, OFF(health_query), 3, SIZE(health_query), "'NAME TYPE'",
+	  "probe sent to every upstream ('. NS')" },
+	{ "health-interval", OPT_DURATION, OFF(health_interval_ms), 100, 600000, "SECONDS",
+	  "between probes, jittered (2)" },
+	{ "health-failures", OPT_U32, OFF(health_failures), 1, 100, "N",
+	  "consecutive failures that mark an upstream down (3)" },
+	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
+	  "leave the program attached at exit, serving from the kernel (no)" },
+	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(N_OPTS <= 64, "xdpdns_options.given has a bit per option");
+
+void xdpdns_options_defaults(struct xdpdns_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = XDPDNS_DEFAULT_PORT;
+	o->mode = XDPDNS_MODE_AUTO;
+	o->timeout_ms = 1000; /* as resolv.conf */
+	o->attempts = 2;
+	o->max_ttl_sec = 86400;
+	o->max_negative_ttl_sec = 30; /* the outage showed why a long negative TTL hurts */
+	o->servfail_ttl_sec = 5;      /* RFC 9520: at least 1 s, and briefly */
+	o->stale_ttl_sec = XDPDNS_DEFAULT_STALE_TTL_SEC;
+	o->max_stale_sec = XDPDNS_DEFAULT_MAX_STALE_SEC;
+	o->stale_answer_ms = 1800; /* RFC 8767 5 */
+	o->edns_udp_size = XDPDNS_DEFAULT_EDNS_UDP_SIZE;
+	o->prefetch_percent = 10;
+	snprintf(o->health_query, sizeof(o->health_query), ". NS");
+	o->health_interval_ms = 2000;
+	o->health_failures = 3;
+	o->log_level = XDPDNS_LOG_INFO;
+}
+
+int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *port_str = NULL;
+	struct sockaddr_in *in = (struct sockaddr_in *)&out->sa;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->sa;
+	unsigned long port = 53;
+	const char *end;
+	char *stop;
+
+	memset(out, 0, sizeof(*out));
+	if (text[0] == '[') { /* [v6]:port */
+		end = strchr(text, ']');
+		if (!end || (size_t)(end - text - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text + 1, end - text - 1);
+		host[end - text - 1] = 0;
+		if (end[1] == ':')
+			port_str = end + 2;
+		else if (end[1])
+			return -EINVAL;
+	} else {
+		end = strchr(text, ':');
+		if (end && strchr(end + 1, ':'))
+			end = NULL; /* a bare IPv6 address */
+		if (strlen(text) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%s", text);
+		if (end) {
+			host[end - text] = 0;
+			port_str = end + 1;
+		}
+	}
+	if (port_str) {
+		port = strtoul(port_str, &stop, 10);
+		if (!*port_str || *stop || port < 1 || port > 65535)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		out->len = sizeof(*in);
+		snprintf(out->text, sizeof(out->text), "%s:%lu", host, port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		out->len = sizeof(*in6);
+		snprintf(out->text, sizeof(out->text), "[%s]:%lu", host, port);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* An unsigned number in [min, max]; durations take seconds (with a fraction) or "ms". */
+static int parse_number(const struct opt_def *d, const char *v, uint32_t *out, char *err,
+			size_t errlen)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno || x < 0)
+		return fail(err, errlen, "%s: '%s' is not a number", d->name, v);
+	if (d->type == OPT_DURATION)
+		x *= !strcmp(end, "ms") ? 1 : (!strcmp(end, "s") || !*end) ? 1000 : -1;
+	else if (*end || x != (double)(uint32_t)x)
+		x = -1;
+	if (x < 0)
+		return fail(err, errlen, "%s: '%s' is not a whole number%s", d->name, v,
+			    d->type == OPT_DURATION ? " of seconds, or of ms with 'ms'" : "");
+	if (x < d->min || x > d->max) {
+		if (d->type == OPT_DURATION)
+			return fail(err, errlen, "%s: %s is out of range, %g to %g seconds", d->name,
+				    v, d->min / 1000.0, d->max / 1000.0);
+		return fail(err, errlen, "%s: %s is out of range, %u to %u", d->name, v, d->min,
+			    d->max);
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int set_value(struct xdpdns_options *o, const struct opt_def *d, const char *v, char *err,
+		     size_t errlen)
+{
+	void *field = (char *)o + d->off;
+	uint32_t n = 0;
+	int err2;
+
+	switch (d->type) {
+	case OPT_STRING:
+		if (strlen(v) < d->min || strlen(v) >= d->max)
+			return fail(err, errlen, "%s: '%s' is too short or too long", d->name, v);
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case OPT_U16:
+	case OPT_U32:
+	case OPT_DURATION:
+		err2 = parse_number(d, v, &n, err, errlen);
+		if (err2)
+			return err2;
+		if (d->type == OPT_U16)
+			*(uint16_t *)field = n;
+		else
+			*(uint32_t *)field = n;
+		return 0;
+	case OPT_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+			*(bool *)field = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+			*(bool *)field = false;
+		else
+			return fail(err, errlen, "%s: '%s' is not yes or no", d->name, v);
+		return 0;
+	case OPT_LISTEN: {
+		struct in6_addr a;
+
+		if (inet_pton(AF_INET, v, &a) != 1 && inet_pton(AF_INET6, v, &a) != 1)
+			return fail(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", d->name, v);
+		if (o->n_listen == XDPDNS_SERVICES_MAX)
+			return fail(err, errlen, "%s: more than %d addresses", d->name,
+				    XDPDNS_SERVICES_MAX);
+		snprintf(o->listen[o->n_listen++], sizeof(o->listen[0]), "%s", v);
+		return 0;
+	}
+	case OPT_UPSTREAM:
+		if (o->n_upstreams == XDPDNS_UPSTREAMS_MAX)
+			return fail(err, errlen, "%s: more than %d upstreams", d->name,
+				    XDPDNS_UPSTREAMS_MAX);
+		if (xdpdns_sockaddr_parse(v, &o->upstreams[o->n_upstreams]))
+			return fail(err, errlen, "%s: '%s' is not ADDR, ADDR:PORT or [ADDR]:PORT",
+				    d->name, v);
+		o->n_upstreams++;
+		return 0;
+	case OPT_MODE:
+		if (!strcmp(v, "auto"))
+			o->mode = XDPDNS_MODE_AUTO;
+		else if (!strcmp(v, "native"))
+			o->mode = XDPDNS_MODE_NATIVE;
+		else if (!strcmp(v, "skb"))
+			o->mode = XDPDNS_MODE_SKB;
+		else
+			return fail(err, errlen, "%s: '%s' is not auto, native or skb", d->name, v);
+		return 0;
+	case OPT_LOG_LEVEL: {
+		static const char *const levels[] = { "error", "warn", "info", "debug" };
+		size_t i;
+
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+			if (!strcmp(v, levels[i])) {
+				o->log_level = i;
+				return 0;
+			}
+		return fail(err, errlen, "%s: '%s' is not error, warn, info or debug", d->name, v);
+	}
+	case OPT_CONFIG:
+		return fail(err, errlen, "%s: only on the command line", d->name);
+	}
+	return -EINVAL;
+}
+
+static int set_def(struct xdpdns_options *o, const struct opt_def *d, const char *v, char *err,
+		   size_t errlen)
+{
+	int ret = set_value(o, d, v, err, errlen);
+
+	if (!ret)
+		o->given |= 1ULL << (d - opts);
+	return ret;
+}
+
+static const struct opt_def *find_def(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+int xdpdns_options_set(struct xdpdns_options *o, const char *name, const char *value, char *err,
+		       size_t errlen)
+{
+	const struct opt_def *d = find_def(name);
+
+	if (!d)
+		return fail(err, errlen, "unknown option '%s'", name);
+	return set_def(o, d, value, err, errlen);
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = 0;
+	return s;
+}
+
+int xdpdns_options_load(struct xdpdns_options *o, const char *path, char *err, size_t errlen)
+{
+	char line[512], msg[256];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	snprintf(o->config_path, sizeof(o->config_path), "%s", path);
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char *key, *value, *hash;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
+				 sizeof(line) - 2);
+			ret = -EINVAL;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		key = trim(line);
+		if (!*key)
+			continue;
+		value = key + strcspn(key, " \t");
+		if (*value)
+			*value++ = 0;
+		value = trim(value);
+		if (!*value) {
+			snprintf(err, errlen, "%s:%d: %s: no value", path, lineno, key);
+			ret = -EINVAL;
+		} else if (xdpdns_options_set(o, key, value, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			ret = -EINVAL;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+void xdpdns_options_usage(FILE *out, const char *prog)
+{
+	size_t i;
+
+	fprintf(out, "usage: %s --iface IF [OPTION]...\n"
+		     "Every option can also be set as a 'NAME VALUE' line of the config file.\n",
+		prog);
+	for (i = 0; i < N_OPTS; i++) {
+		char lhs[64];
+
+		snprintf(lhs, sizeof(lhs), "--%s %s", opts[i].name, opts[i].arg);
+		fprintf(out, "  %-34s %s\n", lhs, opts[i].help);
+	}
+	fprintf(out, "  %-34s %s\n", "--help", "this text");
+}
+
+int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, char *err,
+			      size_t errlen)
+{
+	struct option longopts[N_OPTS + 2];
+	const char *config = NULL;
+	size_t i;
+	int c, ret;
+
+	for (i = 0; i < N_OPTS; i++)
+		longopts[i] = (struct option){ opts[i].name,
+					       opts[i].type == OPT_BOOL ? optional_argument :
+									    required_argument,
+					       NULL, (int)i };
+	longopts[N_OPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[N_OPTS + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	/* first pass: --config (and --help), so the flags override the file */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			xdpdns_options_usage(stdout, argv[0]);
+			return 1;
+		}
+		if (c == '?') {
+			return fail(err, errlen, "%s: unknown option or missing value",
+				    argv[optind - 1]);
+		}
+		if (opts[c].type == OPT_CONFIG)
+			config = optarg;
+	}
+	if (config) {
+		ret = xdpdns_options_load(o, config, err, errlen);
+		if (ret)
+			return ret;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		char msg[256];
+
+		if (opts[c].type == OPT_CONFIG)
+			continue;
+		if (set_def(o, &opts[c], optarg ? optarg : "yes", msg, sizeof(msg)))
+			return fail(err, errlen, "--%s", msg);
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* resolv.conf's "options timeout:N attempts:N", where the config and the flags said nothing. */
+static void resolv_options(struct xdpdns_options *o, char *words)
+{
+	const struct opt_def *timeout = find_def("timeout"), *attempts = find_def("attempts");
+	char *w, *save = NULL, err[128];
+
+	for (w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (!strncmp(w, "timeout:", 8) && !(o->given & (1ULL << (timeout - opts))))
+			set_value(o, timeout, w + 8, err, sizeof(err)); /* out of range: ignored */
+		else if (!strncmp(w, "attempts:", 9) && !(o->given & (1ULL << (attempts - opts))))
+			set_value(o, attempts, w + 9, err, sizeof(err));
+	}
+}
+
+int xdpdns_options_resolv_conf(struct xdpdns_options *o, const char *path, char *err,
+			       size_t errlen)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int i;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s (give --upstream)", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = trim(line), *word;
+		struct xdpdns_sockaddr ns;
+		bool ours = false;
+
+		if (!strncmp(p, "options", 7) && isspace((unsigned char)p[7])) {
+			resolv_options(o, p + 7);
+			continue;
+		}
+		if (strncmp(p, "nameserver", 10) || !isspace((unsigned char)p[10]))
+			continue;
+		word = trim(p + 10);
+		word[strcspn(word, " \t#;%")] = 0; /* no zone ids, no trailing comments */
+		if (xdpdns_sockaddr_parse(word, &ns) || o->n_upstreams == XDPDNS_UPSTREAMS_MAX)
+			continue;
+		for (i = 0; i < o->n_listen; i++) /* not ourselves: resolv.conf may point here */
+			ours |= !strcmp(o->listen[i], word);
+		if (!ours)
+			o->upstreams[o->n_upstreams++] = ns;
+	}
+	fclose(f);
+	if (!o->n_upstreams) {
+		snprintf(err, errlen, "%s: no nameserver other than our own addresses (give --upstream)",
+			 path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errlen)
+{
+	char name[300], type[32];
+
+	if (!o->iface[0])
+		return fail(err, errlen, "no interface: give --iface or 'iface' in the config");
+	if (o->min_ttl_sec > o->max_ttl_sec)
+		return fail(err, errlen, "min-ttl is above max-ttl");
+	if (sscanf(o->health_query, "%299s %31s", name, type) != 2 ||
+	    ldns_get_rr_type_by_name(type) == 0)
+		return fail(err, errlen, "health-query: '%s' is not 'NAME TYPE'", o->health_query);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xdpdnsd's options: defaults, the config file (see xdpdns.conf.example), command-line flags and
+ * upstreams from resolv.conf. One table (config.c) defines every option for all of them. */
+#ifndef XDPDNS_CONFIG_H
+#define XDPDNS_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include "loader.h"
+#include "log.h"
+
+#define XDPDNS_UPSTREAMS_MAX 8
+#define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
+#define XDPDNS_RESOLV_CONF "/etc/resolv.conf"
+
+struct xdpdns_sockaddr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char text[INET6_ADDRSTRLEN + 16]; /* "192.0.2.1:53", "[2001:db8::1]:53", for logs */
+};
+
+struct xdpdns_options {
+	char iface[IF_NAMESIZE];
+	char listen[XDPDNS_SERVICES_MAX][INET6_ADDRSTRLEN]; /* empty: the interface's addresses */
+	int n_listen;
+	uint16_t port;
+	struct xdpdns_sockaddr upstreams[XDPDNS_UPSTREAMS_MAX]; /* empty: from resolv.conf */
+	int n_upstreams;
+	enum xdpdns_xdp_mode mode;
+	uint32_t timeout_ms;       /* per upstream attempt */
+	uint32_t attempts;         /* rounds over the upstream list */
+	uint32_t min_ttl_sec, max_ttl_sec;
+	uint32_t max_negative_ttl_sec;
+	uint32_t servfail_ttl_sec;
+	uint32_t stale_ttl_sec;
+	uint32_t max_stale_sec;
+	uint32_t stale_answer_ms;  /* RFC 8767 client response timer */
+	uint16_t edns_udp_size;
+	uint32_t prefetch_percent; /* refresh hot entries in the last this % of their TTL */
+	char health_query[300];    /* "NAME TYPE" */
+	uint32_t health_interval_ms;
+	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
+	bool keep;                 /* leave the program attached at exit */
+	enum xdpdns_log_level log_level;
+	char config_path[256];     /* where the options came from, for messages */
+	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
+};
+
+void xdpdns_options_defaults(struct xdpdns_options *o);
+
+/* Sets one option by its name, as in the file and in --NAME flags. Returns 0 or -EINVAL with
+ * a message in err. */
+int xdpdns_options_set(struct xdpdns_options *o, const char *name, const char *value, char *err,
+		       size_t errlen);
+
+/* Reads a config file over o. Returns 0, or -errno with "FILE:LINE: problem" in err. */
+int xdpdns_options_load(struct xdpdns_options *o, const char *path, char *err, size_t errlen);
+
+/* The command line: --config FILE is read first, then the other flags override it.
+ * Returns 0, 1 when --help was printed, or -EINVAL with a message in err. */
+int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, char *err,
+			      size_t errlen);
+
+/* Upstreams from resolv.conf's nameserver lines, without our own listen addresses, and its
+ * timeout:/attempts: options when the config set none. Returns 0 or -errno with err. */
+int xdpdns_options_resolv_conf(struct xdpdns_options *o, const char *path, char *err,
+			       size_t errlen);
+
+/* Checks what no single option can: an interface, a sane TTL range... Returns 0 or -EINVAL. */
+int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errlen);
+
+/* Parses "ADDR", "ADDR:PORT", "[ADDR]:PORT" (IPv6), default port 53. Returns 0 or -EINVAL. */
+int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out);
+
+/* --help, generated from the option table. */
+void xdpdns_options_usage(FILE *out, const char *prog);
+
+#endif /* XDPDNS_CONFIG_H */
