@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The daemon's event loop: epoll for sockets, a binary heap of timers, one thread. */
+#ifndef XDPDNS_EVENT_H
+#define XDPDNS_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+
+/* The struct holding member, from a pointer to member (an ev_io or ev_timer in callbacks). */
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* A callback may stop or free its own io or timer, and arm others; it must not free another
+ * io, whose event may be waiting in the same batch. */
+struct ev_io {
+	int fd;
+	void (*cb)(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+};
+
+struct ev_timer {
+	uint64_t when_ms; /* CLOCK_MONOTONIC */
+	size_t slot;      /* in the heap, +1; 0 while not armed */
+	void (*cb)(struct ev_loop *loop, struct ev_timer *t);
+};
+
+struct ev_loop {
+	int epfd;
+	struct ev_timer **heap;
+	size_t n_timers, cap_timers;
+	bool stop;
+};
+
+int ev_init(struct ev_loop *loop);
+void ev_fini(struct ev_loop *loop);
+
+/* Watches io->fd for events (EPOLLIN, EPOLLOUT); returns 0 or -errno. */
+int ev_io_add(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+int ev_io_mod(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+void ev_io_del(struct ev_loop *loop, struct ev_io *io);
+
+/* Arms t to fire in after_ms (re-arms it if armed). Returns 0 or -ENOMEM. */
+int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ms);
+void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
+
+/* Runs until ev_stop() or a signal handler sets loop->stop. */
+void ev_run(struct ev_loop *loop);
+void ev_stop(struct ev_loop *loop);
+
+uint64_t ev_now_ms(void);
+
+#endif /* XDPDNS_EVENT_H */

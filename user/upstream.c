@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Resolving through upstream resolvers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include "log.h"
+#include "upstream.h"
+
+#define DNS_MAX_LEN 65535
+
+void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
+		       const struct xdpdns_options *o)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->loop = loop;
+	for (i = 0; i < o->n_upstreams; i++)
+		s->servers[i].addr = o->upstreams[i];
+	s->n = o->n_upstreams;
+	s->timeout_ms = o->timeout_ms;
+	s->attempts = o->attempts;
+	s->edns_udp_size = o->edns_udp_size;
+}
+
+static struct upstream *server_of(struct upstream_query *q)
+{
+	return &q->set->servers[q->tries % q->set->n];
+}
+
+/* Closes the attempt in flight, if any. */
+static void end_attempt(struct upstream_query *q)
+{
+	ev_timer_stop(q->set->loop, &q->timer);
+	if (q->io.fd >= 0) {
+		ev_io_del(q->set->loop, &q->io);
+		close(q->io.fd);
+		q->io.fd = -1;
+	}
+	free(q->wire);
+	free(q->buf);
+	q->wire = q->buf = NULL;
+}
+
+static void finish(struct upstream_query *q, ldns_pkt *answer, int err)
+{
+	end_attempt(q);
+	q->done(q, answer, err);
+}
+
+static int send_attempt(struct upstream_query *q);
+
+/* This attempt failed: the next server, round after round, then give up. */
+static void next_attempt(struct upstream_query *q, int err)
+{
+	server_of(q)->fails++;
+	q->last_err = err;
+	end_attempt(q);
+	q->tcp = false;
+	while (++q->tries < q->set->attempts * (uint32_t)q->set->n) {
+		if (!send_attempt(q))
+			return;
+	}
+	finish(q, NULL, q->last_err);
+}
+
+/* The answer to what we asked? (RFC 5452 9.1: ID and question) */
+static bool matches(const struct upstream_query *q, const ldns_pkt *p)
+{
+	const ldns_rr *rr;
+
+	if (!ldns_pkt_qr(p) || ldns_pkt_id(p) != q->id || ldns_pkt_qdcount(p) != 1)
+		return false;
+	rr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
+	return rr && ldns_rr_get_type(rr) == q->qtype &&
+	       ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+	       ldns_dname_compare(ldns_rr_owner(rr), q->qname) == 0;
+}
+
+/* A datagram or TCP message from the server: ignored unless it answers our question. */
+static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
+{
+	struct upstream *srv = server_of(q);
+	ldns_pkt *p = NULL;
+
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+		srv->bogus++;
+		ldns_pkt_free(p);
+		if (q->tcp) /* one message per TCP query: the stream is no good */
+			next_attempt(q, -EPROTO);
+		return;
+	}
+	if (ldns_pkt_tc(p) && !q->tcp) {
+		ldns_pkt_free(p);
+		q->tcp = true;
+		end_attempt(q);
+		if (send_attempt(q))
+			next_attempt(q, -EIO);
+		return;
+	}
+	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ||
+	    ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+		log_debug("upstream %s: %s for the question", srv->addr.text,
+			  ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ? "SERVFAIL" : "REFUSED");
+		ldns_pkt_free(p);
+		next_attempt(q, -EIO);
+		return;
+	}
+	srv->fails = 0;
+	srv->answers++;
+	finish(q, p, 0);
+}
+
+static void on_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct upstream_query *q = container_of(t, struct upstream_query, timer);
+
+	(void)loop;
+	server_of(q)->timeouts++;
+	next_attempt(q, -ETIMEDOUT);
+}
+
+static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct upstream_query *q = container_of(io, struct upstream_query, io);
+	static uint8_t buf[DNS_MAX_LEN];
+	ssize_t n;
+
+	(void)loop;
+	(void)events;
+	n = recv(io->fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			next_attempt(q, -errno); /* ICMP unreachable and the like */
+		return;
+	}
+	got_answer(q, buf, n);
+}
+
+/* TCP: write the length-prefixed query, then read a length and the answer (RFC 7766). */
+static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct upstream_query *q = container_of(io, struct upstream_query, io);
+	ssize_t n;
+
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		next_attempt(q, -ECONNREFUSED);
+		return;
+	}
+	if (q->buf_len && q->buf_have < q->buf_len && q->wire) { /* still sending */
+		n = send(io->fd, q->buf + q->buf_have, q->buf_len - q->buf_have, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				next_attempt(q, -errno);
+			return;
+		}
+		q->buf_have += n;
+		if (q->buf_have < q->buf_len)
+			return;
+		free(q->wire); /* sent: the buffer now receives */
+		q->wire = NULL;
+		q->buf_have = 0;
+		q->buf_len = 2;
+		ev_io_mod(loop, io, EPOLLIN);
+		return;
+	}
+	n = recv(io->fd, q->buf + q->buf_have, q->buf_len - q->buf_have, 0);
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		next_attempt(q, n ? -errno : -ECONNRESET);
+		return;
+	}
+	q->buf_have += n;
+	if (q->buf_have < q->buf_len)
+		return;
+	if (q->buf_len == 2) { /* the length is in: make room for the message */
+		size_t len = (size_t)q->buf[0] << 8 | q->buf[1];
+		uint8_t *b = realloc(q->buf, len ? len : 1);
+
+		if (!len || !b) {
+			next_attempt(q, -EPROTO);
+			return;
+		}
+		q->buf = b;
+		q->buf_len = len;
+		q->buf_have = 0;
+		return;
+	}
+	got_answer(q, q->buf, q->buf_len);
+}
+
+static int random_id(uint16_t *id)
+{
+	return getrandom(id, sizeof(*id), 0) == sizeof(*id) ? 0 : -errno;
+}
+
+/* Builds the query for this attempt with a new ID. */
+static int build_query(struct upstream_query *q)
+{
+	ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(q->qname), q->qtype, LDNS_RR_CLASS_IN,
+					 LDNS_RD | (q->cd ? LDNS_CD : 0));
+	int err = random_id(&q->id);
+
+	if (!p)
+		return -ENOMEM;
+	ldns_pkt_set_id(p, q->id);
+	ldns_pkt_set_edns_udp_size(p, q->set->edns_udp_size);
+	ldns_pkt_set_edns_do(p, q->do_bit);
+	if (!err && ldns_pkt2wire(&q->wire, p, &q->wire_len) != LDNS_STATUS_OK)
+		err = -ENOMEM;
+	ldns_pkt_free(p);
+	return err;
+}
+
+static int send_attempt(struct upstream_query *q)
+{
+	struct upstream *srv = server_of(q);
+	int fd, err;
+
+	err = build_query(q);
+	if (err)
+		return err;
+	fd = socket(srv->addr.sa.ss_family,
+		    (q->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	q->io.fd = fd;
+	/* connect: the kernel picks a random source port, and drops other senders' datagrams */
+	if (connect(fd, (struct sockaddr *)&srv->addr.sa, srv->addr.len) && errno != EINPROGRESS) {
+		err = -errno;
+		goto fail;
+	}
+	if (q->tcp) {
+		q->buf = malloc(q->wire_len + 2);
+		if (!q->buf) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		q->buf[0] = q->wire_len >> 8;
+		q->buf[1] = q->wire_len & 0xff;
+		memcpy(q->buf + 2, q->wire, q->wire_len);
+		q->buf_len = q->wire_len + 2;
+		q->buf_have = 0;
+		q->io.cb = on_tcp;
+		err = ev_io_add(q->set->loop, &q->io, EPOLLOUT);
+	} else {
+		if (send(fd, q->wire, q->wire_len, 0) < 0) {
+			err = -errno;
+			goto fail;
+		}
+		q->io.cb = on_udp;
+		err = ev_io_add(q->set->loop, &q->io, EPOLLIN);
+	}
+	if (err)
+		goto fail;
+	srv->queries++;
+	q->timer.cb = on_timeout;
+	return ev_timer_start(q->set->loop, &q->timer, q->set->timeout_ms);
+fail:
+	close(fd);
+	q->io.fd = -1;
+	free(q->wire);
+	q->wire = NULL;
+	return err;
+}
+
+int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
+{
+	int err;
+
+	if (!s->n)
+		return -ENOENT;
+	q->set = s;
+	q->tries = 0;
+	q->tcp = false;
+	q->last_err = -ETIMEDOUT;
+	q->io.fd = -1;
+	q->wire = q->buf = NULL;
+	q->timer.slot = 0;
+	for (;;) {
+		err = send_attempt(q);
+		if (!err)
+			return 0;
+		server_of(q)->fails++;
+		if (++q->tries >= s->attempts * (uint32_t)s->n)
+			return err;
+	}
+}
+
+void upstream_query_cancel(struct upstream_query *q)
+{
+	end_attempt(q);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Resolving through upstream resolvers: ordered failover, per-attempt timeouts, a retry over
+ * TCP when an answer is truncated. Every attempt uses a fresh socket connected to the server
+ * (a random source port, and only that server's datagrams get through) and a random ID; an
+ * answer counts only with that ID and the question that was asked. */
+#ifndef XDPDNS_UPSTREAM_H
+#define XDPDNS_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ldns/ldns.h>
+#include "config.h"
+#include "event.h"
+
+struct upstream {
+	struct xdpdns_sockaddr addr;
+	uint32_t fails;      /* consecutive failed attempts */
+	uint64_t queries;    /* attempts sent */
+	uint64_t answers;    /* usable answers */
+	uint64_t timeouts;
+	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
+};
+
+struct upstream_set {
+	struct ev_loop *loop;
+	struct upstream servers[XDPDNS_UPSTREAMS_MAX];
+	int n;
+	uint32_t timeout_ms;
+	uint32_t attempts;      /* rounds over the servers */
+	uint16_t edns_udp_size; /* offered in our queries */
+};
+
+struct upstream_query;
+
+/* answer: the validated response, now the callee's to free; NULL with err: -ETIMEDOUT when
+ * every attempt went unanswered, -EIO when every answer was SERVFAIL or REFUSED. */
+typedef void (*upstream_done_fn)(struct upstream_query *q, ldns_pkt *answer, int err);
+
+/* One resolution. The caller owns it, fills the question and done, and keeps it alive until
+ * done runs or upstream_query_cancel() returns. */
+struct upstream_query {
+	/* set by the caller */
+	ldns_rdf *qname;
+	ldns_rr_type qtype;
+	bool do_bit, cd;
+	upstream_done_fn done;
+	/* private */
+	struct upstream_set *set;
+	uint32_t tries;
+	uint16_t id;
+	bool tcp;
+	int last_err;
+	struct ev_io io;
+	struct ev_timer timer;
+	uint8_t *wire;      /* the query being sent */
+	size_t wire_len;
+	uint8_t *buf;       /* TCP: length-prefixed query out, then the answer in */
+	size_t buf_len, buf_have;
+};
+
+void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
+		       const struct xdpdns_options *o);
+
+/* Starts resolving q. Returns 0 (done will run) or -errno (it will not). */
+int upstream_query_start(struct upstream_set *s, struct upstream_query *q);
+
+/* Stops q; done will not run. */
+void upstream_query_cancel(struct upstream_query *q);
+
+#endif /* XDPDNS_UPSTREAM_H */
