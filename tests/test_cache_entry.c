@@ -41,6 +41,8 @@ static void test_a_record_layout(void **state)
 	assert_int_equal(e->stored_ns, 1000);
 	assert_int_equal(e->ttl_sec, 300);
 	assert_int_equal(e->dns_flags & 0x8000, 0x8000); /* QR */
+	assert_int_equal(e->dns_flags & 0x0400, 0);      /* AA: a cache has no authority */
+	assert_int_equal(e->dns_flags & 0x0080, 0x0080); /* RA */
 	assert_int_equal(e->dns_flags & 0xf, LDNS_RCODE_NOERROR);
 	assert_int_equal(e->ancount, 1);
 	assert_int_equal(e->nscount, 0);

@@ -11,6 +11,7 @@ packages=(
 	libldns-dev ldnsutils                 # DNS wire format in userspace
 	libcmocka-dev                         # unit tests
 	iproute2 iputils-ping                 # namespaces for the lab
+	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
 )
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced, not run: a two-namespace lab for the demo and the end-to-end tests.
 #   client netns  xdc-PID  192.0.2.7   2001:db8::7   (XDP_PASS, so XDP_TX replies arrive)
-#   cache netns   xds-PID  192.0.2.53  2001:db8::53
+#   cache netns   xds-PID  192.0.2.53  2001:db8::53  xdpdnsd; nsd on its 127.0.0.1:5353
 # Names carry the caller's PID so runs never collide: bpffs is one for all network namespaces,
 # and the cache's pins go by interface name. lab_down removes everything (namespaces, pins,
 # libxdp's dispatcher, processes); the caller's EXIT trap must call it.
@@ -14,6 +14,8 @@ LAB_CACHE6=2001:db8::53
 LAB_IF_CLIENT=xdc-$$
 LAB_IF_CACHE=xds-$$
 LAB_PIDS=()
+LAB_TMP=$(mktemp -d)
+LAB_UPSTREAM=127.0.0.1:5353
 
 lab_up() {
 	ip netns add "$LAB_CLIENT"
@@ -30,6 +32,10 @@ lab_up() {
 	ip -n "$LAB_CACHE" link set "$LAB_IF_CACHE" up
 	# a veth hands XDP_TX frames to its peer only if the peer runs XDP too
 	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdpdrv obj "$LAB_OUT/pass.bpf.o" sec xdp
+	# the client's C library resolver asks the cache (ip netns exec mounts this on /etc)
+	mkdir -p "/etc/netns/$LAB_CLIENT"
+	printf 'nameserver %s\nnameserver %s\noptions timeout:2 attempts:1\n' \
+		"$LAB_CACHE4" "$LAB_CACHE6" >"/etc/netns/$LAB_CLIENT/resolv.conf"
 }
 
 # lab_cache CMD...: runs CMD in the cache's network namespace. Not `ip netns exec`: that mounts
@@ -56,7 +62,7 @@ lab_down() {
 	ifindex=$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" 2>/dev/null | cut -d: -f1)
 	ip -n "$LAB_CACHE" link set dev "$LAB_IF_CACHE" xdp off 2>/dev/null || true
 	[ -n "$ifindex" ] && rm -rf /sys/fs/bpf/xdp/dispatch-"$ifindex"-*
-	rm -rf "/sys/fs/bpf/xdpdns/$LAB_IF_CACHE"
+	rm -rf "/sys/fs/bpf/xdpdns/$LAB_IF_CACHE" "/etc/netns/$LAB_CLIENT" "$LAB_TMP"
 	ip netns del "$LAB_CLIENT" 2>/dev/null || true
 	ip netns del "$LAB_CACHE" 2>/dev/null || true
 	return 0
@@ -66,18 +72,50 @@ lab_client() {
 	ip netns exec "$LAB_CLIENT" "$@"
 }
 
-# lab_demo ZONE LOG [ARGS...]: serves ZONE from the XDP program on the cache side, logging to
-# LOG; returns once it answers.
-lab_demo() {
-	local i zone=$1 log=$2
-	shift 2
-	lab_cache_bg "$LAB_OUT/xdpdns_demo" --iface "$LAB_IF_CACHE" --listen "$LAB_CACHE4" \
-		--listen "$LAB_CACHE6" --zone "$zone" --seconds 600 "$@" >"$log" 2>&1
-	LAB_DEMO_PID=${LAB_PIDS[-1]}
-	for i in $(seq 50); do
-		grep -q answering "$log" && return 0
-		kill -0 "$LAB_DEMO_PID" 2>/dev/null || break
-		sleep 0.2
+# lab_upstream ORIGIN ZONEFILE: nsd serving the zone on the cache's 127.0.0.1:5353, in the
+# foreground of its own process (killed by lab_down); returns once it answers.
+lab_upstream() {
+	cp "$2" "$LAB_TMP/zone"
+	cat >"$LAB_TMP/nsd.conf" <<-EOF
+	server:
+		ip-address: ${LAB_UPSTREAM/:/@}
+		username: ""
+		chroot: ""
+		zonesdir: "$LAB_TMP"
+		pidfile: "$LAB_TMP/nsd.pid"
+		xfrdfile: "$LAB_TMP/xfrd.state"
+		zonelistfile: "$LAB_TMP/zone.list"
+		logfile: "$LAB_TMP/nsd.log"
+		server-count: 1
+		do-ip6: no
+	remote-control:
+		control-enable: no
+	zone:
+		name: "$1"
+		zonefile: "zone"
+	EOF
+	lab_cache_bg nsd -d -c "$LAB_TMP/nsd.conf"
+	LAB_NSD_PID=${LAB_PIDS[-1]}
+	for _ in $(seq 50); do
+		lab_cache dig +time=1 +tries=1 +short @127.0.0.1 -p 5353 "$1" SOA | grep -q . && return 0
+		sleep 0.1
+	done
+	cat "$LAB_TMP/nsd.log" >&2
+	return 1
+}
+
+# lab_daemon LOG [ARGS...]: xdpdnsd on the cache side, upstream nsd, logging to LOG; returns
+# once it serves. Its PID is LAB_DAEMON_PID.
+lab_daemon() {
+	local log=$1
+	shift
+	lab_cache_bg "$LAB_OUT/xdpdnsd" --iface "$LAB_IF_CACHE" --upstream "$LAB_UPSTREAM" "$@" \
+		>"$log" 2>&1
+	LAB_DAEMON_PID=${LAB_PIDS[-1]}
+	for _ in $(seq 50); do
+		grep -q "serving" "$log" && return 0
+		kill -0 "$LAB_DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
 	done
 	cat "$log" >&2
 	return 1

@@ -51,9 +51,7 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)p[0] << 8 | p[1];
 }
 
-/* A copy of resp without EDNS and with the question name lowercased: the body's compression
- * pointers may point into the question, which keeps its length in every response. */
-static ldns_pkt *entry_response(const ldns_pkt *resp)
+ldns_pkt *xdpdns_answer_copy(const ldns_pkt *resp)
 {
 	static const ldns_pkt_section sections[] = { LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
 						     LDNS_SECTION_ADDITIONAL };
@@ -65,9 +63,11 @@ static ldns_pkt *entry_response(const ldns_pkt *resp)
 		return NULL;
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_opcode(p, ldns_pkt_get_opcode(resp));
-	ldns_pkt_set_aa(p, ldns_pkt_aa(resp));
+	/* a cache answers with recursion available and without authority, whatever the
+	 * (possibly authoritative) upstream said */
+	ldns_pkt_set_aa(p, false);
 	ldns_pkt_set_rd(p, ldns_pkt_rd(resp));
-	ldns_pkt_set_ra(p, ldns_pkt_ra(resp));
+	ldns_pkt_set_ra(p, true);
 	ldns_pkt_set_ad(p, ldns_pkt_ad(resp));
 	ldns_pkt_set_cd(p, ldns_pkt_cd(resp));
 	ldns_pkt_set_rcode(p, ldns_pkt_get_rcode(resp));
@@ -142,7 +142,7 @@ int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *met
 	    ldns_pkt_get_rcode(resp) != LDNS_RCODE_NXDOMAIN)
 		return -EINVAL; /* SERVFAIL and the rest are the daemon's to answer */
 
-	p = entry_response(resp);
+	p = xdpdns_answer_copy(resp);
 	if (!p)
 		return -ENOMEM;
 	if (ldns_pkt2wire(&wire, p, &size) != LDNS_STATUS_OK) {

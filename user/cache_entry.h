@@ -34,6 +34,13 @@ struct xdpdns_entry_meta {
 int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *meta,
 		       struct xdpdns_entry_buf *out);
 
+/* A copy of resp without EDNS (ldns remembers an OPT it parsed even with its fields cleared),
+ * ID 0, AA=0 and RA=1 (a cache's answer), and the question name lowercased: what the caches
+ * keep. In a kernel entry, the body's
+ * compression pointers may point into the question, which keeps its length in every response.
+ * NULL when out of memory. */
+ldns_pkt *xdpdns_answer_copy(const ldns_pkt *resp);
+
 /* The class an entry with this body and name lengths goes to, or -E2BIG. */
 int xdpdns_entry_class(size_t body_len, size_t name_len);
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End to end, in namespaces made here (tools/lab.sh): xdpdnsd on a veth (native XDP), nsd as
+# its upstream, and real clients (dig, kdig, drill, the C library through getent) over IPv4
+# and IPv6. Misses are resolved upstream and the repeats answered by the kernel; the cache
+# outlives a kill -9 of the daemon and is re-adopted on restart; xdpdnsctl steers it.
+set -uo pipefail
+. "$(dirname "$0")/../tools/lab.sh"
+
+trap 'lab_down' EXIT
+passed=0 failed=0
+
+check() { # check NAME COMMAND...: one assertion
+	if "${@:2}"; then
+		passed=$((passed + 1))
+		echo "ok   $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1"
+	fi
+}
+
+zone=$LAB_TMP/e2e.zone
+{
+	cat <<'ZONE'
+$ORIGIN e2e.example.
+$TTL 300
+@       IN SOA  ns.e2e.example. hostmaster.e2e.example. 1 7200 900 1209600 120
+@       IN NS   ns.e2e.example.
+ns      IN A    192.0.2.53
+www     IN A    192.0.2.80
+www     IN AAAA 2001:db8::80
+many    IN A    192.0.2.81
+many    IN A    192.0.2.82
+many    IN A    192.0.2.83
+many    IN A    192.0.2.84
+txt     IN TXT  "a record long enough that the answer is bigger than the question and its OPT"
+short 2 IN A    192.0.2.85
+ZONE
+	for i in $(seq 1 40); do echo "big IN A 198.51.100.$i"; done # > 512 bytes: TC, then TCP
+} >"$zone"
+
+lab_up || exit 1
+lab_upstream e2e.example "$zone" || { echo "0 passed, 1 failed"; exit 1; }
+lab_daemon "$LAB_TMP/d1.log" || { echo "0 passed, 1 failed"; exit 1; }
+
+dig4() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@"; }
+answers() { dig4 +short "$@" | grep -cE '^[0-9a-f.:]+$'; } # addresses in the answer
+ttl_of() { dig4 +noall +answer "$@" | awk 'NR == 1 { print $2 }'; }
+
+# 1. a miss goes upstream; the repeat is answered by the kernel, case kept, TTL counting down
+miss0=$(lab_counter miss)
+dig4 WwW.E2E.Example A >"$LAB_TMP/a" 2>&1
+check "miss answered" grep -qE "^WwW.E2E.Example\.\s+300\s+IN\s+A\s+192.0.2.80" "$LAB_TMP/a"
+check "miss passed by the kernel" test "$(lab_counter miss)" -eq $((miss0 + 1))
+hits0=$(lab_counter hit_fresh)
+dig4 wWw.e2e.EXAMPLE A >"$LAB_TMP/b" 2>&1
+check "repeat answered by the kernel" test "$(lab_counter hit_fresh)" -eq $((hits0 + 1))
+check "question case kept" grep -q "^;wWw.e2e.EXAMPLE.\s" "$LAB_TMP/b"
+check "a cache's flags: RA, no AA" grep -q "flags: qr rd ra;" "$LAB_TMP/b"
+sleep 2
+check "TTL counts down" test "$(ttl_of www.e2e.example A)" -lt 300
+
+# 2. other clients and transports: kdig over IPv6, drill without EDNS, the C library resolver
+lab_client kdig +time=2 +retry=0 @"$LAB_CACHE6" many.e2e.example A >"$LAB_TMP/c" 2>&1
+check "kdig IPv6: four addresses" test "$(grep -cE "IN\s+A\s+192.0.2.8[1-4]" "$LAB_TMP/c")" -eq 4
+lab_client kdig +time=2 +retry=0 @"$LAB_CACHE6" txt.e2e.example TXT >"$LAB_TMP/c" 2>&1
+check "kdig IPv6 TXT" grep -q "long enough" "$LAB_TMP/c"
+lab_client drill -Q @"$LAB_CACHE4" www.e2e.example AAAA >"$LAB_TMP/d" 2>&1
+check "drill AAAA" grep -q "2001:db8::80" "$LAB_TMP/d"
+lab_client getent ahosts www.e2e.example >"$LAB_TMP/h" 2>&1
+check "getent ahosts (libc): IPv4" grep -q "^192.0.2.80 " "$LAB_TMP/h"
+check "getent ahosts (libc): IPv6" grep -q "^2001:db8::80 " "$LAB_TMP/h"
+
+# 3. negative answers are cached no longer than max-negative-ttl (30), from the SOA's 120
+dig4 nothere.e2e.example A >"$LAB_TMP/e" 2>&1
+check "NXDOMAIN" grep -q "status: NXDOMAIN" "$LAB_TMP/e"
+neg=$(dig4 +noall +authority nothere.e2e.example A | awk '{print $2}')
+check "negative TTL capped ($neg <= 30)" test "${neg:-99}" -le 30
+
+# 4. truncation: without EDNS the answer is over 512 bytes; dig retries over TCP and succeeds
+dig4 +noedns +ignore big.e2e.example A >"$LAB_TMP/f" 2>&1
+check "UDP answer truncated" grep -q "flags: qr tc\|flags:.* tc" "$LAB_TMP/f"
+check "TCP retry gets all 40" test "$(dig4 +noedns +short big.e2e.example A | grep -c 198.51.100)" -eq 40
+
+# 5. expired: passed by the kernel and refreshed by the daemon; stale while health is down
+check "short-lived name" test "$(answers short.e2e.example A)" -eq 1
+sleep 3
+exp0=$(lab_counter pass_expired)
+check "expired entry refreshed" test "$(answers short.e2e.example A)" -eq 1
+check "expired entry passed by the kernel" test "$(lab_counter pass_expired)" -eq $((exp0 + 1))
+sleep 3
+lab_ctl health down >/dev/null
+check "stale (TTL 30) while health is down" test "$(ttl_of short.e2e.example A)" = 30
+lab_ctl health up >/dev/null
+
+# 6. kill -9 the daemon: the kernel keeps answering cached names
+{ kill -9 "$LAB_DAEMON_PID" && wait "$LAB_DAEMON_PID"; } 2>/dev/null
+hits1=$(lab_counter hit_fresh)
+check "cached name answered with the daemon dead" test "$(answers www.e2e.example A)" -eq 1
+check "by the kernel" test "$(lab_counter hit_fresh)" -eq $((hits1 + 1))
+
+# 7. restart: it adopts the program and its cache; misses work again
+lab_daemon "$LAB_TMP/d2.log" || true
+check "restart adopts the program" grep -q "adopted the program" "$LAB_TMP/d2.log"
+hits2=$(lab_counter hit_fresh)
+check "cache kept across the restart" test "$(answers www.e2e.example A)" -eq 1 -a \
+	"$(lab_counter hit_fresh)" -eq $((hits2 + 1))
+check "misses resolved again" test "$(answers ns.e2e.example A)" -eq 1
+
+# 8. flush one name: the daemon resolves it again, the others stay kernel hits
+check "flush one name" lab_ctl flush www.e2e.example
+miss1=$(lab_counter miss)
+check "flushed name resolved again" test "$(answers www.e2e.example A)" -eq 1 -a \
+	"$(lab_counter miss)" -eq $((miss1 + 1))
+
+# 9. upstream gone: a cached name still answers, an uncached one gets SERVFAIL promptly
+kill "$LAB_NSD_PID"
+check "cached name with the upstream gone" test "$(answers many.e2e.example A)" -eq 4
+t0=$(date +%s%N)
+dig4 gone.e2e.example A >"$LAB_TMP/g" 2>&1
+t1=$(date +%s%N)
+check "uncached name: SERVFAIL" grep -q "status: SERVFAIL" "$LAB_TMP/g"
+check "within the upstream timeouts ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 2500
+
+# 10. SIGTERM: a clean stop takes the program off the interface
+kill "$LAB_DAEMON_PID"
+wait "$LAB_DAEMON_PID" 2>/dev/null
+check "detached on SIGTERM" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"
+check "nothing dropped" test "$(lab_counter drop_internal)" -eq 0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

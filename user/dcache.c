@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The daemon's own cache. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dcache.h"
+
+int dcache_init(struct dcache *c, size_t max_count)
+{
+	memset(c, 0, sizeof(*c));
+	c->n_buckets = 1;
+	while (c->n_buckets < max_count) /* load factor <= 1 */
+		c->n_buckets <<= 1;
+	c->buckets = calloc(c->n_buckets, sizeof(*c->buckets));
+	c->max_count = max_count;
+	return c->buckets ? 0 : -ENOMEM;
+}
+
+static void free_entry(struct dcache_entry *e)
+{
+	ldns_pkt_free(e->answer);
+	free(e);
+}
+
+void dcache_fini(struct dcache *c)
+{
+	struct dcache_entry *e = c->oldest, *next;
+
+	for (; e; e = next) {
+		next = e->newer;
+		free_entry(e);
+	}
+	free(c->buckets);
+	memset(c, 0, sizeof(*c));
+}
+
+void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags)
+{
+	size_t n = ldns_rdf_size(qname), i;
+	const uint8_t *name = ldns_rdf_data(qname);
+
+	if (n > XDPDNS_NAME_MAX_LEN)
+		n = XDPDNS_NAME_MAX_LEN;
+	for (i = 0; i < n; i++) /* length bytes are <= 63: never changed by this */
+		k->bytes[i] = name[i] >= 'A' && name[i] <= 'Z' ? name[i] | 0x20 : name[i];
+	k->bytes[n] = qtype >> 8;
+	k->bytes[n + 1] = qtype & 0xff;
+	k->bytes[n + 2] = flags;
+	k->len = n + 3;
+}
+
+static size_t bucket_of(const struct dcache *c, const struct dcache_key *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: keys are local, no seed needed */
+	size_t i;
+
+	for (i = 0; i < k->len; i++)
+		h = (h ^ k->bytes[i]) * 0x100000001b3ULL;
+	return h & (c->n_buckets - 1);
+}
+
+static struct dcache_entry **slot_of(struct dcache *c, const struct dcache_key *k)
+{
+	struct dcache_entry **p = &c->buckets[bucket_of(c, k)];
+
+	while (*p && ((*p)->key.len != k->len || memcmp((*p)->key.bytes, k->bytes, k->len)))
+		p = &(*p)->next_in_bucket;
+	return p;
+}
+
+struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k)
+{
+	return *slot_of(c, k);
+}
+
+static void unlink_entry(struct dcache *c, struct dcache_entry *e)
+{
+	struct dcache_entry **p = slot_of(c, &e->key);
+
+	*p = e->next_in_bucket;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	c->count--;
+}
+
+int dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer, uint64_t now_ms,
+	       uint32_t ttl_sec)
+{
+	struct dcache_entry *e = dcache_get(c, k);
+
+	if (e) {
+		unlink_entry(c, e);
+		free_entry(e);
+	}
+	while (c->count >= c->max_count && c->oldest) {
+		e = c->oldest;
+		unlink_entry(c, e);
+		free_entry(e);
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		ldns_pkt_free(answer);
+		return -ENOMEM;
+	}
+	e->key = *k;
+	e->answer = answer;
+	e->stored_ms = now_ms;
+	e->ttl_sec = ttl_sec;
+	e->next_in_bucket = c->buckets[bucket_of(c, k)];
+	c->buckets[bucket_of(c, k)] = e;
+	e->older = c->newest;
+	if (c->newest)
+		c->newest->newer = e;
+	else
+		c->oldest = e;
+	c->newest = e;
+	c->count++;
+	return 0;
+}

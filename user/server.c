@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The daemon's DNS service. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include "cache_entry.h"
+#include "log.h"
+#include "server.h"
+
+#define DNS_MAX_LEN 65535
+#define UDP_PLAIN_LEN 512 /* without EDNS, RFC 1035 4.2.1 */
+
+/* A TCP client; freed when closed and no resolution still owes it an answer. */
+struct tcp_conn {
+	struct server *srv;
+	struct ev_io io;
+	struct ev_timer idle;
+	uint8_t in[2 + DNS_MAX_LEN];
+	size_t in_have;
+	uint8_t *out; /* answers not yet written */
+	size_t out_len, out_sent;
+	int refs;     /* 1 while open, +1 per waiting query */
+};
+
+/* A client waiting for an answer. */
+struct waiter {
+	struct waiter *next;
+	ldns_pkt *query;  /* as the client sent it: ID, RD, the question's case, EDNS */
+	int udp_fd;       /* UDP: the listener's socket, and the client's address */
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	struct tcp_conn *conn; /* TCP instead */
+};
+
+/* A resolution in flight, and everyone waiting for it. */
+struct pending {
+	struct pending *next;
+	struct dcache_key key;
+	uint8_t key_flags;
+	struct server *srv;
+	struct waiter *waiters;
+	unsigned int n_waiters;
+	struct upstream_query uq;
+};
+
+static uint64_t now_ms(void)
+{
+	return ev_now_ms();
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- answers ---- */
+
+static void tcp_unref(struct tcp_conn *c);
+static void tcp_write(struct tcp_conn *c, const uint8_t *wire, size_t len);
+
+/* The largest answer the client takes over UDP (RFC 6891 6.2.5: at least 512). */
+static size_t udp_limit(const ldns_pkt *query)
+{
+	size_t size = ldns_pkt_edns(query) ? ldns_pkt_edns_udp_size(query) : UDP_PLAIN_LEN;
+
+	return size < UDP_PLAIN_LEN ? UDP_PLAIN_LEN : size;
+}
+
+static void age_ttls(ldns_rr_list *rrs, uint32_t age, uint32_t stale_ttl)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		uint32_t ttl = ldns_rr_ttl(rr);
+
+		ldns_rr_set_ttl(rr, stale_ttl ? stale_ttl : ttl > age ? ttl - age : 0);
+	}
+}
+
+/* The response to w's query: answer (a cached copy, aged by age seconds or stale) or, with
+ * answer NULL, just rcode. Header and question as the client asked. */
+static ldns_pkt *build_response(struct server *s, const struct waiter *w, const ldns_pkt *answer,
+				ldns_pkt_rcode rcode, uint32_t age, uint32_t stale_ttl)
+{
+	const ldns_pkt *q = w->query;
+	ldns_pkt *r = answer ? ldns_pkt_clone(answer) : ldns_pkt_new();
+
+	if (!r)
+		return NULL;
+	ldns_pkt_set_id(r, ldns_pkt_id(q));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_opcode(r, LDNS_PACKET_QUERY);
+	ldns_pkt_set_aa(r, false);
+	ldns_pkt_set_tc(r, false);
+	ldns_pkt_set_rd(r, ldns_pkt_rd(q));
+	ldns_pkt_set_ra(r, true);
+	ldns_pkt_set_cd(r, ldns_pkt_cd(q));
+	if (!answer)
+		ldns_pkt_set_rcode(r, rcode);
+	/* RFC 6840 5.7-5.8: AD only for a client that asked with AD or DO */
+	if (!ldns_pkt_ad(q) && !ldns_pkt_edns_do(q))
+		ldns_pkt_set_ad(r, false);
+	ldns_rr_list_deep_free(ldns_pkt_question(r));
+	ldns_pkt_set_question(r, ldns_rr_list_clone(ldns_pkt_question(q)));
+	ldns_pkt_set_qdcount(r, ldns_rr_list_rr_count(ldns_pkt_question(q)));
+	age_ttls(ldns_pkt_answer(r), age, stale_ttl);
+	age_ttls(ldns_pkt_authority(r), age, stale_ttl);
+	age_ttls(ldns_pkt_additional(r), age, stale_ttl);
+	if (ldns_pkt_edns(q)) {
+		ldns_pkt_set_edns_udp_size(r, s->opts->edns_udp_size);
+		ldns_pkt_set_edns_do(r, ldns_pkt_edns_do(q));
+	}
+	return r;
+}
+
+/* Sends r to w; over UDP, an answer the client can't take goes out empty with TC=1. */
+static void send_response(struct server *s, const struct waiter *w, ldns_pkt *r)
+{
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	if (ldns_pkt2wire(&wire, r, &len) != LDNS_STATUS_OK)
+		return;
+	if (!w->conn && len > udp_limit(w->query)) {
+		ldns_rr_list_deep_free(ldns_pkt_answer(r));
+		ldns_rr_list_deep_free(ldns_pkt_authority(r));
+		ldns_rr_list_deep_free(ldns_pkt_additional(r));
+		ldns_pkt_set_answer(r, ldns_rr_list_new());
+		ldns_pkt_set_authority(r, ldns_rr_list_new());
+		ldns_pkt_set_additional(r, ldns_rr_list_new());
+		ldns_pkt_set_ancount(r, 0);
+		ldns_pkt_set_nscount(r, 0);
+		ldns_pkt_set_arcount(r, 0);
+		ldns_pkt_set_tc(r, true);
+		free(wire);
+		wire = NULL;
+		if (ldns_pkt2wire(&wire, r, &len) != LDNS_STATUS_OK)
+			return;
+		s->stats.truncated++;
+	}
+	if (w->conn)
+		tcp_write(w->conn, wire, len);
+	else
+		sendto(w->udp_fd, wire, len, MSG_DONTWAIT, (struct sockaddr *)&w->client,
+		       w->client_len);
+	free(wire);
+}
+
+static void respond(struct server *s, const struct waiter *w, const ldns_pkt *answer,
+		    ldns_pkt_rcode rcode, uint32_t age, uint32_t stale_ttl)
+{
+	ldns_pkt *r = build_response(s, w, answer, rcode, age, stale_ttl);
+
+	if (!answer && rcode == LDNS_RCODE_SERVFAIL)
+		s->stats.servfail++;
+	if (r)
+		send_response(s, w, r);
+	ldns_pkt_free(r);
+}
+
+static void waiter_free(struct waiter *w)
+{
+	ldns_pkt_free(w->query);
+	if (w->conn)
+		tcp_unref(w->conn);
+	free(w);
+}
+
+/* ---- caching ---- */
+
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void set_ttls(ldns_rr_list *rrs, uint32_t lo, uint32_t hi, uint32_t *min)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		uint32_t ttl = clamp(ldns_rr_ttl(rr), lo, hi);
+
+		ldns_rr_set_ttl(rr, ttl);
+		if (ttl < *min)
+			*min = ttl;
+	}
+}
+
+/* Clamps the TTLs of a (copied) answer and returns how long to cache it: positive answers for
+ * their smallest TTL within [min-ttl, max-ttl]; negative ones (RFC 2308 5) for the SOA's TTL or
+ * MINIMUM, whichever is less, at most max-negative-ttl; 0 for an answer not to cache (a
+ * negative answer without SOA). Every record's TTL is at least the entry's, so TTLs aged in the
+ * kernel never reach 0 before the entry expires. */
+static uint32_t cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
+{
+	uint32_t min = UINT32_MAX;
+	bool negative = ldns_pkt_get_rcode(a) == LDNS_RCODE_NXDOMAIN || !ldns_pkt_ancount(a);
+
+	if (negative) {
+		ldns_rr_list *ns = ldns_pkt_authority(a);
+		size_t i;
+
+		for (i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ns, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
+				uint32_t ttl = ldns_rr_ttl(rr);
+				uint32_t minimum = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+
+				ttl = clamp(ttl < minimum ? ttl : minimum, 0, o->max_negative_ttl_sec);
+				set_ttls(ldns_pkt_authority(a), ttl, ttl, &min);
+				return min;
+			}
+		}
+		return 0;
+	}
+	set_ttls(ldns_pkt_answer(a), o->min_ttl_sec, o->max_ttl_sec, &min);
+	set_ttls(ldns_pkt_authority(a), o->min_ttl_sec, o->max_ttl_sec, &min);
+	set_ttls(ldns_pkt_additional(a), o->min_ttl_sec, o->max_ttl_sec, &min);
+	return min == UINT32_MAX ? 0 : min;
+}
+
+static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, uint32_t ttl)
+{
+	struct xdpdns_entry_meta meta = {
+		.hash_seed = s->hash_seed,
+		.stored_ns = boottime_ns(),
+		.ttl_sec = ttl,
+		.key_flags = key_flags,
+	};
+	struct xdpdns_entry_buf *b = malloc(sizeof(*b));
+	int err = b ? xdpdns_entry_build(a, &meta, b) : -ENOMEM;
+
+	if (!err)
+		err = xdpdns_cache_put(s->maps, b);
+	if (err) {
+		s->stats.kernel_fill_skipped++; /* too big, too many records...: daemon only */
+		if (err != -E2BIG && err != -EINVAL)
+			log_warn("can't store an answer in the kernel cache: %s", strerror(-err));
+	} else {
+		s->stats.kernel_fills++;
+	}
+	free(b);
+}
+
+/* ---- resolutions ---- */
+
+static size_t pending_bucket(const struct dcache_key *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < k->len; i++)
+		h = (h ^ k->bytes[i]) * 0x100000001b3ULL;
+	return h % SERVER_PENDING_BUCKETS;
+}
+
+static struct pending **pending_slot(struct server *s, const struct dcache_key *k)
+{
+	struct pending **p = &s->pending[pending_bucket(k)];
+
+	while (*p && ((*p)->key.len != k->len || memcmp((*p)->key.bytes, k->bytes, k->len)))
+		p = &(*p)->next;
+	return p;
+}
+
+static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
+{
+	struct pending *p = container_of(uq, struct pending, uq);
+	struct server *s = p->srv;
+	struct dcache_entry *old = dcache_get(&s->cache, &p->key);
+	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
+	struct waiter *w, *next;
+	uint32_t ttl = 0;
+
+	*pending_slot(s, &p->key) = p->next;
+	s->n_pending--;
+	ldns_pkt_free(answer);
+
+	if (copy) {
+		s->stats.resolved++;
+		ttl = cache_ttl(s->opts, copy);
+	} else {
+		log_debug("resolution failed: %s", strerror(-err));
+	}
+	for (w = p->waiters; w; w = next) {
+		next = w->next;
+		if (copy)
+			respond(s, w, copy, 0, 0, 0);
+		else if (old && old->answer) /* RFC 8767: stale beats SERVFAIL */
+			respond(s, w, old->answer, 0, 0, s->opts->stale_ttl_sec);
+		else
+			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		waiter_free(w);
+	}
+	if (copy && ttl) {
+		fill_kernel(s, copy, p->key_flags, ttl);
+		dcache_put(&s->cache, &p->key, copy, now_ms(), ttl);
+	} else if (copy) {
+		ldns_pkt_free(copy);
+	} else if (!old || !old->answer) {
+		/* RFC 9520: remember the failure briefly, never in the kernel */
+		dcache_put(&s->cache, &p->key, NULL, now_ms(), s->opts->servfail_ttl_sec);
+	}
+	ldns_rdf_deep_free(p->uq.qname);
+	free(p);
+}
+
+/* ---- queries ---- */
+
+/* FORMERR, NOTIMP or BADVERS for a query ldns could (or could not) parse: header only. */
+static void respond_error(struct server *s, struct waiter *w, const uint8_t *wire, size_t len,
+			  ldns_pkt_rcode rcode, bool badvers)
+{
+	ldns_pkt *r = ldns_pkt_new();
+
+	s->stats.malformed++;
+	if (!r || len < 2)
+		goto out;
+	ldns_pkt_set_id(r, (uint16_t)wire[0] << 8 | wire[1]);
+	ldns_pkt_set_qr(r, true);
+	if (len >= 3)
+		ldns_pkt_set_opcode(r, (wire[2] >> 3) & 0xf);
+	ldns_pkt_set_rcode(r, rcode);
+	if (badvers) { /* RFC 6891 6.1.3: extended rcode 1 with rcode 0 is BADVERS (16) */
+		ldns_pkt_set_edns_udp_size(r, s->opts->edns_udp_size);
+		ldns_pkt_set_edns_extended_rcode(r, 1);
+	}
+	if (!w->query) {
+		w->query = ldns_pkt_new(); /* send_response needs a query for the UDP limit */
+		if (!w->query)
+			goto out;
+	}
+	send_response(s, w, r);
+out:
+	ldns_pkt_free(r);
+	waiter_free(w);
+}
+
+/* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
+static void handle_query(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
+{
+	struct dcache_key key;
+	struct dcache_entry *e;
+	struct pending **slot, *p;
+	const ldns_rr *question;
+	uint8_t key_flags;
+	uint64_t now = now_ms();
+
+	if (len < 12 || (wire[2] & 0x80)) { /* not even a header, or a response: no answer */
+		waiter_free(w);
+		return;
+	}
+	if (ldns_wire2pkt(&w->query, wire, len) != LDNS_STATUS_OK) {
+		respond_error(s, w, wire, len, LDNS_RCODE_FORMERR, false);
+		return;
+	}
+	if (ldns_pkt_get_opcode(w->query) != LDNS_PACKET_QUERY) {
+		respond_error(s, w, wire, len, LDNS_RCODE_NOTIMPL, false);
+		return;
+	}
+	if (ldns_pkt_qdcount(w->query) != 1) {
+		respond_error(s, w, wire, len, LDNS_RCODE_FORMERR, false);
+		return;
+	}
+	if (ldns_pkt_edns(w->query) && ldns_pkt_edns_version(w->query) > 0) {
+		respond_error(s, w, wire, len, LDNS_RCODE_NOERROR, true);
+		return;
+	}
+	question = ldns_rr_list_rr(ldns_pkt_question(w->query), 0);
+	key_flags = (ldns_pkt_edns_do(w->query) ? XDPDNS_KEY_DO : 0) |
+		    (ldns_pkt_cd(w->query) ? XDPDNS_KEY_CD : 0);
+	dcache_key(&key, ldns_rr_owner(question), ldns_rr_get_type(question), key_flags);
+
+	e = dcache_get(&s->cache, &key);
+	if (e && now - e->stored_ms < (uint64_t)e->ttl_sec * 1000) {
+		s->stats.from_dcache++;
+		if (e->answer)
+			respond(s, w, e->answer, 0, (now - e->stored_ms) / 1000, 0);
+		else
+			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		waiter_free(w);
+		return;
+	}
+
+	slot = pending_slot(s, &key);
+	if (*slot) { /* already being resolved: wait for it */
+		p = *slot;
+		if (p->n_waiters >= SERVER_WAITERS_MAX) {
+			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+			waiter_free(w);
+			return;
+		}
+		s->stats.coalesced++;
+		w->next = p->waiters;
+		p->waiters = w;
+		p->n_waiters++;
+		return;
+	}
+	p = s->n_pending < SERVER_PENDING_MAX ? calloc(1, sizeof(*p)) : NULL;
+	if (!p) {
+		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		waiter_free(w);
+		return;
+	}
+	p->key = key;
+	p->key_flags = key_flags;
+	p->srv = s;
+	p->waiters = w;
+	p->n_waiters = 1;
+	p->uq.qname = ldns_rdf_clone(ldns_rr_owner(question));
+	ldns_dname2canonical(p->uq.qname);
+	p->uq.qtype = ldns_rr_get_type(question);
+	p->uq.do_bit = key_flags & XDPDNS_KEY_DO;
+	p->uq.cd = key_flags & XDPDNS_KEY_CD;
+	p->uq.done = pending_done;
+	if (!p->uq.qname || upstream_query_start(&s->upstreams, &p->uq)) {
+		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		waiter_free(w);
+		ldns_rdf_deep_free(p->uq.qname);
+		free(p);
+		return;
+	}
+	p->next = NULL;
+	*slot = p;
+	s->n_pending++;
+}
+
+/* ---- UDP ---- */
+
+static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct listener *l = container_of(io, struct listener, io);
+	static uint8_t buf[DNS_MAX_LEN];
+	int budget = 64; /* then let other sockets have a turn */
+
+	(void)loop;
+	(void)events;
+	while (budget--) {
+		struct waiter *w = calloc(1, sizeof(*w));
+		ssize_t n;
+
+		if (!w)
+			return;
+		w->client_len = sizeof(w->client);
+		n = recvfrom(io->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&w->client,
+			     &w->client_len);
+		if (n < 0) {
+			free(w);
+			return;
+		}
+		w->udp_fd = io->fd;
+		l->srv->stats.queries_udp++;
+		handle_query(l->srv, buf, n, w);
+	}
+}
+
+/* ---- TCP (RFC 7766): length-prefixed messages, several per connection ---- */
+
+static void tcp_close(struct tcp_conn *c)
+{
+	if (c->io.fd < 0)
+		return;
+	ev_io_del(c->srv->loop, &c->io);
+	ev_timer_stop(c->srv->loop, &c->idle);
+	close(c->io.fd);
+	c->io.fd = -1;
+	c->srv->n_tcp--;
+	tcp_unref(c);
+}
+
+static void tcp_unref(struct tcp_conn *c)
+{
+	if (--c->refs == 0) {
+		free(c->out);
+		free(c);
+	}
+}
+
+static void tcp_flush(struct tcp_conn *c)
+{
+	while (c->out_sent < c->out_len) {
+		ssize_t n = send(c->io.fd, c->out + c->out_sent, c->out_len - c->out_sent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN) {
+				ev_io_mod(c->srv->loop, &c->io, EPOLLIN | EPOLLOUT);
+				return;
+			}
+			tcp_close(c);
+			return;
+		}
+		c->out_sent += n;
+	}
+	c->out_len = c->out_sent = 0;
+	ev_io_mod(c->srv->loop, &c->io, EPOLLIN);
+}
+
+static void tcp_write(struct tcp_conn *c, const uint8_t *wire, size_t len)
+{
+	uint8_t *out;
+
+	if (c->io.fd < 0) /* the client left before its answer */
+		return;
+	out = realloc(c->out, c->out_len + 2 + len);
+	if (!out) {
+		tcp_close(c);
+		return;
+	}
+	c->out = out;
+	out[c->out_len] = len >> 8;
+	out[c->out_len + 1] = len & 0xff;
+	memcpy(out + c->out_len + 2, wire, len);
+	c->out_len += 2 + len;
+	tcp_flush(c);
+}
+
+static void on_tcp_idle(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)loop;
+	tcp_close(container_of(t, struct tcp_conn, idle));
+}
+
+static void on_tcp_conn(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct tcp_conn *c = container_of(io, struct tcp_conn, io);
+	ssize_t n;
+
+	if (events & EPOLLOUT)
+		tcp_flush(c);
+	if (c->io.fd < 0 || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = recv(io->fd, c->in + c->in_have, sizeof(c->in) - c->in_have, MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		tcp_close(c);
+		return;
+	}
+	c->in_have += n;
+	ev_timer_start(loop, &c->idle, SERVER_TCP_IDLE_MS);
+	for (;;) { /* every whole message in the buffer */
+		size_t len;
+		struct waiter *w;
+
+		if (c->in_have < 2)
+			return;
+		len = (size_t)c->in[0] << 8 | c->in[1];
+		if (c->in_have < 2 + len)
+			return;
+		w = calloc(1, sizeof(*w));
+		if (w) {
+			w->conn = c;
+			c->refs++;
+			c->srv->stats.queries_tcp++;
+			handle_query(c->srv, c->in + 2, len, w);
+		}
+		if (c->io.fd < 0)
+			return;
+		memmove(c->in, c->in + 2 + len, c->in_have - 2 - len);
+		c->in_have -= 2 + len;
+	}
+}
+
+static void on_tcp_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct listener *l = container_of(io, struct listener, io);
+	struct tcp_conn *c;
+	int fd;
+
+	(void)events;
+	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (l->srv->n_tcp >= SERVER_TCP_CONNS_MAX || !(c = calloc(1, sizeof(*c)))) {
+		close(fd);
+		return;
+	}
+	c->srv = l->srv;
+	c->io.fd = fd;
+	c->io.cb = on_tcp_conn;
+	c->idle.cb = on_tcp_idle;
+	c->refs = 1;
+	if (ev_io_add(loop, &c->io, EPOLLIN)) {
+		close(fd);
+		free(c);
+		return;
+	}
+	l->srv->n_tcp++;
+	ev_timer_start(loop, &c->idle, SERVER_TCP_IDLE_MS);
+}
+
+/* ---- setup ---- */
+
+int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
+		const struct xdpdns_maps *maps, uint64_t hash_seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = loop;
+	s->opts = o;
+	s->maps = maps;
+	s->hash_seed = hash_seed;
+	upstream_set_init(&s->upstreams, loop, o);
+	return dcache_init(&s->cache, SERVER_DCACHE_ENTRIES);
+}
+
+int server_listen(struct server *s, const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int tcp, one = 1;
+
+	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(s->opts->port);
+		len = sizeof(*in);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(s->opts->port);
+		len = sizeof(*in6);
+	} else {
+		return -EINVAL;
+	}
+	for (tcp = 0; tcp <= 1; tcp++) {
+		struct listener *l;
+		int fd;
+
+		if (s->n_listeners == SERVER_LISTENERS_MAX)
+			return -ENOSPC;
+		fd = socket(ss.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+					       SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		/* the address may not be up yet (IPv6 DAD): bind anyway */
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, len) || (tcp && listen(fd, 128))) {
+			int err = -errno;
+
+			log_error("can't listen on %s port %u/%s: %s", addr, s->opts->port,
+				  tcp ? "tcp" : "udp", strerror(errno));
+			close(fd);
+			return err;
+		}
+		l = &s->listeners[s->n_listeners];
+		l->srv = s;
+		l->tcp = tcp;
+		l->io.fd = fd;
+		l->io.cb = tcp ? on_tcp_accept : on_udp;
+		if (ev_io_add(s->loop, &l->io, EPOLLIN)) {
+			close(fd);
+			return -errno;
+		}
+		s->n_listeners++;
+	}
+	return 0;
+}
+
+void server_fini(struct server *s)
+{
+	size_t b;
+	int i;
+
+	for (b = 0; b < SERVER_PENDING_BUCKETS; b++) {
+		while (s->pending[b]) {
+			struct pending *p = s->pending[b];
+			struct waiter *w, *next;
+
+			s->pending[b] = p->next;
+			upstream_query_cancel(&p->uq);
+			for (w = p->waiters; w; w = next) {
+				next = w->next;
+				waiter_free(w);
+			}
+			ldns_rdf_deep_free(p->uq.qname);
+			free(p);
+		}
+	}
+	for (i = 0; i < s->n_listeners; i++) {
+		ev_io_del(s->loop, &s->listeners[i].io);
+		close(s->listeners[i].io.fd);
+	}
+	s->n_listeners = 0;
+	dcache_fini(&s->cache);
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdpdnsd: the xdpdns daemon. Puts the XDP fast path on an interface (loader.c), serves the
+ * queries it passes on (server.c), resolves them upstream (upstream.c) and fills the kernel's
+ * cache. `xdpdnsd --help` lists the options; user/xdpdns.conf.example documents them.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "server.h"
+
+struct daemon {
+	struct xdpdns_options opts;
+	struct xdpdns_loader loader;
+	struct ev_loop loop;
+	struct server server;
+	struct ev_io signals;
+};
+
+/* The interface's own addresses, when no --listen was given (link-local IPv6 left out: it
+ * needs a scope, and clients do not use it for DNS). */
+static int listen_on_iface(struct xdpdns_options *o)
+{
+	struct ifaddrs *ifs, *i;
+
+	if (getifaddrs(&ifs))
+		return -errno;
+	for (i = ifs; i; i = i->ifa_next) {
+		const void *addr;
+
+		if (!i->ifa_addr || strcmp(i->ifa_name, o->iface) || o->n_listen == XDPDNS_SERVICES_MAX)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			addr = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			addr = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(addr))
+				continue;
+		} else {
+			continue;
+		}
+		inet_ntop(i->ifa_addr->sa_family, addr, o->listen[o->n_listen++],
+			  sizeof(o->listen[0]));
+	}
+	freeifaddrs(ifs);
+	return o->n_listen ? 0 : -EADDRNOTAVAIL;
+}
+
+static uint16_t iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int mtu = XDPDNS_DEFAULT_MTU;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	return mtu > 0xffff ? 0xffff : mtu;
+}
+
+/* The kernel's config from the options; an adopted cache keeps its hash seed (its keys). */
+static int write_kernel_config(struct daemon *d, uint64_t *seed)
+{
+	struct xdpdns_config cfg;
+	int err = xdpdns_config_read(&d->loader.maps, &cfg);
+
+	if (err)
+		return err;
+	cfg.stale_ttl_sec = d->opts.stale_ttl_sec;
+	cfg.max_stale_sec = d->opts.max_stale_sec;
+	cfg.edns_udp_size = d->opts.edns_udp_size;
+	cfg.mtu = iface_mtu(d->opts.iface);
+	*seed = cfg.hash_seed;
+	return xdpdns_config_write(&d->loader.maps, &cfg);
+}
+
+static void on_signal(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_warn("SIGHUP: reloading the config is not implemented yet; restart xdpdnsd "
+				 "to apply it (the cache is kept)");
+			continue;
+		}
+		log_info("%s: stopping", strsignal(si.ssi_signo));
+		ev_stop(loop);
+	}
+}
+
+static int watch_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signals.fd < 0)
+		return -errno;
+	d->signals.cb = on_signal;
+	return ev_io_add(&d->loop, &d->signals, EPOLLIN);
+}
+
+/* Everything up to serving; on failure, logged and undone by the caller. */
+static int start(struct daemon *d)
+{
+	uint64_t seed;
+	char err[256];
+	int i, ret;
+
+	if (!d->opts.n_upstreams &&
+	    xdpdns_options_resolv_conf(&d->opts, XDPDNS_RESOLV_CONF, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	if (!d->opts.n_listen && listen_on_iface(&d->opts)) {
+		log_error("%s has no address to listen on: give --listen", d->opts.iface);
+		return -EADDRNOTAVAIL;
+	}
+	ret = ev_init(&d->loop);
+	if (ret)
+		return ret;
+	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode);
+	if (ret)
+		return ret;
+	ret = write_kernel_config(d, &seed);
+	for (i = 0; i < d->opts.n_listen && !ret; i++) {
+		ret = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
+		if (ret == -ENOSPC)
+			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
+	}
+	if (!ret)
+		ret = xdpdns_health_write(&d->loader.maps, 0);
+	if (!ret)
+		ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
+	for (i = 0; i < d->opts.n_listen && !ret; i++)
+		ret = server_listen(&d->server, d->opts.listen[i]);
+	if (!ret)
+		ret = watch_signals(d);
+	if (ret)
+		return ret;
+	for (i = 0; i < d->opts.n_upstreams; i++)
+		log_info("upstream %d: %s", i + 1, d->opts.upstreams[i].text);
+	for (i = 0; i < d->opts.n_listen; i++)
+		log_info("serving %s port %u", d->opts.listen[i], d->opts.port);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d; /* large (the server's tables): not on the stack */
+	char err[512];
+	int ret;
+
+	xdpdns_options_defaults(&d.opts);
+	ret = xdpdns_options_parse_args(&d.opts, argc, argv, err, sizeof(err));
+	if (ret == 1)
+		return 0;
+	if (!ret)
+		ret = xdpdns_options_check(&d.opts, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "xdpdnsd: %s\n", err);
+		return 2;
+	}
+	xdpdns_log_init("xdpdnsd", d.opts.log_level);
+	d.signals.fd = -1;
+
+	ret = start(&d);
+	if (!ret)
+		ev_run(&d.loop);
+
+	server_fini(&d.server);
+	if (d.loader.prog) {
+		if (d.opts.keep && !ret) {
+			log_info("leaving the program on %s: the kernel keeps answering from its cache",
+				 d.opts.iface);
+			xdpdns_loader_close(&d.loader);
+		} else {
+			xdpdns_loader_detach(&d.loader);
+		}
+	}
+	if (d.signals.fd >= 0)
+		close(d.signals.fd);
+	ev_fini(&d.loop);
+	return ret ? 1 : 0;
+}
