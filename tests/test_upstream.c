@@ -188,6 +188,7 @@ static void resolve(struct result *r, const char *name, const char *const *upstr
 	r->loop = &loop;
 	r->q.qname = ldns_dname_new_frm_str(name);
 	r->q.qtype = LDNS_RR_TYPE_A;
+	r->q.only = -1;
 	r->q.done = on_done;
 	assert_int_equal(upstream_query_start(&set, &r->q), 0);
 	guard.cb = on_guard;

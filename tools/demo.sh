@@ -29,7 +29,7 @@ ZONE
 
 lab_up
 lab_upstream demo.example "$LAB_TMP/demo.zone"
-lab_daemon "$LAB_TMP/xdpdnsd.log"
+lab_daemon "$LAB_TMP/xdpdnsd.log" --health-query "demo.example. SOA"
 sed 's/^/  /' "$LAB_TMP/xdpdnsd.log"
 
 ask() {

@@ -46,6 +46,7 @@ struct pending {
 	struct waiter *waiters;
 	unsigned int n_waiters;
 	struct upstream_query uq;
+	struct ev_timer stale_timer; /* RFC 8767 client response timer */
 };
 
 static uint64_t now_ms(void)
@@ -255,6 +256,18 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 
 /* ---- resolutions ---- */
 
+/* An expired answer that may still be served stale (RFC 8767: at most max-stale past expiry),
+ * or NULL. */
+static const ldns_pkt *stale_answer(struct server *s, const struct dcache_entry *e, uint64_t now)
+{
+	uint64_t expiry;
+
+	if (!e || !e->answer)
+		return NULL;
+	expiry = e->stored_ms + (uint64_t)e->ttl_sec * 1000;
+	return now - expiry <= (uint64_t)s->opts->max_stale_sec * 1000 ? e->answer : NULL;
+}
+
 static size_t pending_bucket(const struct dcache_key *k)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -285,6 +298,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 
 	*pending_slot(s, &p->key) = p->next;
 	s->n_pending--;
+	ev_timer_stop(s->loop, &p->stale_timer);
 	ldns_pkt_free(answer);
 
 	if (copy) {
@@ -297,7 +311,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		next = w->next;
 		if (copy)
 			respond(s, w, copy, 0, 0, 0);
-		else if (old && old->answer) /* RFC 8767: stale beats SERVFAIL */
+		else if (stale_answer(s, old, now_ms())) /* RFC 8767: stale beats SERVFAIL */
 			respond(s, w, old->answer, 0, 0, s->opts->stale_ttl_sec);
 		else
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
@@ -314,6 +328,28 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	}
 	ldns_rdf_deep_free(p->uq.qname);
 	free(p);
+}
+
+/* The upstreams are slow (stale-answer-timeout): the clients waiting so far get the stale
+ * answer now, and the resolution goes on to refresh the cache (RFC 8767 5). */
+static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct pending *p = container_of(t, struct pending, stale_timer);
+	struct server *s = p->srv;
+	const ldns_pkt *stale = stale_answer(s, dcache_get(&s->cache, &p->key), now_ms());
+	struct waiter *w, *next;
+
+	(void)loop;
+	if (!stale)
+		return;
+	for (w = p->waiters; w; w = next) {
+		next = w->next;
+		respond(s, w, stale, 0, 0, s->opts->stale_ttl_sec);
+		waiter_free(w);
+	}
+	p->waiters = NULL;
+	p->n_waiters = 0;
+	s->stats.stale_answers++;
 }
 
 /* ---- queries ---- */
@@ -392,6 +428,18 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
+	if (upstream_all_down(&s->upstreams)) { /* answer now: no upstream to wait for */
+		const ldns_pkt *stale = stale_answer(s, e, now);
+
+		if (stale) {
+			s->stats.stale_answers++;
+			respond(s, w, stale, 0, 0, s->opts->stale_ttl_sec);
+		} else {
+			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		}
+		waiter_free(w);
+		return;
+	}
 
 	slot = pending_slot(s, &key);
 	if (*slot) { /* already being resolved: wait for it */
@@ -423,6 +471,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	p->uq.qtype = ldns_rr_get_type(question);
 	p->uq.do_bit = key_flags & XDPDNS_KEY_DO;
 	p->uq.cd = key_flags & XDPDNS_KEY_CD;
+	p->uq.only = -1;
 	p->uq.done = pending_done;
 	if (!p->uq.qname || upstream_query_start(&s->upstreams, &p->uq)) {
 		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
@@ -434,6 +483,9 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	p->next = NULL;
 	*slot = p;
 	s->n_pending++;
+	p->stale_timer.cb = on_stale_timer;
+	if (stale_answer(s, e, now))
+		ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 }
 
 /* ---- UDP ---- */
@@ -683,6 +735,7 @@ void server_fini(struct server *s)
 
 			s->pending[b] = p->next;
 			upstream_query_cancel(&p->uq);
+			ev_timer_stop(s->loop, &p->stale_timer);
 			for (w = p->waiters; w; w = next) {
 				next = w->next;
 				waiter_free(w);

@@ -26,6 +26,7 @@ struct server_stats {
 	uint64_t resolved;      /* resolutions finished with an answer */
 	uint64_t coalesced;     /* queries that waited on another's resolution */
 	uint64_t servfail;      /* SERVFAIL sent */
+	uint64_t stale_answers; /* RFC 8767: upstreams down or too slow */
 	uint64_t malformed;     /* FORMERR, NOTIMP, BADVERS sent */
 	uint64_t kernel_fills, kernel_fill_skipped;
 	uint64_t truncated;     /* UDP answers sent with TC=1 */

@@ -25,11 +25,58 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	s->timeout_ms = o->timeout_ms;
 	s->attempts = o->attempts;
 	s->edns_udp_size = o->edns_udp_size;
+	s->down_after = o->health_failures;
 }
 
+bool upstream_all_down(const struct upstream_set *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!s->servers[i].down)
+			return false;
+	return true;
+}
+
+/* Counts an attempt's outcome toward the server's health. */
+static void server_result(struct upstream_set *s, struct upstream *srv, bool ok)
+{
+	bool was_down = srv->down;
+
+	srv->fails = ok ? 0 : srv->fails + 1;
+	srv->down = ok ? false : srv->down || srv->fails >= s->down_after;
+	if (srv->down != was_down) {
+		if (srv->down)
+			log_warn("upstream %s is down: %u failures in a row", srv->addr.text, srv->fails);
+		else
+			log_info("upstream %s is up again", srv->addr.text);
+		if (s->changed)
+			s->changed(s, srv - s->servers);
+	}
+}
+
+static uint32_t max_tries(const struct upstream_query *q)
+{
+	return q->only >= 0 ? 1 : q->set->attempts * (uint32_t)q->set->n;
+}
+
+/* Ordered failover over the servers that are up, or over all while none is. */
 static struct upstream *server_of(struct upstream_query *q)
 {
-	return &q->set->servers[q->tries % q->set->n];
+	struct upstream_set *s = q->set;
+	int i, up = 0, k;
+
+	if (q->only >= 0)
+		return &s->servers[q->only];
+	for (i = 0; i < s->n; i++)
+		up += !s->servers[i].down;
+	if (!up)
+		return &s->servers[q->tries % s->n];
+	k = q->tries % up;
+	for (i = 0; i < s->n; i++)
+		if (!s->servers[i].down && k-- == 0)
+			break;
+	return &s->servers[i];
 }
 
 /* Closes the attempt in flight, if any. */
@@ -57,13 +104,16 @@ static int send_attempt(struct upstream_query *q);
 /* This attempt failed: the next server, round after round, then give up. */
 static void next_attempt(struct upstream_query *q, int err)
 {
-	server_of(q)->fails++;
+	struct upstream *srv = server_of(q);
+
 	q->last_err = err;
 	end_attempt(q);
 	q->tcp = false;
-	while (++q->tries < q->set->attempts * (uint32_t)q->set->n) {
+	server_result(q->set, srv, false); /* may change which servers are up */
+	while (++q->tries < max_tries(q)) {
 		if (!send_attempt(q))
 			return;
+		server_result(q->set, server_of(q), false);
 	}
 	finish(q, NULL, q->last_err);
 }
@@ -110,8 +160,8 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 		next_attempt(q, -EIO);
 		return;
 	}
-	srv->fails = 0;
 	srv->answers++;
+	server_result(q->set, srv, true);
 	finish(q, p, 0);
 }
 
@@ -286,8 +336,8 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 		err = send_attempt(q);
 		if (!err)
 			return 0;
-		server_of(q)->fails++;
-		if (++q->tries >= s->attempts * (uint32_t)s->n)
+		server_result(s, server_of(q), false);
+		if (++q->tries >= max_tries(q))
 			return err;
 	}
 }

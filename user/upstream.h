@@ -14,7 +14,8 @@
 
 struct upstream {
 	struct xdpdns_sockaddr addr;
-	uint32_t fails;      /* consecutive failed attempts */
+	bool down;           /* fails reached down_after; up again after one answer */
+	uint32_t fails;      /* consecutive failed attempts, probes included */
 	uint64_t queries;    /* attempts sent */
 	uint64_t answers;    /* usable answers */
 	uint64_t timeouts;
@@ -28,6 +29,10 @@ struct upstream_set {
 	uint32_t timeout_ms;
 	uint32_t attempts;      /* rounds over the servers */
 	uint16_t edns_udp_size; /* offered in our queries */
+	uint32_t down_after;    /* consecutive failures that mark a server down */
+	/* called when a server goes down or comes back up (may be NULL) */
+	void (*changed)(struct upstream_set *s, int server);
+	void *owner;
 };
 
 struct upstream_query;
@@ -43,6 +48,7 @@ struct upstream_query {
 	ldns_rdf *qname;
 	ldns_rr_type qtype;
 	bool do_bit, cd;
+	int only;           /* >= 0: this server, one attempt (health probes); -1: failover */
 	upstream_done_fn done;
 	/* private */
 	struct upstream_set *set;
@@ -60,6 +66,9 @@ struct upstream_query {
 
 void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 		       const struct xdpdns_options *o);
+
+/* Is every server down? */
+bool upstream_all_down(const struct upstream_set *s);
 
 /* Starts resolving q. Returns 0 (done will run) or -errno (it will not). */
 int upstream_query_start(struct upstream_set *s, struct upstream_query *q);

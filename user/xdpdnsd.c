@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include "config.h"
+#include "health.h"
 #include "loader.h"
 #include "log.h"
 #include "server.h"
@@ -24,6 +25,7 @@ struct daemon {
 	struct xdpdns_loader loader;
 	struct ev_loop loop;
 	struct server server;
+	struct health health;
 	struct ev_io signals;
 };
 
@@ -148,9 +150,9 @@ static int start(struct daemon *d)
 			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
 	}
 	if (!ret)
-		ret = xdpdns_health_write(&d->loader.maps, 0);
-	if (!ret)
 		ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
+	if (!ret)
+		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
 	for (i = 0; i < d->opts.n_listen && !ret; i++)
 		ret = server_listen(&d->server, d->opts.listen[i]);
 	if (!ret)
@@ -187,6 +189,8 @@ int main(int argc, char **argv)
 	if (!ret)
 		ev_run(&d.loop);
 
+	if (d.health.set)
+		health_stop(&d.health);
 	server_fini(&d.server);
 	if (d.loader.prog) {
 		if (d.opts.keep && !ret) {

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Upstream health. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "health.h"
+#include "log.h"
+
+/* interval +- 20%, so probes to many upstreams (and many caches) do not fall in step */
+static uint64_t jittered(uint32_t interval_ms)
+{
+	uint32_t r = 0;
+
+	getrandom(&r, sizeof(r), GRND_NONBLOCK);
+	return interval_ms * 4 / 5 + r % (interval_ms * 2 / 5 + 1);
+}
+
+static void write_map(struct health *h)
+{
+	int err = xdpdns_health_write(h->maps, h->all_down ? XDPDNS_HEALTH_ALL_DOWN : 0);
+
+	if (err)
+		log_error("can't write the health map: %s", strerror(-err));
+}
+
+static void on_changed(struct upstream_set *s, int server)
+{
+	struct health *h = s->owner;
+	bool all_down = upstream_all_down(s);
+
+	(void)server;
+	if (all_down == h->all_down)
+		return;
+	h->all_down = all_down;
+	if (all_down)
+		log_warn("every upstream is down: serving expired answers stale (TTL %u) for up to "
+			 "%u s past expiry", h->opts->stale_ttl_sec, h->opts->max_stale_sec);
+	else
+		log_info("an upstream is back: fresh answers again");
+	write_map(h);
+}
+
+static void on_probe_done(struct upstream_query *q, ldns_pkt *answer, int err)
+{
+	struct health_probe *p = container_of(q, struct health_probe, q);
+
+	(void)err; /* the upstream client has counted it */
+	ldns_pkt_free(answer);
+	p->in_flight = false;
+}
+
+static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct health_probe *p = container_of(t, struct health_probe, timer);
+
+	if (!p->in_flight && !upstream_query_start(p->h->set, &p->q))
+		p->in_flight = true;
+	ev_timer_start(loop, t, jittered(p->h->opts->health_interval_ms));
+}
+
+int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
+		 const struct xdpdns_options *o)
+{
+	char name[300], type[32];
+	ldns_rdf *qname;
+	ldns_rr_type qtype;
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	h->set = set;
+	h->maps = maps;
+	h->opts = o;
+	if (sscanf(o->health_query, "%299s %31s", name, type) != 2)
+		return -EINVAL;
+	qname = ldns_dname_new_frm_str(name);
+	qtype = ldns_get_rr_type_by_name(type);
+	if (!qname || !qtype) {
+		ldns_rdf_deep_free(qname);
+		return -EINVAL;
+	}
+	set->changed = on_changed;
+	set->owner = h;
+	for (i = 0; i < set->n; i++) {
+		struct health_probe *p = &h->probes[i];
+
+		p->h = h;
+		p->q.qname = i ? ldns_rdf_clone(qname) : qname;
+		p->q.qtype = qtype;
+		p->q.only = i;
+		p->q.done = on_probe_done;
+		p->timer.cb = on_probe_timer;
+		ev_timer_start(set->loop, &p->timer, jittered(o->health_interval_ms));
+	}
+	if (!set->n)
+		ldns_rdf_deep_free(qname);
+	write_map(h);
+	return 0;
+}
+
+void health_stop(struct health *h)
+{
+	int i;
+
+	for (i = 0; i < h->set->n; i++) {
+		struct health_probe *p = &h->probes[i];
+
+		ev_timer_stop(h->set->loop, &p->timer);
+		if (p->in_flight)
+			upstream_query_cancel(&p->q);
+		ldns_rdf_deep_free(p->q.qname);
+		p->q.qname = NULL;
+	}
+	h->set->changed = NULL;
+}

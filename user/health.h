@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Upstream health: probes every upstream with the configured query at jittered intervals (the
+ * upstream client counts the outcomes, of probes and of real queries alike, and marks servers
+ * down and up), and tells the kernel, through its health map, when none is left up: then it
+ * serves expired entries stale. */
+#ifndef XDPDNS_HEALTH_H
+#define XDPDNS_HEALTH_H
+
+#include "bpf_maps.h"
+#include "upstream.h"
+
+struct health;
+
+struct health_probe {
+	struct health *h;
+	struct upstream_query q;
+	struct ev_timer timer;
+	bool in_flight;
+};
+
+struct health {
+	struct upstream_set *set;
+	const struct xdpdns_maps *maps;
+	const struct xdpdns_options *opts;
+	struct health_probe probes[XDPDNS_UPSTREAMS_MAX];
+	bool all_down; /* as last written to the health map */
+};
+
+/* Starts probing; writes "up" to the health map. Returns 0 or -errno. */
+int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
+		 const struct xdpdns_options *o);
+void health_stop(struct health *h);
+
+#endif /* XDPDNS_HEALTH_H */
