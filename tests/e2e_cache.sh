@@ -36,6 +36,7 @@ many    IN A    192.0.2.83
 many    IN A    192.0.2.84
 txt     IN TXT  "a record long enough that the answer is bigger than the question and its OPT"
 short 2 IN A    192.0.2.85
+hot 4   IN A    192.0.2.86
 ZONE
 	for i in $(seq 1 40); do echo "big IN A 198.51.100.$i"; done # > 512 bytes: TC, then TCP
 } >"$zone"
@@ -96,6 +97,18 @@ sleep 3
 lab_ctl health down >/dev/null
 check "stale (TTL 30) while health is down" test "$(ttl_of short.e2e.example A)" = 30
 lab_ctl health up >/dev/null
+
+# 5b. prefetch: a name hit all along is refreshed before it expires: one miss, no expiry
+miss2=$(lab_counter miss)
+exp2=$(lab_counter pass_expired)
+ok=0
+for _ in $(seq 12); do # 6 s over a TTL of 4
+	ok=$((ok + $(answers hot.e2e.example A)))
+	sleep 0.5
+done
+check "hot name answered every time" test "$ok" -eq 12
+check "hot name missed once only" test "$(lab_counter miss)" -eq $((miss2 + 1))
+check "hot name never expired" test "$(lab_counter pass_expired)" -eq "$exp2"
 
 # 6. kill -9 the daemon: the kernel keeps answering cached names
 { kill -9 "$LAB_DAEMON_PID" && wait "$LAB_DAEMON_PID"; } 2>/dev/null

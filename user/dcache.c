@@ -89,8 +89,8 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 	c->count--;
 }
 
-int dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer, uint64_t now_ms,
-	       uint32_t ttl_sec)
+struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer,
+				uint64_t now_ms, uint32_t ttl_sec)
 {
 	struct dcache_entry *e = dcache_get(c, k);
 
@@ -106,7 +106,7 @@ int dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer, u
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		ldns_pkt_free(answer);
-		return -ENOMEM;
+		return NULL;
 	}
 	e->key = *k;
 	e->answer = answer;
@@ -121,5 +121,5 @@ int dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer, u
 		c->oldest = e;
 	c->newest = e;
 	c->count++;
-	return 0;
+	return e;
 }

@@ -20,6 +20,11 @@ struct dcache_entry {
 	ldns_pkt *answer;   /* ID 0, no EDNS; NULL for a remembered SERVFAIL */
 	uint64_t stored_ms; /* CLOCK_MONOTONIC */
 	uint32_t ttl_sec;
+	uint32_t hits;      /* answers the daemon gave from it */
+	bool in_kernel;     /* also a kernel entry, under kernel_key in class kernel_class */
+	bool refreshing;    /* a prefetch is under way */
+	struct xdpdns_cache_key kernel_key;
+	enum xdpdns_cache_class kernel_class;
 	struct dcache_entry *next_in_bucket;
 	struct dcache_entry *older, *newer; /* insertion order, for eviction */
 };
@@ -38,9 +43,9 @@ void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype,
 /* The entry for k, fresh or not (the caller compares ages), or NULL. */
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);
 
-/* Stores answer (taking it; NULL: a SERVFAIL) under k, replacing what was there. Returns 0
- * or -ENOMEM (answer freed). */
-int dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer, uint64_t now_ms,
-	       uint32_t ttl_sec);
+/* Stores answer (taking it; NULL: a SERVFAIL) under k, replacing what was there. Returns the
+ * new entry, or NULL when out of memory (answer freed). */
+struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer,
+				uint64_t now_ms, uint32_t ttl_sec);
 
 #endif /* XDPDNS_DCACHE_H */

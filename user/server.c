@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 #include "cache_entry.h"
 #include "log.h"
 #include "server.h"
@@ -231,7 +232,9 @@ static uint32_t cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
 	return min == UINT32_MAX ? 0 : min;
 }
 
-static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, uint32_t ttl)
+/* Writes a to the kernel's cache; records the kernel key in e (for prefetch) when it fits. */
+static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, uint32_t ttl,
+			struct dcache_entry *e)
 {
 	struct xdpdns_entry_meta meta = {
 		.hash_seed = s->hash_seed,
@@ -250,6 +253,11 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 			log_warn("can't store an answer in the kernel cache: %s", strerror(-err));
 	} else {
 		s->stats.kernel_fills++;
+		if (e) {
+			e->in_kernel = true;
+			e->kernel_key = b->key;
+			e->kernel_class = b->cls;
+		}
 	}
 	free(b);
 }
@@ -318,13 +326,17 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		waiter_free(w);
 	}
 	if (copy && ttl) {
-		fill_kernel(s, copy, p->key_flags, ttl);
-		dcache_put(&s->cache, &p->key, copy, now_ms(), ttl);
+		struct dcache_entry *e = dcache_put(&s->cache, &p->key, copy, now_ms(), ttl);
+
+		if (e)
+			fill_kernel(s, e->answer, p->key_flags, ttl, e);
 	} else if (copy) {
 		ldns_pkt_free(copy);
 	} else if (!old || !old->answer) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
 		dcache_put(&s->cache, &p->key, NULL, now_ms(), s->opts->servfail_ttl_sec);
+	} else {
+		old->refreshing = false; /* a failed prefetch: the next scan may try again */
 	}
 	ldns_rdf_deep_free(p->uq.qname);
 	free(p);
@@ -350,6 +362,86 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 	p->waiters = NULL;
 	p->n_waiters = 0;
 	s->stats.stale_answers++;
+}
+
+/* Starts resolving (qname, qtype) for key, with no one waiting yet. NULL when it can't: too
+ * many in flight, no memory, no upstream to ask. */
+static struct pending *start_resolution(struct server *s, const struct dcache_key *key,
+					uint8_t key_flags, const ldns_rdf *qname, ldns_rr_type qtype)
+{
+	struct pending *p = s->n_pending < SERVER_PENDING_MAX ? calloc(1, sizeof(*p)) : NULL;
+	struct pending **slot = pending_slot(s, key);
+
+	if (!p)
+		return NULL;
+	p->key = *key;
+	p->key_flags = key_flags;
+	p->srv = s;
+	p->stale_timer.cb = on_stale_timer;
+	p->uq.qname = ldns_rdf_clone(qname);
+	if (p->uq.qname)
+		ldns_dname2canonical(p->uq.qname);
+	p->uq.qtype = qtype;
+	p->uq.do_bit = key_flags & XDPDNS_KEY_DO;
+	p->uq.cd = key_flags & XDPDNS_KEY_CD;
+	p->uq.only = -1;
+	p->uq.done = pending_done;
+	if (!p->uq.qname || upstream_query_start(&s->upstreams, &p->uq)) {
+		ldns_rdf_deep_free(p->uq.qname);
+		free(p);
+		return NULL;
+	}
+	p->next = *slot;
+	*slot = p;
+	s->n_pending++;
+	return p;
+}
+
+/* Prefetch (run every PREFETCH_SCAN_MS): an answer in the last prefetch-percent of its TTL (at
+ * least PREFETCH_MIN_MS, so that short TTLs get their turn) that was hit since it was stored is
+ * resolved again before it expires, so a hot name never misses. Hotness comes from the kernel
+ * entry's hit counter (bumped by every kernel answer, and new with every refresh) and from the
+ * daemon's own answers; no event stream from the kernel is needed. */
+static uint32_t kernel_hits(struct server *s, const struct dcache_entry *e)
+{
+	static uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
+
+	if (!e->in_kernel ||
+	    bpf_map_lookup_elem(s->maps->cache[e->kernel_class], &e->kernel_key, value))
+		return 0;
+	return ((struct xdpdns_cache_entry *)value)->hits;
+}
+
+static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct server *s = container_of(t, struct server, prefetch_timer);
+	uint64_t now = now_ms();
+	struct dcache_entry *e;
+
+	if (upstream_all_down(&s->upstreams))
+		goto again;
+	for (e = s->cache.oldest; e; e = e->newer) {
+		uint64_t ttl_ms = (uint64_t)e->ttl_sec * 1000, window, age = now - e->stored_ms;
+		const ldns_rr *q;
+
+		if (!e->answer || e->refreshing || age >= ttl_ms)
+			continue;
+		window = ttl_ms * s->opts->prefetch_percent / 100;
+		if (window < PREFETCH_MIN_MS)
+			window = PREFETCH_MIN_MS;
+		if (ttl_ms - age > window || (!e->hits && !kernel_hits(s, e)))
+			continue;
+		q = ldns_rr_list_rr(ldns_pkt_question(e->answer), 0);
+		if (!q || *pending_slot(s, &e->key))
+			continue;
+		if (start_resolution(s, &e->key, e->key.bytes[e->key.len - 1], ldns_rr_owner(q),
+				     ldns_rr_get_type(q))) {
+			e->refreshing = true;
+			s->stats.prefetches++;
+		}
+	}
+again:
+	ev_timer_start(loop, t, PREFETCH_SCAN_MS);
 }
 
 /* ---- queries ---- */
@@ -421,6 +513,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	e = dcache_get(&s->cache, &key);
 	if (e && now - e->stored_ms < (uint64_t)e->ttl_sec * 1000) {
 		s->stats.from_dcache++;
+		e->hits++;
 		if (e->answer)
 			respond(s, w, e->answer, 0, (now - e->stored_ms) / 1000, 0);
 		else
@@ -455,35 +548,14 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		p->n_waiters++;
 		return;
 	}
-	p = s->n_pending < SERVER_PENDING_MAX ? calloc(1, sizeof(*p)) : NULL;
+	p = start_resolution(s, &key, key_flags, ldns_rr_owner(question), ldns_rr_get_type(question));
 	if (!p) {
 		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
 		waiter_free(w);
 		return;
 	}
-	p->key = key;
-	p->key_flags = key_flags;
-	p->srv = s;
 	p->waiters = w;
 	p->n_waiters = 1;
-	p->uq.qname = ldns_rdf_clone(ldns_rr_owner(question));
-	ldns_dname2canonical(p->uq.qname);
-	p->uq.qtype = ldns_rr_get_type(question);
-	p->uq.do_bit = key_flags & XDPDNS_KEY_DO;
-	p->uq.cd = key_flags & XDPDNS_KEY_CD;
-	p->uq.only = -1;
-	p->uq.done = pending_done;
-	if (!p->uq.qname || upstream_query_start(&s->upstreams, &p->uq)) {
-		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
-		waiter_free(w);
-		ldns_rdf_deep_free(p->uq.qname);
-		free(p);
-		return;
-	}
-	p->next = NULL;
-	*slot = p;
-	s->n_pending++;
-	p->stale_timer.cb = on_stale_timer;
 	if (stale_answer(s, e, now))
 		ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 }
@@ -664,7 +736,12 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->maps = maps;
 	s->hash_seed = hash_seed;
 	upstream_set_init(&s->upstreams, loop, o);
-	return dcache_init(&s->cache, SERVER_DCACHE_ENTRIES);
+	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
+		return -ENOMEM;
+	s->prefetch_timer.cb = on_prefetch_timer;
+	if (o->prefetch_percent)
+		ev_timer_start(loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
+	return 0;
 }
 
 int server_listen(struct server *s, const char *addr)
@@ -728,6 +805,7 @@ void server_fini(struct server *s)
 	size_t b;
 	int i;
 
+	ev_timer_stop(s->loop, &s->prefetch_timer);
 	for (b = 0; b < SERVER_PENDING_BUCKETS; b++) {
 		while (s->pending[b]) {
 			struct pending *p = s->pending[b];

@@ -19,6 +19,8 @@
 #define SERVER_TCP_CONNS_MAX 256
 #define SERVER_TCP_IDLE_MS 10000   /* RFC 7766 6.2.3: a few seconds to tens of seconds */
 #define SERVER_DCACHE_ENTRIES 200000
+#define PREFETCH_SCAN_MS 500
+#define PREFETCH_MIN_MS 1000 /* prefetch window of short TTLs */
 
 struct server_stats {
 	uint64_t queries_udp, queries_tcp;
@@ -29,6 +31,7 @@ struct server_stats {
 	uint64_t stale_answers; /* RFC 8767: upstreams down or too slow */
 	uint64_t malformed;     /* FORMERR, NOTIMP, BADVERS sent */
 	uint64_t kernel_fills, kernel_fill_skipped;
+	uint64_t prefetches;
 	uint64_t truncated;     /* UDP answers sent with TC=1 */
 };
 
@@ -51,6 +54,7 @@ struct server {
 	int n_listeners;
 	struct pending *pending[SERVER_PENDING_BUCKETS];
 	unsigned int n_pending, n_tcp;
+	struct ev_timer prefetch_timer;
 	struct server_stats stats;
 };
 
