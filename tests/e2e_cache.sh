@@ -45,8 +45,10 @@ lab_up || exit 1
 lab_upstream e2e.example "$zone" || { echo "0 passed, 1 failed"; exit 1; }
 # probes for a name nsd serves (it refuses the default ". NS"), fast so the outage drill below
 # is short: down after 2 failures 300 ms apart
-fast_health=(--health-query "e2e.example. SOA" --health-interval 300ms --health-failures 2)
-lab_daemon "$LAB_TMP/d1.log" "${fast_health[@]}" || { echo "0 passed, 1 failed"; exit 1; }
+printf 'max-negative-ttl 30\n' >"$LAB_TMP/xdpdns.conf"
+daemon_args=(--config "$LAB_TMP/xdpdns.conf" --health-query "e2e.example. SOA"
+	--health-interval 300ms --health-failures 2)
+lab_daemon "$LAB_TMP/d1.log" "${daemon_args[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 
 dig4() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@"; }
 answers() { dig4 +short "$@" | grep -cE '^[0-9a-f.:]+$'; } # addresses in the answer
@@ -117,7 +119,7 @@ check "cached name answered with the daemon dead" test "$(answers www.e2e.exampl
 check "by the kernel" test "$(lab_counter hit_fresh)" -eq $((hits1 + 1))
 
 # 7. restart: it adopts the program and its cache; misses work again
-lab_daemon "$LAB_TMP/d2.log" "${fast_health[@]}" || true
+lab_daemon "$LAB_TMP/d2.log" "${daemon_args[@]}" || true
 check "restart adopts the program" grep -q "adopted the program" "$LAB_TMP/d2.log"
 hits2=$(lab_counter hit_fresh)
 check "cache kept across the restart" test "$(answers www.e2e.example A)" -eq 1 -a \
@@ -155,7 +157,24 @@ check "upstream back: marked up" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE
 fresh=$(ttl_of short.e2e.example A)
 check "fresh answers return (TTL $fresh)" test "${fresh:-99}" -le 2
 
-# 10. SIGTERM: a clean stop takes the program off the interface
+# 10. SIGHUP reloads the config and keeps the cache; a broken config is refused
+printf 'max-negative-ttl 5\n' >"$LAB_TMP/xdpdns.conf"
+kill -HUP "$LAB_DAEMON_PID"
+for _ in $(seq 20); do grep -q "config reloaded" "$LAB_TMP/d2.log" && break; sleep 0.1; done
+check "SIGHUP: reloaded" grep -q "config reloaded" "$LAB_TMP/d2.log"
+neg=$(dig4 +noall +authority reloaded-nothere.e2e.example A | awk '{print $2}')
+check "new max-negative-ttl applies ($neg <= 5)" test "${neg:-99}" -le 5
+hits3=$(lab_counter hit_fresh)
+check "cache kept across the reload" test "$(answers many.e2e.example A)" -eq 4 -a \
+	"$(lab_counter hit_fresh)" -eq $((hits3 + 1))
+printf 'max-negative-ttl 5\nport 0\n' >"$LAB_TMP/xdpdns.conf"
+kill -HUP "$LAB_DAEMON_PID"
+for _ in $(seq 20); do grep -q "config not reloaded" "$LAB_TMP/d2.log" && break; sleep 0.1; done
+check "broken config refused with file and line" \
+	grep -q "config not reloaded: $LAB_TMP/xdpdns.conf:2: port: 0 is out of range" "$LAB_TMP/d2.log"
+check "still serving after a refused reload" test "$(answers ns.e2e.example A)" -eq 1
+
+# 11. SIGTERM: a clean stop takes the program off the interface
 kill "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null
 check "detached on SIGTERM" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"

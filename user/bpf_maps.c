@@ -163,6 +163,18 @@ int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t p
 	return -ENOSPC;
 }
 
+int xdpdns_services_clear(const struct xdpdns_maps *m)
+{
+	struct xdpdns_service none = { 0 };
+	uint32_t i;
+
+	/* from the end: the kernel's scan stops at the first unused entry */
+	for (i = XDPDNS_SERVICES_MAX; i-- > 0;)
+		if (bpf_map_update_elem(m->services, &i, &none, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)
 {
 	int ncpus = libbpf_num_possible_cpus();

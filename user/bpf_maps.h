@@ -49,6 +49,9 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
  * XDPDNS_SERVICES_MAX are in use. */
 int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port);
 
+/* Removes every service: the kernel answers nothing until services are added again. */
+int xdpdns_services_clear(const struct xdpdns_maps *m);
+
 /* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);
 

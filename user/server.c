@@ -418,6 +418,8 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 	uint64_t now = now_ms();
 	struct dcache_entry *e;
 
+	if (!s->opts->prefetch_percent)
+		return; /* turned off by a reload */
 	if (upstream_all_down(&s->upstreams))
 		goto again;
 	for (e = s->cache.oldest; e; e = e->newer) {
@@ -800,10 +802,37 @@ int server_listen(struct server *s, const char *addr)
 	return 0;
 }
 
+void server_unlisten(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_listeners; i++) {
+		ev_io_del(s->loop, &s->listeners[i].io);
+		close(s->listeners[i].io.fd);
+	}
+	s->n_listeners = 0;
+}
+
+void server_options_changed(struct server *s)
+{
+	struct upstream_set fresh;
+
+	upstream_set_init(&fresh, s->loop, s->opts);
+	/* keep the health of servers that are still listed */
+	for (int i = 0; i < fresh.n; i++)
+		for (int j = 0; j < s->upstreams.n; j++)
+			if (!strcmp(fresh.servers[i].addr.text, s->upstreams.servers[j].addr.text))
+				fresh.servers[i] = s->upstreams.servers[j];
+	fresh.changed = s->upstreams.changed;
+	fresh.owner = s->upstreams.owner;
+	s->upstreams = fresh;
+	if (s->opts->prefetch_percent && !s->prefetch_timer.slot)
+		ev_timer_start(s->loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
+}
+
 void server_fini(struct server *s)
 {
 	size_t b;
-	int i;
 
 	ev_timer_stop(s->loop, &s->prefetch_timer);
 	for (b = 0; b < SERVER_PENDING_BUCKETS; b++) {
@@ -822,10 +851,6 @@ void server_fini(struct server *s)
 			free(p);
 		}
 	}
-	for (i = 0; i < s->n_listeners; i++) {
-		ev_io_del(s->loop, &s->listeners[i].io);
-		close(s->listeners[i].io.fd);
-	}
-	s->n_listeners = 0;
+	server_unlisten(s);
 	dcache_fini(&s->cache);
 }

@@ -64,6 +64,13 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 /* Listens on addr (IPv4 or IPv6 literal) and o->port, UDP and TCP. Returns 0 or -errno. */
 int server_listen(struct server *s, const char *addr);
 
+/* Closes the listeners (resolutions in flight go on). */
+void server_unlisten(struct server *s);
+
+/* The options changed under s->opts: takes the upstream settings and the new upstream list
+ * (resolutions in flight carry on over the new list). */
+void server_options_changed(struct server *s);
+
 /* Closes everything; resolutions in flight are dropped. */
 void server_fini(struct server *s);
 

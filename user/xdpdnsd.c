@@ -21,6 +21,8 @@
 #include "server.h"
 
 struct daemon {
+	int argc;
+	char **argv;      /* read again on SIGHUP */
 	struct xdpdns_options opts;
 	struct xdpdns_loader loader;
 	struct ev_loop loop;
@@ -88,15 +90,88 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
 	return xdpdns_config_write(&d->loader.maps, &cfg);
 }
 
+static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_options *b)
+{
+	return a->port == b->port && a->n_listen == b->n_listen &&
+	       !memcmp(a->listen, b->listen, sizeof(a->listen));
+}
+
+/* Applies new options to everything running; the caches stay. */
+static int apply(struct daemon *d, const struct xdpdns_options *o)
+{
+	bool relisten = !same_listen(&d->opts, o);
+	uint64_t seed;
+	int i, err;
+
+	if (strcmp(o->iface, d->opts.iface) || o->mode != d->opts.mode)
+		log_warn("the interface and the XDP mode change only with a restart: kept %s",
+			 d->opts.iface);
+	health_stop(&d->health);
+	if (relisten)
+		server_unlisten(&d->server);
+	{
+		char iface[sizeof(d->opts.iface)];
+		enum xdpdns_xdp_mode mode = d->opts.mode;
+
+		memcpy(iface, d->opts.iface, sizeof(iface));
+		d->opts = *o; /* in place: the server and the health checks point here */
+		memcpy(d->opts.iface, iface, sizeof(iface));
+		d->opts.mode = mode;
+	}
+	xdpdns_log_init("xdpdnsd", d->opts.log_level);
+	server_options_changed(&d->server);
+	err = write_kernel_config(d, &seed);
+	if (!err && relisten) {
+		err = xdpdns_services_clear(&d->loader.maps);
+		for (i = 0; i < d->opts.n_listen && !err; i++)
+			err = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
+		for (i = 0; i < d->opts.n_listen && !err; i++)
+			err = server_listen(&d->server, d->opts.listen[i]);
+	}
+	if (!err)
+		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+	return err;
+}
+
+/* SIGHUP: reads the command line and the config file again. A config with errors is refused
+ * whole (logged with its file and line), and the daemon goes on as it was. */
+static void reload(struct ev_loop *loop, struct daemon *d)
+{
+	static struct xdpdns_options o; /* large; reloads are one at a time */
+	char err[512];
+	int ret;
+
+	xdpdns_options_defaults(&o);
+	ret = xdpdns_options_parse_args(&o, d->argc, d->argv, err, sizeof(err));
+	if (!ret)
+		ret = xdpdns_options_check(&o, err, sizeof(err));
+	if (!ret && !o.n_upstreams)
+		ret = xdpdns_options_resolv_conf(&o, XDPDNS_RESOLV_CONF, err, sizeof(err));
+	if (!ret && !o.n_listen) {
+		memcpy(o.listen, d->opts.listen, sizeof(o.listen)); /* the interface's, as found */
+		o.n_listen = d->opts.n_listen;
+	}
+	if (ret) {
+		log_error("SIGHUP: config not reloaded: %s", err);
+		return;
+	}
+	if (apply(d, &o)) {
+		log_error("SIGHUP: the new config could not be applied in full: stopping");
+		ev_stop(loop);
+		return;
+	}
+	log_info("SIGHUP: config reloaded; the cache is kept");
+}
+
 static void on_signal(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
+	struct daemon *d = container_of(io, struct daemon, signals);
 	struct signalfd_siginfo si;
 
 	(void)events;
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_warn("SIGHUP: reloading the config is not implemented yet; restart xdpdnsd "
-				 "to apply it (the cache is kept)");
+			reload(loop, d);
 			continue;
 		}
 		log_info("%s: stopping", strsignal(si.ssi_signo));
@@ -172,6 +247,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret;
 
+	d.argc = argc;
+	d.argv = argv;
 	xdpdns_options_defaults(&d.opts);
 	ret = xdpdns_options_parse_args(&d.opts, argc, argv, err, sizeof(err));
 	if (ret == 1)
