@@ -174,7 +174,19 @@ check "broken config refused with file and line" \
 	grep -q "config not reloaded: $LAB_TMP/xdpdns.conf:2: port: 0 is out of range" "$LAB_TMP/d2.log"
 check "still serving after a refused reload" test "$(answers ns.e2e.example A)" -eq 1
 
-# 11. SIGTERM: a clean stop takes the program off the interface
+# 11. xdpdnsctl asks the daemon too: its counters, each upstream, and a forced-down drill
+lab_ctl stats >"$LAB_TMP/stats"
+check "stats: daemon counters" grep -qE "^resolved [1-9]" "$LAB_TMP/stats"
+check "stats: kernel counters" grep -qE "^hit_fresh +[1-9]" "$LAB_TMP/stats"
+check "health: the upstream, up" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q '^$LAB_UPSTREAM up'"
+lab_ctl health "$LAB_UPSTREAM" down >/dev/null
+check "forced down: the kernel serves stale" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q 'all down'"
+check "forced down: uncached names SERVFAIL" sh -c "ip netns exec $LAB_CLIENT dig +time=2 +tries=1 @$LAB_CACHE4 forced.e2e.example | grep -q SERVFAIL"
+lab_ctl health "$LAB_UPSTREAM" auto >/dev/null
+for _ in $(seq 30); do lab_ctl health | grep -q "upstreams: up" && break; sleep 0.1; done
+check "back to auto: up after a probe" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q 'upstreams: up'"
+
+# 12. SIGTERM: a clean stop takes the program off the interface
 kill "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null
 check "detached on SIGTERM" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"

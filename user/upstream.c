@@ -38,21 +38,38 @@ bool upstream_all_down(const struct upstream_set *s)
 	return true;
 }
 
-/* Counts an attempt's outcome toward the server's health. */
-static void server_result(struct upstream_set *s, struct upstream *srv, bool ok)
+static void set_down(struct upstream_set *s, struct upstream *srv, bool down)
 {
 	bool was_down = srv->down;
 
-	srv->fails = ok ? 0 : srv->fails + 1;
-	srv->down = ok ? false : srv->down || srv->fails >= s->down_after;
+	srv->down = srv->force == UPSTREAM_FORCE_DOWN ? true :
+		    srv->force == UPSTREAM_FORCE_UP ? false : down;
 	if (srv->down != was_down) {
 		if (srv->down)
-			log_warn("upstream %s is down: %u failures in a row", srv->addr.text, srv->fails);
+			log_warn("upstream %s is down: %u failures in a row%s", srv->addr.text, srv->fails,
+				 srv->force == UPSTREAM_FORCE_DOWN ? " (forced)" : "");
 		else
 			log_info("upstream %s is up again", srv->addr.text);
 		if (s->changed)
 			s->changed(s, srv - s->servers);
 	}
+}
+
+/* Counts an attempt's outcome toward the server's health. */
+static void server_result(struct upstream_set *s, struct upstream *srv, bool ok)
+{
+	srv->fails = ok ? 0 : srv->fails + 1;
+	set_down(s, srv, ok ? false : srv->down || srv->fails >= s->down_after);
+}
+
+void upstream_force(struct upstream_set *s, int i, enum upstream_force force)
+{
+	struct upstream *srv = &s->servers[i];
+
+	srv->force = force;
+	log_info("upstream %s: %s", srv->addr.text, force == UPSTREAM_FORCE_DOWN ? "forced down" :
+		 force == UPSTREAM_FORCE_UP ? "forced up" : "health decides again");
+	set_down(s, srv, srv->fails >= s->down_after);
 }
 
 static uint32_t max_tries(const struct upstream_query *q)

@@ -12,9 +12,16 @@
 #include "config.h"
 #include "event.h"
 
+enum upstream_force {
+	UPSTREAM_AUTO,       /* health decides */
+	UPSTREAM_FORCE_DOWN, /* a drill: treated as down whatever it answers */
+	UPSTREAM_FORCE_UP,
+};
+
 struct upstream {
 	struct xdpdns_sockaddr addr;
-	bool down;           /* fails reached down_after; up again after one answer */
+	enum upstream_force force;
+	bool down;           /* fails reached down_after (or forced); up after one answer */
 	uint32_t fails;      /* consecutive failed attempts, probes included */
 	uint64_t queries;    /* attempts sent */
 	uint64_t answers;    /* usable answers */
@@ -69,6 +76,9 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 
 /* Is every server down? */
 bool upstream_all_down(const struct upstream_set *s);
+
+/* Forces server i down or up (a drill), or gives it back to the health checks. */
+void upstream_force(struct upstream_set *s, int i, enum upstream_force force);
 
 /* Starts resolving q. Returns 0 (done will run) or -errno (it will not). */
 int upstream_query_start(struct upstream_set *s, struct upstream_query *q);

@@ -12,17 +12,19 @@
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
+#include "control.h"
 #include "loader.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xdpdnsctl [--iface IF] COMMAND\n"
-		"  stats             kernel counters, summed over CPUs\n"
-		"  dump              cached answers: name, type, rcode, TTL left, hits\n"
-		"  flush [NAME]      remove every cached answer, or those for NAME\n"
-		"  health [up|down]  show, or force, the upstream health the kernel acts on\n"
-		"                    (down: expired answers are served stale)\n"
+		"  stats                      kernel counters summed over CPUs, and the daemon's\n"
+		"  dump                       kernel cache entries: name, type, rcode, TTL left, hits\n"
+		"  flush [NAME]               remove every kernel cache entry, or those for NAME\n"
+		"  health                     what the kernel acts on, and each upstream's state\n"
+		"  health up|down             force what the kernel acts on (down: serve stale)\n"
+		"  health ADDR down|up|auto   a drill: force one upstream (the daemon must run)\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -62,7 +64,21 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int cmd_stats(const struct xdpdns_maps *m)
+/* The daemon's side of a command, if a daemon runs; the kernel side works without it. */
+static void ask_daemon(const char *ifname, const char *cmd, const char *title)
+{
+	int err;
+
+	printf("%s\n", title);
+	fflush(stdout);
+	err = control_request(ifname, cmd, stdout);
+	if (err == -ENOENT)
+		printf("  (no daemon running on %s)\n", ifname);
+	else if (err)
+		printf("  (can't ask the daemon: %s)\n", strerror(-err));
+}
+
+static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
 {
 	uint64_t counts[XDPDNS_REASON_COUNT];
 	unsigned int r;
@@ -72,8 +88,10 @@ static int cmd_stats(const struct xdpdns_maps *m)
 		fprintf(stderr, "xdpdnsctl: can't read the counters: %s\n", strerror(-err));
 		return 1;
 	}
+	printf("kernel:\n");
 	for (r = 0; r < XDPDNS_REASON_COUNT; r++)
-		printf("%-24s %llu\n", xdpdns_reason_name(r), (unsigned long long)counts[r]);
+		printf("%-28s %llu\n", xdpdns_reason_name(r), (unsigned long long)counts[r]);
+	ask_daemon(ifname, "stats", "daemon:");
 	return 0;
 }
 
@@ -192,11 +210,23 @@ static int cmd_flush(const struct xdpdns_maps *m, const char *name)
 	return 0;
 }
 
-static int cmd_health(const struct xdpdns_maps *m, const char *set)
+static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const char *set,
+		      const char *state)
 {
 	struct xdpdns_health h;
 	uint32_t zero = 0;
 
+	if (set && state) { /* one upstream: the daemon's business */
+		char cmd[128];
+		int err;
+
+		snprintf(cmd, sizeof(cmd), "force %s %s", set, state);
+		err = control_request(ifname, cmd, stdout);
+		if (err)
+			fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", ifname,
+				err == -ENOENT ? "not running" : strerror(-err));
+		return err ? 1 : 0;
+	}
 	if (set) {
 		if (strcmp(set, "up") && strcmp(set, "down")) {
 			fprintf(stderr, "xdpdnsctl: health %s: up or down\n", set);
@@ -215,6 +245,8 @@ static int cmd_health(const struct xdpdns_maps *m, const char *set)
 	}
 	printf("upstreams: %s\n", h.flags & XDPDNS_HEALTH_ALL_DOWN ?
 				  "all down (expired answers served stale)" : "up");
+	if (!set)
+		ask_daemon(ifname, "health", "each upstream, as the daemon sees it:");
 	return 0;
 }
 
@@ -267,13 +299,14 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(cmd, "stats"))
-		ret = cmd_stats(&maps);
+		ret = cmd_stats(&maps, ifname);
 	else if (!strcmp(cmd, "dump"))
 		ret = cmd_dump(&maps);
 	else if (!strcmp(cmd, "flush"))
 		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
 	else
-		ret = cmd_health(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+		ret = cmd_health(&maps, ifname, optind + 1 < argc ? argv[optind + 1] : NULL,
+				 optind + 2 < argc ? argv[optind + 2] : NULL);
 	xdpdns_maps_close(&maps);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include "config.h"
+#include "control.h"
 #include "health.h"
 #include "loader.h"
 #include "log.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct ev_loop loop;
 	struct server server;
 	struct health health;
+	struct control control;
 	struct ev_io signals;
 };
 
@@ -228,6 +230,8 @@ static int start(struct daemon *d)
 		ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
 	if (!ret)
 		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+	if (!ret)
+		ret = control_start(&d->control, &d->server, d->opts.iface);
 	for (i = 0; i < d->opts.n_listen && !ret; i++)
 		ret = server_listen(&d->server, d->opts.listen[i]);
 	if (!ret)
@@ -261,11 +265,13 @@ int main(int argc, char **argv)
 	}
 	xdpdns_log_init("xdpdnsd", d.opts.log_level);
 	d.signals.fd = -1;
+	d.control.io.fd = -1;
 
 	ret = start(&d);
 	if (!ret)
 		ev_run(&d.loop);
 
+	control_stop(&d.control);
 	if (d.health.set)
 		health_stop(&d.health);
 	server_fini(&d.server);
