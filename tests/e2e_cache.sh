@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # End to end, in namespaces made here (tools/lab.sh): xdpdnsd on a veth (native XDP), nsd as
-# its upstream, and real clients (dig, kdig, drill, the C library through getent) over IPv4
-# and IPv6. Misses are resolved upstream and the repeats answered by the kernel; the cache
+# its upstream on the same segment, and real clients (dig, kdig, drill, the C library through
+# getent) over IPv4 and IPv6. Misses are resolved upstream and the repeats answered by the kernel; the cache
 # outlives a kill -9 of the daemon and is re-adopted on restart; xdpdnsctl steers it.
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
@@ -59,6 +59,7 @@ miss0=$(lab_counter miss)
 dig4 WwW.E2E.Example A >"$LAB_TMP/a" 2>&1
 check "miss answered" grep -qE "^WwW.E2E.Example\.\s+300\s+IN\s+A\s+192.0.2.80" "$LAB_TMP/a"
 check "miss passed by the kernel" test "$(lab_counter miss)" -eq $((miss0 + 1))
+check "upstream replies crossed the XDP interface and passed" test "$(lab_counter pass_not_service)" -gt 0
 hits0=$(lab_counter hit_fresh)
 dig4 wWw.e2e.EXAMPLE A >"$LAB_TMP/b" 2>&1
 check "repeat answered by the kernel" test "$(lab_counter hit_fresh)" -eq $((hits0 + 1))

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced, not run: a two-namespace lab for the demo and the end-to-end tests.
-#   client netns  xdc-PID  192.0.2.7   2001:db8::7   (XDP_PASS, so XDP_TX replies arrive)
-#   cache netns   xds-PID  192.0.2.53  2001:db8::53  xdpdnsd; nsd on its 127.0.0.1:5353
+# Sourced, not run: a three-namespace lab for the demo and the end-to-end tests, one segment:
+#   client netns    br0 192.0.2.7  2001:db8::7, bridging xdc-PID and xdn-PID
+#   cache netns     xds-PID  192.0.2.53  2001:db8::53  (peer xdc-PID)  xdpdnsd, XDP
+#   upstream netns  xdu-PID  192.0.2.1   2001:db8::1   (peer xdn-PID)  nsd
+# The cache's upstream traffic crosses the XDP interface like its clients' (its replies must
+# pass untouched). xdc-PID runs XDP_PASS: a veth hands XDP_TX frames to its peer only then.
 # Names carry the caller's PID so runs never collide: bpffs is one for all network namespaces,
 # and the cache's pins go by interface name. lab_down removes everything (namespaces, pins,
 # libxdp's dispatcher, processes); the caller's EXIT trap must call it.
@@ -9,28 +12,42 @@
 LAB_OUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.output
 LAB_CLIENT=xdpdns-client-$$
 LAB_CACHE=xdpdns-cache-$$
+LAB_UP_NS=xdpdns-upstream-$$
 LAB_CACHE4=192.0.2.53
 LAB_CACHE6=2001:db8::53
 LAB_IF_CLIENT=xdc-$$
 LAB_IF_CACHE=xds-$$
+LAB_IF_UP_PEER=xdn-$$
+LAB_IF_UP=xdu-$$
 LAB_PIDS=()
 LAB_TMP=$(mktemp -d)
-LAB_UPSTREAM=127.0.0.1:5353
+LAB_UPSTREAM4=192.0.2.1
+LAB_UPSTREAM=$LAB_UPSTREAM4:53
 
 lab_up() {
-	ip netns add "$LAB_CLIENT"
-	ip netns add "$LAB_CACHE"
+	local ns
+	for ns in "$LAB_CLIENT" "$LAB_CACHE" "$LAB_UP_NS"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
 	ip link add "$LAB_IF_CLIENT" netns "$LAB_CLIENT" type veth \
 		peer name "$LAB_IF_CACHE" netns "$LAB_CACHE"
-	ip -n "$LAB_CLIENT" addr add 192.0.2.7/24 dev "$LAB_IF_CLIENT"
-	ip -n "$LAB_CLIENT" addr add 2001:db8::7/64 dev "$LAB_IF_CLIENT" nodad
+	ip link add "$LAB_IF_UP_PEER" netns "$LAB_CLIENT" type veth \
+		peer name "$LAB_IF_UP" netns "$LAB_UP_NS"
+	ip -n "$LAB_CLIENT" link add br0 type bridge
+	ip -n "$LAB_CLIENT" link set "$LAB_IF_CLIENT" master br0
+	ip -n "$LAB_CLIENT" link set "$LAB_IF_UP_PEER" master br0
+	ip -n "$LAB_CLIENT" addr add 192.0.2.7/24 dev br0
+	ip -n "$LAB_CLIENT" addr add 2001:db8::7/64 dev br0 nodad
 	ip -n "$LAB_CACHE" addr add "$LAB_CACHE4/24" dev "$LAB_IF_CACHE"
 	ip -n "$LAB_CACHE" addr add "$LAB_CACHE6/64" dev "$LAB_IF_CACHE" nodad
-	ip -n "$LAB_CLIENT" link set lo up
-	ip -n "$LAB_CACHE" link set lo up
+	ip -n "$LAB_UP_NS" addr add "$LAB_UPSTREAM4/24" dev "$LAB_IF_UP"
+	ip -n "$LAB_UP_NS" addr add 2001:db8::1/64 dev "$LAB_IF_UP" nodad
+	ip -n "$LAB_CLIENT" link set br0 up
 	ip -n "$LAB_CLIENT" link set "$LAB_IF_CLIENT" up
+	ip -n "$LAB_CLIENT" link set "$LAB_IF_UP_PEER" up
 	ip -n "$LAB_CACHE" link set "$LAB_IF_CACHE" up
-	# a veth hands XDP_TX frames to its peer only if the peer runs XDP too
+	ip -n "$LAB_UP_NS" link set "$LAB_IF_UP" up
 	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdpdrv obj "$LAB_OUT/pass.bpf.o" sec xdp
 	# the client's C library resolver asks the cache (ip netns exec mounts this on /etc)
 	mkdir -p "/etc/netns/$LAB_CLIENT"
@@ -44,10 +61,12 @@ lab_cache() {
 	nsenter --net="/run/netns/$LAB_CACHE" "$@"
 }
 
-# lab_cache_bg CMD...: lab_cache in the background; nsenter execs CMD, so $! is CMD itself
+# lab_bg NETNS CMD...: CMD in the background in NETNS; nsenter execs CMD, so $! is CMD itself
 # (lab_down kills it)
-lab_cache_bg() {
-	nsenter --net="/run/netns/$LAB_CACHE" "$@" &
+lab_bg() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@" &
 	LAB_PIDS+=($!)
 }
 
@@ -66,6 +85,7 @@ lab_down() {
 		"/run/xdpdns/$LAB_IF_CACHE.sock"
 	ip netns del "$LAB_CLIENT" 2>/dev/null || true
 	ip netns del "$LAB_CACHE" 2>/dev/null || true
+	ip netns del "$LAB_UP_NS" 2>/dev/null || true
 	return 0
 }
 
@@ -73,8 +93,8 @@ lab_client() {
 	ip netns exec "$LAB_CLIENT" "$@"
 }
 
-# lab_upstream ORIGIN ZONEFILE: nsd serving the zone on the cache's 127.0.0.1:5353, in the
-# foreground of its own process (killed by lab_down); returns once it answers.
+# lab_upstream ORIGIN ZONEFILE: nsd serving the zone on the upstream host, in the foreground
+# of its own process (LAB_NSD_PID, killed by lab_down); returns once it answers.
 lab_upstream() {
 	cp "$2" "$LAB_TMP/zone"
 	cat >"$LAB_TMP/nsd.conf" <<-EOF
@@ -95,23 +115,24 @@ lab_upstream() {
 		name: "$1"
 		zonefile: "zone"
 	EOF
-	lab_cache_bg nsd -d -c "$LAB_TMP/nsd.conf"
+	lab_bg "$LAB_UP_NS" nsd -d -c "$LAB_TMP/nsd.conf"
 	LAB_NSD_PID=${LAB_PIDS[-1]}
 	for _ in $(seq 50); do
-		lab_cache dig +time=1 +tries=1 +short @127.0.0.1 -p 5353 "$1" SOA | grep -q . && return 0
+		nsenter --net="/run/netns/$LAB_UP_NS" dig +time=1 +tries=1 +short \
+			@"$LAB_UPSTREAM4" "$1" SOA | grep -q . && return 0
 		sleep 0.1
 	done
 	cat "$LAB_TMP/nsd.log" >&2
 	return 1
 }
 
-# lab_daemon LOG [ARGS...]: xdpdnsd on the cache side, upstream nsd, logging to LOG; returns
+# lab_daemon LOG [ARGS...]: xdpdnsd on the cache host, upstream nsd, logging to LOG; returns
 # once it serves. Its PID is LAB_DAEMON_PID.
 lab_daemon() {
 	local log=$1
 	shift
-	lab_cache_bg "$LAB_OUT/xdpdnsd" --iface "$LAB_IF_CACHE" --upstream "$LAB_UPSTREAM" "$@" \
-		>"$log" 2>&1
+	lab_bg "$LAB_CACHE" "$LAB_OUT/xdpdnsd" --iface "$LAB_IF_CACHE" --upstream "$LAB_UPSTREAM" \
+		"$@" >"$log" 2>&1
 	LAB_DAEMON_PID=${LAB_PIDS[-1]}
 	for _ in $(seq 50); do
 		grep -q "serving" "$log" && return 0
