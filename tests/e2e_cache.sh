@@ -7,18 +7,9 @@
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
 
-trap 'lab_down' EXIT
-passed=0 failed=0
+. "$(dirname "$0")/check.sh"
 
-check() { # check NAME COMMAND...: one assertion
-	if "${@:2}"; then
-		passed=$((passed + 1))
-		echo "ok   $1"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1"
-	fi
-}
+trap 'lab_down' EXIT
 
 zone=$LAB_TMP/e2e.zone
 {
@@ -207,5 +198,4 @@ wait "$LAB_DAEMON_PID" 2>/dev/null
 check "detached on SIGTERM" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"
 check "nothing dropped" test "$(lab_counter drop_internal)" -eq 0
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_done

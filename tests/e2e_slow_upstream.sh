@@ -7,18 +7,9 @@
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
 
-trap 'lab_down' EXIT
-passed=0 failed=0
+. "$(dirname "$0")/check.sh"
 
-check() { # check NAME COMMAND...: one assertion
-	if "${@:2}"; then
-		passed=$((passed + 1))
-		echo "ok   $1"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1"
-	fi
-}
+trap 'lab_down' EXIT
 
 entry() { # entry NAME SLEEP ADDR: an ldns-testns answer
 	cat <<-EOF
@@ -79,5 +70,4 @@ ttl=$(dig4 +noall +answer slow.test A | awk '{print $2}')
 check "fresh again (TTL $ttl)" test "${ttl:-99}" -le 2
 check "from the kernel" test "$(lab_counter hit_fresh)" -eq $((h0 + 1))
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_done

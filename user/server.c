@@ -19,6 +19,7 @@
 /* A TCP client; freed when closed and no resolution still owes it an answer. */
 struct tcp_conn {
 	struct server *srv;
+	struct tcp_conn *prev, *next; /* the server's open connections */
 	struct ev_io io;
 	struct ev_timer idle;
 	uint8_t in[2 + DNS_MAX_LEN];
@@ -602,6 +603,12 @@ static void tcp_close(struct tcp_conn *c)
 	close(c->io.fd);
 	c->io.fd = -1;
 	c->srv->n_tcp--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->srv->tcp_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	tcp_unref(c);
 }
 
@@ -724,6 +731,10 @@ static void on_tcp_accept(struct ev_loop *loop, struct ev_io *io, uint32_t event
 		return;
 	}
 	l->srv->n_tcp++;
+	c->next = l->srv->tcp_conns;
+	if (c->next)
+		c->next->prev = c;
+	l->srv->tcp_conns = c;
 	ev_timer_start(loop, &c->idle, SERVER_TCP_IDLE_MS);
 }
 
@@ -852,5 +863,7 @@ void server_fini(struct server *s)
 		}
 	}
 	server_unlisten(s);
+	while (s->tcp_conns) /* after the waiters: every reference but the open one is gone */
+		tcp_close(s->tcp_conns);
 	dcache_fini(&s->cache);
 }

@@ -42,6 +42,7 @@ struct listener {
 };
 
 struct pending;
+struct tcp_conn;
 
 struct server {
 	struct ev_loop *loop;
@@ -54,6 +55,7 @@ struct server {
 	int n_listeners;
 	struct pending *pending[SERVER_PENDING_BUCKETS];
 	unsigned int n_pending, n_tcp;
+	struct tcp_conn *tcp_conns;
 	struct ev_timer prefetch_timer;
 	struct server_stats stats;
 };
