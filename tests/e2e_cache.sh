@@ -198,4 +198,15 @@ wait "$LAB_DAEMON_PID" 2>/dev/null
 check "detached on SIGTERM" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"
 check "nothing dropped" test "$(lab_counter drop_internal)" -eq 0
 
+# 13. an interface without native XDP (a bridge): generic mode with a warning, and a fresh cache
+# (the failed native attempt must not leave maps that pass for a kept cache)
+ip -n "$LAB_CACHE" link add "xdf-$$" type bridge
+ip -n "$LAB_CACHE" addr add 198.18.0.1/32 dev "xdf-$$"
+ip -n "$LAB_CACHE" link set "xdf-$$" up
+timeout -s TERM 3 nsenter --net="/run/netns/$LAB_CACHE" "$LAB_OUT/xdpdnsd" --iface "xdf-$$" \
+	--upstream "$LAB_UPSTREAM" --health-query "e2e.example. SOA" >"$LAB_TMP/fb.log" 2>&1
+check "no native XDP: falls back with a warning" grep -q "warning: falling back to generic" "$LAB_TMP/fb.log"
+check "attached in generic mode" grep -q "attached to xdf-$$ (generic mode)" "$LAB_TMP/fb.log"
+check "with a fresh cache" sh -c "! grep -q 'kept from the last run' $LAB_TMP/fb.log"
+
 check_done

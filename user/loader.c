@@ -110,8 +110,6 @@ static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
 		return -errno;
 	bpf_object__for_each_map(map, l->skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", l->pin_dir, bpf_map__name(map));
-		if (!access(path, F_OK))
-			l->maps_adopted = true;
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			return err;
@@ -136,8 +134,12 @@ static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
 	return xdpdns_maps_find(l->skel->obj, &l->maps);
 }
 
-static void unload(struct xdpdns_loader *l)
+/* unpin: the maps were made by this run, for an attach that failed; leave no pins behind
+ * that a later start would take for a cache worth keeping */
+static void unload(struct xdpdns_loader *l, bool unpin)
 {
+	if (unpin && l->skel)
+		bpf_object__unpin_maps(l->skel->obj, NULL);
 	xdp_program__close(l->prog);
 	l->prog = NULL;
 	xdpdns__destroy(l->skel);
@@ -146,8 +148,9 @@ static void unload(struct xdpdns_loader *l)
 
 int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode)
 {
+	char why[160], pin[sizeof(l->pin_dir) + 16];
 	struct xdpdns_config cfg;
-	char why[160];
+	bool had_pins;
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -173,9 +176,12 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns
 	if (l->prog && !adopt(l))
 		return 0;
 
+	/* decided before any attempt: a failed one leaves maps of its own */
+	snprintf(pin, sizeof(pin), "%s/xdpdns_config", l->pin_dir);
+	had_pins = !access(pin, F_OK);
 	err = load_and_attach(l, mode == XDPDNS_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE);
 	if (err && mode == XDPDNS_MODE_AUTO) {
-		unload(l);
+		unload(l, !had_pins);
 		log_warn("falling back to generic (skb) XDP on %s: it works everywhere and is far "
 			 "slower; --mode native to refuse", ifname);
 		err = load_and_attach(l, XDP_MODE_SKB);
@@ -183,9 +189,10 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns
 	if (err) {
 		log_error("can't put the XDP program on %s%s", ifname,
 			  mode == XDPDNS_MODE_NATIVE ? " (try --mode skb)" : "");
-		unload(l);
+		unload(l, !had_pins);
 		return err;
 	}
+	l->maps_adopted = had_pins;
 
 	if (!l->maps_adopted) {
 		err = xdpdns_config_init(&cfg);
@@ -222,7 +229,7 @@ void xdpdns_loader_close(struct xdpdns_loader *l)
 		xdp_program__close(l->prog);
 		l->prog = NULL;
 	} else {
-		unload(l); /* the skeleton owns the map fds */
+		unload(l, false); /* the skeleton owns the map fds */
 	}
 	xdpdns_maps_reset(&l->maps);
 }
