@@ -17,8 +17,11 @@ test: all
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
 
-## bench: every benchmark
-bench: bench-xdp
+## bench: the XDP microbenchmark, then xdpdns against other caches (QUICK=1: about 2 minutes)
+bench: all
+	@tools/deps.sh bench
+	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"
+	@tools/bench_caches.sh $(if $(QUICK),--quick)
 
 ## run: set up a demo lab (namespaces, veth) and answer a query from the XDP program
 run: all

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Installs the Debian packages xdpdns needs to build, test and run. Silent when all are there,
-# so every make target can call it.
+# Installs the Debian packages xdpdns needs to build, test and run; with "bench", also those the
+# cache comparison runs. Silent when all are there, so every make target can call it.
 set -euo pipefail
 
 packages=(
@@ -29,5 +29,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "xdpdns: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# packaged resolvers must not start as services on the host: the benchmark runs its own
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+chmod +x /usr/sbin/policy-rc.d
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
