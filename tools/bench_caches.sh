@@ -218,7 +218,11 @@ for cache in $CACHES; do
 		echo "$(latency)" >>"$LAB_TMP/$cache.lat"
 	done
 	mem=$(rss_kb "$CACHE_PID")
-	case $cache in xdpdns*) mem=$((mem + $(map_kb))) ;; esac
+	case $cache in xdpdns*)
+		echo "bench: $cache: daemon RSS $((mem / 1024)) MB, kernel maps $(($(map_kb) / 1024)) MB" >&2
+		mem=$((mem + $(map_kb)))
+		;;
+	esac
 	echo "$mem" >"$LAB_TMP/$cache.mem"
 	stop_cache
 done

@@ -18,7 +18,6 @@ int dcache_init(struct dcache *c, size_t max_count)
 
 static void free_entry(struct dcache_entry *e)
 {
-	ldns_pkt_free(e->answer);
 	free(e);
 }
 
@@ -49,33 +48,33 @@ void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype,
 	k->len = n + 3;
 }
 
-static size_t bucket_of(const struct dcache *c, const struct dcache_key *k)
+static size_t bucket_of(const struct dcache *c, const uint8_t *key, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: keys are local, no seed needed */
 	size_t i;
 
-	for (i = 0; i < k->len; i++)
-		h = (h ^ k->bytes[i]) * 0x100000001b3ULL;
+	for (i = 0; i < len; i++)
+		h = (h ^ key[i]) * 0x100000001b3ULL;
 	return h & (c->n_buckets - 1);
 }
 
-static struct dcache_entry **slot_of(struct dcache *c, const struct dcache_key *k)
+static struct dcache_entry **slot_of(struct dcache *c, const uint8_t *key, size_t len)
 {
-	struct dcache_entry **p = &c->buckets[bucket_of(c, k)];
+	struct dcache_entry **p = &c->buckets[bucket_of(c, key, len)];
 
-	while (*p && ((*p)->key.len != k->len || memcmp((*p)->key.bytes, k->bytes, k->len)))
+	while (*p && ((*p)->key_len != len || memcmp((*p)->data, key, len)))
 		p = &(*p)->next_in_bucket;
 	return p;
 }
 
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k)
 {
-	return *slot_of(c, k);
+	return *slot_of(c, k->bytes, k->len);
 }
 
 static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 {
-	struct dcache_entry **p = slot_of(c, &e->key);
+	struct dcache_entry **p = slot_of(c, e->data, e->key_len);
 
 	*p = e->next_in_bucket;
 	if (e->older)
@@ -89,11 +88,14 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 	c->count--;
 }
 
-struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer,
-				uint64_t now_ms, uint32_t ttl_sec)
+struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, const uint8_t *wire,
+				size_t len, uint64_t now_ms, uint32_t ttl_sec)
 {
 	struct dcache_entry *e = dcache_get(c, k);
+	size_t b;
 
+	if (len > UINT16_MAX)
+		return NULL;
 	if (e) {
 		unlink_entry(c, e);
 		free_entry(e);
@@ -103,17 +105,19 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ld
 		unlink_entry(c, e);
 		free_entry(e);
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		ldns_pkt_free(answer);
+	e = calloc(1, sizeof(*e) + k->len + len);
+	if (!e)
 		return NULL;
-	}
-	e->key = *k;
-	e->answer = answer;
+	memcpy(e->data, k->bytes, k->len);
+	if (len)
+		memcpy(e->data + k->len, wire, len);
+	e->key_len = k->len;
+	e->wire_len = len;
 	e->stored_ms = now_ms;
 	e->ttl_sec = ttl_sec;
-	e->next_in_bucket = c->buckets[bucket_of(c, k)];
-	c->buckets[bucket_of(c, k)] = e;
+	b = bucket_of(c, k->bytes, k->len);
+	e->next_in_bucket = c->buckets[b];
+	c->buckets[b] = e;
 	e->older = c->newest;
 	if (c->newest)
 		c->newest->newer = e;
@@ -122,4 +126,24 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ld
 	c->newest = e;
 	c->count++;
 	return e;
+}
+
+ldns_pkt *dcache_answer(const struct dcache_entry *e)
+{
+	ldns_pkt *p = NULL;
+
+	if (!e->wire_len ||
+	    ldns_wire2pkt(&p, e->data + e->key_len, e->wire_len) != LDNS_STATUS_OK)
+		return NULL;
+	return p;
+}
+
+void dcache_question(const struct dcache_entry *e, ldns_rdf **qname, ldns_rr_type *qtype,
+		     uint8_t *flags)
+{
+	size_t name_len = e->key_len - 3;
+
+	*qname = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, name_len, e->data);
+	*qtype = (ldns_rr_type)(e->data[name_len] << 8 | e->data[name_len + 1]);
+	*flags = e->data[name_len + 2];
 }

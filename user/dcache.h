@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The daemon's own cache: every answer it resolved (including those too big for a kernel
- * entry), and SERVFAILs for a few seconds. Keyed like the kernel: lowercased wire name,
- * type, DO and CD. Bounded: the oldest entry goes when it is full. */
+ * entry), and SERVFAILs for a few seconds. Keyed like the kernel: lowercased wire name, type,
+ * DO and CD. Answers are kept in wire form, key and answer in one allocation: most are also
+ * kernel entries and are served from there, so the daemon parses one only when it answers
+ * with it. Bounded: the oldest entry goes when it is full. */
 #ifndef XDPDNS_DCACHE_H
 #define XDPDNS_DCACHE_H
 
@@ -16,17 +18,18 @@ struct dcache_key {
 };
 
 struct dcache_entry {
-	struct dcache_key key;
-	ldns_pkt *answer;   /* ID 0, no EDNS; NULL for a remembered SERVFAIL */
-	uint64_t stored_ms; /* CLOCK_MONOTONIC */
-	uint32_t ttl_sec;
-	uint32_t hits;      /* answers the daemon gave from it */
-	bool in_kernel;     /* also a kernel entry, under kernel_key in class kernel_class */
-	bool refreshing;    /* a prefetch is under way */
-	struct xdpdns_cache_key kernel_key;
-	enum xdpdns_cache_class kernel_class;
 	struct dcache_entry *next_in_bucket;
 	struct dcache_entry *older, *newer; /* insertion order, for eviction */
+	uint64_t stored_ms;                 /* CLOCK_MONOTONIC */
+	uint32_t ttl_sec;
+	uint32_t hits;                      /* answers the daemon gave from it */
+	struct xdpdns_cache_key kernel_key; /* when in_kernel: where the kernel has it */
+	uint8_t kernel_class;
+	bool in_kernel;
+	bool refreshing;                    /* a prefetch is under way */
+	uint8_t key_len;
+	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
+	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
 };
 
 struct dcache {
@@ -43,9 +46,16 @@ void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype,
 /* The entry for k, fresh or not (the caller compares ages), or NULL. */
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);
 
-/* Stores answer (taking it; NULL: a SERVFAIL) under k, replacing what was there. Returns the
- * new entry, or NULL when out of memory (answer freed). */
-struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, ldns_pkt *answer,
-				uint64_t now_ms, uint32_t ttl_sec);
+/* Stores the answer's wire form (len 0: a SERVFAIL) under k, replacing what was there.
+ * Returns the new entry, or NULL when out of memory. */
+struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, const uint8_t *wire,
+				size_t len, uint64_t now_ms, uint32_t ttl_sec);
+
+/* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
+ldns_pkt *dcache_answer(const struct dcache_entry *e);
+
+/* The question e answers, from its key. */
+void dcache_question(const struct dcache_entry *e, ldns_rdf **qname, ldns_rr_type *qtype,
+		     uint8_t *flags);
 
 #endif /* XDPDNS_DCACHE_H */

@@ -265,16 +265,28 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 
 /* ---- resolutions ---- */
 
-/* An expired answer that may still be served stale (RFC 8767: at most max-stale past expiry),
- * or NULL. */
-static const ldns_pkt *stale_answer(struct server *s, const struct dcache_entry *e, uint64_t now)
+/* May e still be served stale (RFC 8767: at most max-stale past its expiry)? */
+static bool stale_ok(struct server *s, const struct dcache_entry *e, uint64_t now)
 {
 	uint64_t expiry;
 
-	if (!e || !e->answer)
-		return NULL;
+	if (!e || !e->wire_len)
+		return false;
 	expiry = e->stored_ms + (uint64_t)e->ttl_sec * 1000;
-	return now - expiry <= (uint64_t)s->opts->max_stale_sec * 1000 ? e->answer : NULL;
+	return now - expiry <= (uint64_t)s->opts->max_stale_sec * 1000;
+}
+
+/* Answers w from the cache entry e: the answer aged by age, or stale; SERVFAIL if e holds one. */
+static void respond_cached(struct server *s, const struct waiter *w, const struct dcache_entry *e,
+			   uint32_t age, bool stale)
+{
+	ldns_pkt *a = dcache_answer(e);
+
+	if (a)
+		respond(s, w, a, 0, age, stale ? s->opts->stale_ttl_sec : 0);
+	else
+		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+	ldns_pkt_free(a);
 }
 
 static size_t pending_bucket(const struct dcache_key *k)
@@ -302,6 +314,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	struct server *s = p->srv;
 	struct dcache_entry *old = dcache_get(&s->cache, &p->key);
 	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
+	bool stale = !copy && stale_ok(s, old, now_ms());
 	struct waiter *w, *next;
 	uint32_t ttl = 0;
 
@@ -320,25 +333,28 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		next = w->next;
 		if (copy)
 			respond(s, w, copy, 0, 0, 0);
-		else if (stale_answer(s, old, now_ms())) /* RFC 8767: stale beats SERVFAIL */
-			respond(s, w, old->answer, 0, 0, s->opts->stale_ttl_sec);
+		else if (stale) /* RFC 8767: stale beats SERVFAIL */
+			respond_cached(s, w, old, 0, true);
 		else
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
 		waiter_free(w);
 	}
 	if (copy && ttl) {
-		struct dcache_entry *e = dcache_put(&s->cache, &p->key, copy, now_ms(), ttl);
+		uint8_t *wire = NULL;
+		size_t len = 0;
+		struct dcache_entry *e = NULL;
 
-		if (e)
-			fill_kernel(s, e->answer, p->key_flags, ttl, e);
-	} else if (copy) {
-		ldns_pkt_free(copy);
-	} else if (!old || !old->answer) {
+		if (ldns_pkt2wire(&wire, copy, &len) == LDNS_STATUS_OK)
+			e = dcache_put(&s->cache, &p->key, wire, len, now_ms(), ttl);
+		free(wire);
+		fill_kernel(s, copy, p->key_flags, ttl, e);
+	} else if (!copy && !stale && (!old || !old->wire_len)) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
-		dcache_put(&s->cache, &p->key, NULL, now_ms(), s->opts->servfail_ttl_sec);
-	} else {
+		dcache_put(&s->cache, &p->key, NULL, 0, now_ms(), s->opts->servfail_ttl_sec);
+	} else if (!copy && old) {
 		old->refreshing = false; /* a failed prefetch: the next scan may try again */
 	}
+	ldns_pkt_free(copy);
 	ldns_rdf_deep_free(p->uq.qname);
 	free(p);
 }
@@ -349,15 +365,15 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct pending *p = container_of(t, struct pending, stale_timer);
 	struct server *s = p->srv;
-	const ldns_pkt *stale = stale_answer(s, dcache_get(&s->cache, &p->key), now_ms());
+	const struct dcache_entry *e = dcache_get(&s->cache, &p->key);
 	struct waiter *w, *next;
 
 	(void)loop;
-	if (!stale)
+	if (!stale_ok(s, e, now_ms()))
 		return;
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
-		respond(s, w, stale, 0, 0, s->opts->stale_ttl_sec);
+		respond_cached(s, w, e, 0, true);
 		waiter_free(w);
 	}
 	p->waiters = NULL;
@@ -425,23 +441,28 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 		goto again;
 	for (e = s->cache.oldest; e; e = e->newer) {
 		uint64_t ttl_ms = (uint64_t)e->ttl_sec * 1000, window, age = now - e->stored_ms;
-		const ldns_rr *q;
+		struct dcache_key key;
+		ldns_rr_type qtype;
+		ldns_rdf *qname;
+		uint8_t flags;
 
-		if (!e->answer || e->refreshing || age >= ttl_ms)
+		if (!e->wire_len || e->refreshing || age >= ttl_ms)
 			continue;
 		window = ttl_ms * s->opts->prefetch_percent / 100;
 		if (window < PREFETCH_MIN_MS)
 			window = PREFETCH_MIN_MS;
 		if (ttl_ms - age > window || (!e->hits && !kernel_hits(s, e)))
 			continue;
-		q = ldns_rr_list_rr(ldns_pkt_question(e->answer), 0);
-		if (!q || *pending_slot(s, &e->key))
+		key.len = e->key_len;
+		memcpy(key.bytes, e->data, e->key_len);
+		if (*pending_slot(s, &key))
 			continue;
-		if (start_resolution(s, &e->key, e->key.bytes[e->key.len - 1], ldns_rr_owner(q),
-				     ldns_rr_get_type(q))) {
+		dcache_question(e, &qname, &qtype, &flags);
+		if (qname && start_resolution(s, &key, flags, qname, qtype)) {
 			e->refreshing = true;
 			s->stats.prefetches++;
 		}
+		ldns_rdf_deep_free(qname);
 	}
 again:
 	ev_timer_start(loop, t, PREFETCH_SCAN_MS);
@@ -517,19 +538,14 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	if (e && now - e->stored_ms < (uint64_t)e->ttl_sec * 1000) {
 		s->stats.from_dcache++;
 		e->hits++;
-		if (e->answer)
-			respond(s, w, e->answer, 0, (now - e->stored_ms) / 1000, 0);
-		else
-			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
 		waiter_free(w);
 		return;
 	}
 	if (upstream_all_down(&s->upstreams)) { /* answer now: no upstream to wait for */
-		const ldns_pkt *stale = stale_answer(s, e, now);
-
-		if (stale) {
+		if (stale_ok(s, e, now)) {
 			s->stats.stale_answers++;
-			respond(s, w, stale, 0, 0, s->opts->stale_ttl_sec);
+			respond_cached(s, w, e, 0, true);
 		} else {
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
 		}
@@ -559,7 +575,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	}
 	p->waiters = w;
 	p->n_waiters = 1;
-	if (stale_answer(s, e, now))
+	if (stale_ok(s, e, now))
 		ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 }
 
