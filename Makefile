@@ -23,7 +23,7 @@ bench: all
 	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"
 	@tools/bench_caches.sh $(if $(QUICK),--quick)
 
-## run: set up a demo lab (namespaces, veth) and answer a query from the XDP program
+## run: xdpdnsd in a demo lab (client, cache and upstream namespaces): a miss, then a kernel hit
 run: all
 	@tools/demo.sh
 
