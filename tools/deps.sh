@@ -30,8 +30,11 @@ fi
 echo "xdpdns: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # packaged resolvers must not start as services on the host: the benchmark runs its own
-trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-chmod +x /usr/sbin/policy-rc.d
+# (a policy-rc.d that was there already, as in container images, is left alone)
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
