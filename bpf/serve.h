@@ -108,7 +108,6 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		__builtin_memcpy(&dst[12], &iph->daddr, 4);
 		__builtin_memcpy(&src[12], &iph->saddr, 4);
 		dst[10] = dst[11] = src[10] = src[11] = 0xff;
-		pi->addr_sum = sum_words((__u16 *)&iph->saddr, 4);
 		pi->ip_options = hlen != sizeof(*iph);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = parse_ipv6hdr(&c);
@@ -122,7 +121,6 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 			return -XDPDNS_PASS_BAD_LENGTH;
 		__builtin_memcpy(dst, &ip6h->daddr, 16);
 		__builtin_memcpy(src, &ip6h->saddr, 16);
-		pi->addr_sum = sum_words((__u16 *)&ip6h->saddr, 16);
 		pi->ipv6 = 1;
 	} else {
 		return -XDPDNS_PASS_NOT_IP;
@@ -157,6 +155,12 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 			return -XDPDNS_DROP_SRC_ADDR;
 	}
 
+	/* the addresses' part of the checksums, summed only for packets that are ours: on a NIC
+	 * most UDP is not (IPv4 as the last 4 bytes of its ::ffff: form) */
+	if (pi->ipv6)
+		pi->addr_sum = sum_words((__u16 *)src, 8) + sum_words((__u16 *)dst, 8);
+	else
+		pi->addr_sum = sum_words((__u16 *)&src[12], 2) + sum_words((__u16 *)&dst[12], 2);
 	pi->dns_off = (void *)(udph + 1) - data;
 	pi->dns_len = l4_len - UDP_HDR_LEN;
 	pi->port_sum = csum_fold((__u32)bpf_ntohs(udph->source) + bpf_ntohs(udph->dest));
