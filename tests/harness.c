@@ -3,19 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
 #include "xdpdns.skel.h"
-
-uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 int harness_open(struct harness *h)
 {
@@ -80,7 +71,7 @@ int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, ui
 {
 	struct xdpdns_entry_meta meta = {
 		.hash_seed = h->cfg.hash_seed,
-		.stored_ns = boottime_ns() - (uint64_t)age_sec * 1000000000ULL,
+		.stored_ns = xdpdns_boottime_ns() - (uint64_t)age_sec * 1000000000ULL,
 		.ttl_sec = ttl_sec,
 		.key_flags = key_flags,
 	};

@@ -35,9 +35,6 @@ uint64_t harness_count(struct harness *h, unsigned int reason);
 int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,
 		  uint32_t ttl_sec);
 
-/* CLOCK_BOOTTIME in ns, the kernel's bpf_ktime_get_boot_ns(). */
-uint64_t boottime_ns(void);
-
 /* DNS messages. */
 struct query_opts {
 	uint16_t id;

@@ -194,6 +194,10 @@ static void test_check(void **state)
 	o.min_ttl_sec = 0;
 	snprintf(o.health_query, sizeof(o.health_query), "example. NOTATYPE");
 	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	snprintf(o.health_query, sizeof(o.health_query), ". NS extra");
+	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	snprintf(o.health_query, sizeof(o.health_query), "example. SOA");
+	assert_int_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
 }
 
 static void test_resolv_conf(void **state)

@@ -477,7 +477,7 @@ static void test_servfail_never_served(void **state)
 {
 	const char *an[] = { "sf.example.com. 300 IN A 192.0.2.18", NULL };
 	ldns_pkt *resp = make_response("sf.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
-	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = boottime_ns(), .ttl_sec = 300 };
+	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = xdpdns_boottime_ns(), .ttl_sec = 300 };
 	struct exchange x = { .opts = { .id = 14 } };
 	struct xdpdns_entry_buf b;
 
@@ -496,7 +496,7 @@ static void test_key_collision_is_a_miss(void **state)
 	const char *an2[] = { "two.example.com. 300 IN A 192.0.2.20", NULL };
 	ldns_pkt *one = make_response("one.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
 	ldns_pkt *two = make_response("two.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an2, NULL);
-	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = boottime_ns(), .ttl_sec = 300 };
+	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = xdpdns_boottime_ns(), .ttl_sec = 300 };
 	struct exchange x = { .opts = { .id = 15 } };
 	struct xdpdns_entry_buf b1, b2;
 

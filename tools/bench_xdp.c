@@ -232,7 +232,7 @@ static int bench_memory(struct harness *h, const struct bench_opts *o)
 	resp = make_response(name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
 	if (!resp)
 		return -EINVAL;
-	meta.stored_ns = boottime_ns();
+	meta.stored_ns = xdpdns_boottime_ns();
 	err = xdpdns_entry_build(resp, &meta, &b);
 	ldns_pkt_free(resp);
 	if (err)

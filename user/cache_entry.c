@@ -2,6 +2,7 @@
 /* Builds kernel cache entries from DNS responses. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "cache_entry.h"
 
 #define DNS_HDR_LEN 12
@@ -14,6 +15,14 @@ static const uint32_t class_value_len[XDPDNS_CLASS_COUNT] = {
 
 _Static_assert(sizeof(struct xdpdns_cache_entry) == XDPDNS_ENTRY_HDR_LEN, "entry header size");
 _Static_assert(sizeof(struct xdpdns_cache_key) + 56 == XDPDNS_MAP_ELEM_OVERHEAD, "key size");
+
+uint64_t xdpdns_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 uint32_t xdpdns_class_value_len(enum xdpdns_cache_class cls)
 {

@@ -19,6 +19,9 @@ struct xdpdns_entry_buf {
 	} value;
 };
 
+/* CLOCK_BOOTTIME in ns: the kernel's bpf_ktime_get_boot_ns(), the clock of stored_ns. */
+uint64_t xdpdns_boottime_ns(void);
+
 /* What xdpdns_entry_build() needs besides the response. */
 struct xdpdns_entry_meta {
 	uint64_t hash_seed; /* xdpdns_config.hash_seed of the maps it goes to */

@@ -476,16 +476,33 @@ int xdpdns_options_resolv_conf(struct xdpdns_options *o, const char *path, char 
 	return 0;
 }
 
+int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype)
+{
+	char name[300], type[32], extra;
+
+	*qname = NULL;
+	if (sscanf(text, "%299s %31s %c", name, type, &extra) != 2)
+		return -EINVAL;
+	*qtype = ldns_get_rr_type_by_name(type);
+	if (!*qtype || ldns_str2rdf_dname(qname, name) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(*qname);
+		*qname = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errlen)
 {
-	char name[300], type[32];
+	ldns_rr_type qtype;
+	ldns_rdf *qname;
 
 	if (!o->iface[0])
 		return fail(err, errlen, "no interface: give --iface or 'iface' in the config");
 	if (o->min_ttl_sec > o->max_ttl_sec)
 		return fail(err, errlen, "min-ttl is above max-ttl");
-	if (sscanf(o->health_query, "%299s %31s", name, type) != 2 ||
-	    ldns_get_rr_type_by_name(type) == 0)
+	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))
 		return fail(err, errlen, "health-query: '%s' is not 'NAME TYPE'", o->health_query);
+	ldns_rdf_deep_free(qname);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <ldns/ldns.h>
 #include "loader.h"
 #include "log.h"
 
@@ -75,6 +76,9 @@ int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errle
 
 /* Parses "ADDR", "ADDR:PORT", "[ADDR]:PORT" (IPv6), default port 53. Returns 0 or -EINVAL. */
 int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out);
+
+/* Parses health-query ("NAME TYPE"). Returns 0 with *qname to free, or -EINVAL. */
+int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype);
 
 /* --help, generated from the option table. */
 void xdpdns_options_usage(FILE *out, const char *prog);

@@ -48,14 +48,24 @@ void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype,
 	k->len = n + 3;
 }
 
-static size_t bucket_of(const struct dcache *c, const uint8_t *key, size_t len)
+static uint64_t hash_bytes(const uint8_t *key, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: keys are local, no seed needed */
+	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ key[i]) * 0x100000001b3ULL;
-	return h & (c->n_buckets - 1);
+	return h;
+}
+
+uint64_t dcache_key_hash(const struct dcache_key *k)
+{
+	return hash_bytes(k->bytes, k->len);
+}
+
+static size_t bucket_of(const struct dcache *c, const uint8_t *key, size_t len)
+{
+	return hash_bytes(key, len) & (c->n_buckets - 1);
 }
 
 static struct dcache_entry **slot_of(struct dcache *c, const uint8_t *key, size_t len)

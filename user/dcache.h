@@ -43,6 +43,10 @@ void dcache_fini(struct dcache *c);
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags);
 
+/* A hash of k's bytes (FNV-1a: keys come from queries to this cache, no seed needed); also
+ * for the daemon's table of resolutions in flight, keyed the same way. */
+uint64_t dcache_key_hash(const struct dcache_key *k);
+
 /* The entry for k, fresh or not (the caller compares ages), or NULL. */
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Upstream health. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -63,7 +62,6 @@ static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
 int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
 		 const struct xdpdns_options *o)
 {
-	char name[300], type[32];
 	ldns_rdf *qname;
 	ldns_rr_type qtype;
 	int i;
@@ -72,14 +70,8 @@ int health_start(struct health *h, struct upstream_set *set, const struct xdpdns
 	h->set = set;
 	h->maps = maps;
 	h->opts = o;
-	if (sscanf(o->health_query, "%299s %31s", name, type) != 2)
-		return -EINVAL;
-	qname = ldns_dname_new_frm_str(name);
-	qtype = ldns_get_rr_type_by_name(type);
-	if (!qname || !qtype) {
-		ldns_rdf_deep_free(qname);
-		return -EINVAL;
-	}
+	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))
+		return -EINVAL; /* xdpdns_options_check() refuses it before */
 	set->changed = on_changed;
 	set->owner = h;
 	for (i = 0; i < set->n; i++) {

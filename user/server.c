@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -50,19 +49,6 @@ struct pending {
 	struct upstream_query uq;
 	struct ev_timer stale_timer; /* RFC 8767 client response timer */
 };
-
-static uint64_t now_ms(void)
-{
-	return ev_now_ms();
-}
-
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* ---- answers ---- */
 
@@ -239,7 +225,7 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 {
 	struct xdpdns_entry_meta meta = {
 		.hash_seed = s->hash_seed,
-		.stored_ns = boottime_ns(),
+		.stored_ns = xdpdns_boottime_ns(),
 		.ttl_sec = ttl,
 		.key_flags = key_flags,
 	};
@@ -291,12 +277,7 @@ static void respond_cached(struct server *s, const struct waiter *w, const struc
 
 static size_t pending_bucket(const struct dcache_key *k)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < k->len; i++)
-		h = (h ^ k->bytes[i]) * 0x100000001b3ULL;
-	return h % SERVER_PENDING_BUCKETS;
+	return dcache_key_hash(k) % SERVER_PENDING_BUCKETS;
 }
 
 static struct pending **pending_slot(struct server *s, const struct dcache_key *k)
@@ -314,7 +295,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	struct server *s = p->srv;
 	struct dcache_entry *old = dcache_get(&s->cache, &p->key);
 	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
-	bool stale = !copy && stale_ok(s, old, now_ms());
+	bool stale = !copy && stale_ok(s, old, ev_now_ms());
 	struct waiter *w, *next;
 	uint32_t ttl = 0;
 
@@ -345,12 +326,12 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		struct dcache_entry *e = NULL;
 
 		if (ldns_pkt2wire(&wire, copy, &len) == LDNS_STATUS_OK)
-			e = dcache_put(&s->cache, &p->key, wire, len, now_ms(), ttl);
+			e = dcache_put(&s->cache, &p->key, wire, len, ev_now_ms(), ttl);
 		free(wire);
 		fill_kernel(s, copy, p->key_flags, ttl, e);
 	} else if (!copy && !stale && (!old || !old->wire_len)) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
-		dcache_put(&s->cache, &p->key, NULL, 0, now_ms(), s->opts->servfail_ttl_sec);
+		dcache_put(&s->cache, &p->key, NULL, 0, ev_now_ms(), s->opts->servfail_ttl_sec);
 	} else if (!copy && old) {
 		old->refreshing = false; /* a failed prefetch: the next scan may try again */
 	}
@@ -369,7 +350,7 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 	struct waiter *w, *next;
 
 	(void)loop;
-	if (!stale_ok(s, e, now_ms()))
+	if (!stale_ok(s, e, ev_now_ms()))
 		return;
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
@@ -432,7 +413,7 @@ static uint32_t kernel_hits(struct server *s, const struct dcache_entry *e)
 static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct server *s = container_of(t, struct server, prefetch_timer);
-	uint64_t now = now_ms();
+	uint64_t now = ev_now_ms();
 	struct dcache_entry *e;
 
 	if (!s->opts->prefetch_percent)
@@ -507,7 +488,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	struct pending **slot, *p;
 	const ldns_rr *question;
 	uint8_t key_flags;
-	uint64_t now = now_ms();
+	uint64_t now = ev_now_ms();
 
 	if (len < 12 || (wire[2] & 0x80)) { /* not even a header, or a response: no answer */
 		waiter_free(w);
@@ -775,39 +756,31 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 
 int server_listen(struct server *s, const char *addr)
 {
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len;
+	struct xdpdns_sockaddr sa;
 	int tcp, one = 1;
 
-	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(s->opts->port);
-		len = sizeof(*in);
-	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(s->opts->port);
-		len = sizeof(*in6);
-	} else {
+	if (xdpdns_sockaddr_parse(addr, &sa))
 		return -EINVAL;
-	}
+	if (sa.sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&sa.sa)->sin_port = htons(s->opts->port);
+	else
+		((struct sockaddr_in6 *)&sa.sa)->sin6_port = htons(s->opts->port);
 	for (tcp = 0; tcp <= 1; tcp++) {
 		struct listener *l;
 		int fd;
 
 		if (s->n_listeners == SERVER_LISTENERS_MAX)
 			return -ENOSPC;
-		fd = socket(ss.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
-					       SOCK_CLOEXEC, 0);
+		fd = socket(sa.sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+						  SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ss.ss_family == AF_INET6)
+		if (sa.sa.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		/* the address may not be up yet (IPv6 DAD): bind anyway */
 		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&ss, len) || (tcp && listen(fd, 128))) {
+		if (bind(fd, (struct sockaddr *)&sa.sa, sa.len) || (tcp && listen(fd, 128))) {
 			int err = -errno;
 
 			log_error("can't listen on %s port %u/%s: %s", addr, s->opts->port,

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
@@ -54,14 +53,6 @@ static int default_iface(char *ifname, size_t len)
 		return -ENOENT;
 	}
 	return 0;
-}
-
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* The daemon's side of a command, if a daemon runs; the kernel side works without it. */
@@ -160,7 +151,7 @@ static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_c
 
 static int cmd_dump(const struct xdpdns_maps *m)
 {
-	uint64_t now = boottime_ns();
+	uint64_t now = xdpdns_boottime_ns();
 	int deleted, err;
 
 	printf("%-40s %-6s %-8s %-12s %8s %s\n", "name", "type", "rcode", "ttl", "hits", "class");
