@@ -294,6 +294,62 @@ static void test_failover(void **state)
 	close(silent);
 }
 
+/* A server's state changes while an attempt to it is in flight: its timeout still counts against
+ * that server, not the one the failover would pick now. */
+static struct upstream_set *forced_set;
+
+static void force_first_down(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)loop;
+	(void)t;
+	upstream_force(forced_set, 0, UPSTREAM_FORCE_DOWN);
+}
+
+static void test_outcome_counts_against_the_server_asked(void **state)
+{
+	int silent = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct ev_timer force = { .cb = force_first_down };
+	struct xdpdns_options o;
+	struct upstream_set set;
+	struct ev_loop loop;
+	struct result r;
+	char err[128], silent_addr[32];
+
+	assert_int_equal(bind(silent, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(silent, (struct sockaddr *)&a, &alen);
+	snprintf(silent_addr, sizeof(silent_addr), "127.0.0.1:%u", ntohs(a.sin_port));
+	xdpdns_options_defaults(&o);
+	o.timeout_ms = 200;
+	assert_int_equal(xdpdns_options_set(&o, "upstream", silent_addr, err, sizeof(err)), 0);
+	assert_int_equal(xdpdns_options_set(&o, "upstream", fake_addr(), err, sizeof(err)), 0);
+	assert_int_equal(ev_init(&loop), 0);
+	upstream_set_init(&set, &loop, &o);
+	forced_set = &set;
+	memset(&r, 0, sizeof(r));
+	r.loop = &loop;
+	r.q.qname = ldns_dname_new_frm_str("ok.");
+	r.q.qtype = LDNS_RR_TYPE_A;
+	r.q.only = -1;
+	r.q.done = on_done;
+	assert_int_equal(upstream_query_start(&set, &r.q), 0); /* to the silent one first */
+	ev_timer_start(&loop, &force, 50);                      /* which goes down meanwhile */
+	guard.cb = on_guard;
+	ev_timer_start(&loop, &guard, 5000);
+	ev_run(&loop);
+	ev_timer_stop(&loop, &guard);
+	assert_true(r.done);
+	assert_answer_a(&r, "ok.");
+	assert_int_equal(set.servers[0].timeouts, 1);
+	assert_int_equal(set.servers[1].timeouts, 0);
+	assert_int_equal(set.servers[1].answers, 1);
+	ldns_pkt_free(r.answer);
+	ldns_rdf_deep_free(r.q.qname);
+	ev_fini(&loop);
+	close(silent);
+}
+
 static void test_everything_silent(void **state)
 {
 	const char *up[] = { fake_addr(), NULL };
@@ -312,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_retries_over_tcp),
 		cmocka_unit_test(test_servfail_everywhere),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_outcome_counts_against_the_server_asked),
 		cmocka_unit_test(test_everything_silent),
 	};
 

@@ -77,23 +77,31 @@ static uint32_t max_tries(const struct upstream_query *q)
 	return q->only >= 0 ? 1 : q->set->attempts * (uint32_t)q->set->n;
 }
 
-/* Ordered failover over the servers that are up, or over all while none is. */
-static struct upstream *server_of(struct upstream_query *q)
+/* The server for attempt number q->tries: ordered failover over the servers that are up, or
+ * over all while none is. Decided when the attempt is sent (q->server): by the time its answer
+ * or timeout comes, other queries may have changed which servers are up. */
+static int pick_server(const struct upstream_query *q)
 {
-	struct upstream_set *s = q->set;
+	const struct upstream_set *s = q->set;
 	int i, up = 0, k;
 
 	if (q->only >= 0)
-		return &s->servers[q->only];
+		return q->only;
 	for (i = 0; i < s->n; i++)
 		up += !s->servers[i].down;
 	if (!up)
-		return &s->servers[q->tries % s->n];
+		return q->tries % s->n;
 	k = q->tries % up;
 	for (i = 0; i < s->n; i++)
 		if (!s->servers[i].down && k-- == 0)
 			break;
-	return &s->servers[i];
+	return i;
+}
+
+/* The server the current attempt went to. */
+static struct upstream *server_of(struct upstream_query *q)
+{
+	return &q->set->servers[q->server];
 }
 
 /* Closes the attempt in flight, if any. */
@@ -286,9 +294,11 @@ static int build_query(struct upstream_query *q)
 
 static int send_attempt(struct upstream_query *q)
 {
-	struct upstream *srv = server_of(q);
+	struct upstream *srv;
 	int fd, err;
 
+	q->server = pick_server(q);
+	srv = server_of(q);
 	err = build_query(q);
 	if (err)
 		return err;

@@ -60,6 +60,7 @@ struct upstream_query {
 	/* private */
 	struct upstream_set *set;
 	uint32_t tries;
+	int server;         /* index of the server the current attempt went to */
 	uint16_t id;
 	bool tcp;
 	int last_err;
