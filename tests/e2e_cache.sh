@@ -125,8 +125,11 @@ check "kill -9 under load: no query unanswered" test "$(cat "$LAB_TMP/unanswered
 check "answered by the kernel meanwhile" test "$(lab_counter hit_fresh)" -gt "$hits1"
 
 # 7. restart: it adopts the program and its cache; misses work again
-lab_daemon "$LAB_TMP/d2.log" "${daemon_args[@]}" || true
+# (IPv4 only this time: the kernel must stop answering on the IPv6 address)
+lab_daemon "$LAB_TMP/d2.log" "${daemon_args[@]}" --listen "$LAB_CACHE4" || true
 check "restart adopts the program" grep -q "adopted the program" "$LAB_TMP/d2.log"
+check "an address no longer listed is no longer served" test "$(lab_client kdig +short +time=1 \
+	+retry=0 @"$LAB_CACHE6" many.e2e.example A 2>/dev/null | grep -c 192.0.2.8)" -eq 0
 hits2=$(lab_counter hit_fresh)
 check "cache kept across the restart" test "$(answers www.e2e.example A)" -eq 1 -a \
 	"$(lab_counter hit_fresh)" -eq $((hits2 + 1))

@@ -62,6 +62,23 @@ static int listen_on_iface(struct xdpdns_options *o)
 	return o->n_listen ? 0 : -EADDRNOTAVAIL;
 }
 
+/* What the options leave to the host: upstreams from resolv.conf, listen addresses from the
+ * interface (read again on every reload: they may have changed). Returns 0 or -errno with err. */
+static int complete_options(struct xdpdns_options *o, char *err, size_t errlen)
+{
+	if (!o->n_upstreams) {
+		int ret = xdpdns_options_resolv_conf(o, XDPDNS_RESOLV_CONF, err, errlen);
+
+		if (ret)
+			return ret;
+	}
+	if (!o->n_listen && listen_on_iface(o)) {
+		snprintf(err, errlen, "%s has no address to listen on: give --listen", o->iface);
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
 static uint16_t iface_mtu(const char *ifname)
 {
 	struct ifreq ifr = { 0 };
@@ -92,6 +109,22 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
 	return xdpdns_config_write(&d->loader.maps, &cfg);
 }
 
+/* The kernel's service list and the daemon's listeners, exactly the options' addresses and port
+ * (an adopted cache may list those of an earlier configuration). */
+static int serve_addresses(struct daemon *d)
+{
+	int i, err = xdpdns_services_clear(&d->loader.maps);
+
+	for (i = 0; i < d->opts.n_listen && !err; i++) {
+		err = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
+		if (err == -ENOSPC)
+			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
+	}
+	for (i = 0; i < d->opts.n_listen && !err; i++)
+		err = server_listen(&d->server, d->opts.listen[i]);
+	return err;
+}
+
 static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_options *b)
 {
 	return a->port == b->port && a->n_listen == b->n_listen &&
@@ -103,33 +136,24 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 {
 	bool relisten = !same_listen(&d->opts, o);
 	uint64_t seed;
-	int i, err;
+	int err;
 
-	if (strcmp(o->iface, d->opts.iface) || o->mode != d->opts.mode)
-		log_warn("the interface and the XDP mode change only with a restart: kept %s",
-			 d->opts.iface);
+	if (o->mode != d->opts.mode)
+		log_warn("SIGHUP: the XDP mode changes only with a restart");
 	health_stop(&d->health);
 	if (relisten)
 		server_unlisten(&d->server);
 	{
-		char iface[sizeof(d->opts.iface)];
 		enum xdpdns_xdp_mode mode = d->opts.mode;
 
-		memcpy(iface, d->opts.iface, sizeof(iface));
 		d->opts = *o; /* in place: the server and the health checks point here */
-		memcpy(d->opts.iface, iface, sizeof(iface));
 		d->opts.mode = mode;
 	}
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
 	server_options_changed(&d->server);
 	err = write_kernel_config(d, &seed);
-	if (!err && relisten) {
-		err = xdpdns_services_clear(&d->loader.maps);
-		for (i = 0; i < d->opts.n_listen && !err; i++)
-			err = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
-		for (i = 0; i < d->opts.n_listen && !err; i++)
-			err = server_listen(&d->server, d->opts.listen[i]);
-	}
+	if (!err && relisten)
+		err = serve_addresses(d);
 	if (!err)
 		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
 	return err;
@@ -147,11 +171,12 @@ static void reload(struct ev_loop *loop, struct daemon *d)
 	ret = xdpdns_options_parse_args(&o, d->argc, d->argv, err, sizeof(err));
 	if (!ret)
 		ret = xdpdns_options_check(&o, err, sizeof(err));
-	if (!ret && !o.n_upstreams)
-		ret = xdpdns_options_resolv_conf(&o, XDPDNS_RESOLV_CONF, err, sizeof(err));
-	if (!ret && !o.n_listen) {
-		memcpy(o.listen, d->opts.listen, sizeof(o.listen)); /* the interface's, as found */
-		o.n_listen = d->opts.n_listen;
+	if (!ret) {
+		if (strcmp(o.iface, d->opts.iface))
+			log_warn("SIGHUP: the interface changes only with a restart: kept %s",
+				 d->opts.iface);
+		snprintf(o.iface, sizeof(o.iface), "%s", d->opts.iface);
+		ret = complete_options(&o, err, sizeof(err));
 	}
 	if (ret) {
 		log_error("SIGHUP: config not reloaded: %s", err);
@@ -205,14 +230,10 @@ static int start(struct daemon *d)
 	char err[256];
 	int i, ret;
 
-	if (!d->opts.n_upstreams &&
-	    xdpdns_options_resolv_conf(&d->opts, XDPDNS_RESOLV_CONF, err, sizeof(err))) {
+	ret = complete_options(&d->opts, err, sizeof(err));
+	if (ret) {
 		log_error("%s", err);
-		return -EINVAL;
-	}
-	if (!d->opts.n_listen && listen_on_iface(&d->opts)) {
-		log_error("%s has no address to listen on: give --listen", d->opts.iface);
-		return -EADDRNOTAVAIL;
+		return ret;
 	}
 	ret = ev_init(&d->loop);
 	if (ret)
@@ -221,19 +242,14 @@ static int start(struct daemon *d)
 	if (ret)
 		return ret;
 	ret = write_kernel_config(d, &seed);
-	for (i = 0; i < d->opts.n_listen && !ret; i++) {
-		ret = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
-		if (ret == -ENOSPC)
-			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
-	}
 	if (!ret)
 		ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
 	if (!ret)
 		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
 	if (!ret)
 		ret = control_start(&d->control, &d->server, d->opts.iface);
-	for (i = 0; i < d->opts.n_listen && !ret; i++)
-		ret = server_listen(&d->server, d->opts.listen[i]);
+	if (!ret)
+		ret = serve_addresses(d);
 	if (!ret)
 		ret = watch_signals(d);
 	if (ret)
