@@ -98,16 +98,15 @@ static int for_each_entry(const struct xdpdns_maps *m, entry_fn fn, void *arg, i
 
 	*deleted = 0;
 	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
-		void *prev = NULL;
-
-		while (!(err = bpf_map_get_next_key(m->cache[cls], prev, &next))) {
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(m->cache[cls], &key, value))
-				continue; /* gone meanwhile */
-			if (fn(&key, (struct xdpdns_cache_entry *)value, cls, arg) &&
+		err = bpf_map_get_next_key(m->cache[cls], NULL, &key);
+		while (!err) {
+			/* the next key first: after a deletion, a hash map would start over */
+			err = bpf_map_get_next_key(m->cache[cls], &key, &next);
+			if (!bpf_map_lookup_elem(m->cache[cls], &key, value) && /* else gone meanwhile */
+			    fn(&key, (struct xdpdns_cache_entry *)value, cls, arg) &&
 			    !bpf_map_delete_elem(m->cache[cls], &key))
 				(*deleted)++;
+			key = next;
 		}
 		if (err != -ENOENT)
 			return err;
