@@ -152,3 +152,14 @@ lab_ctl() {
 lab_counter() {
 	lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'
 }
+
+# lab_kxdpgun ARGS...: kxdpgun (AF_XDP) from the client end of the cache's veth, from the
+# client's address. It attaches its own XDP program there for the replies; the pass program
+# goes back on when it ends, or XDP_TX answers would vanish for every other client.
+lab_kxdpgun() {
+	local rc=0
+	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdp off
+	lab_client kxdpgun -I "$LAB_IF_CLIENT" -l 192.0.2.7 "$@" || rc=$?
+	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdpdrv obj "$LAB_OUT/pass.bpf.o" sec xdp
+	return $rc
+}
