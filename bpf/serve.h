@@ -289,7 +289,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 		age = (now - e->stored_ns) / NSEC_PER_SEC;
 	if (age >= e->ttl_sec) {
 		/* RFC 8767: expired entries only while every upstream is down, for a while */
-		if (!(health->flags & XDPDNS_HEALTH_ALL_DOWN))
+		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)))
 			return -XDPDNS_PASS_EXPIRED;
 		if (age - e->ttl_sec > cfg->max_stale_sec)
 			return -XDPDNS_PASS_STALE_TOO_OLD;

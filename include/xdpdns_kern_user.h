@@ -153,7 +153,9 @@ struct xdpdns_health {
 	__u32 pad;
 };
 
-#define XDPDNS_HEALTH_ALL_DOWN 0x1 /* no upstream answers: serve expired entries stale */
+#define XDPDNS_HEALTH_ALL_DOWN 0x1   /* no upstream answers: serve expired entries stale */
+#define XDPDNS_HEALTH_RECOVERING 0x2 /* upstreams are back: go on serving stale until the daemon
+				      * has refreshed the hot entries (no retry storm) */
 
 /* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats indexed by reason ----
  * Every packet the program sees bumps exactly one. The X-macro gives the enum here and the

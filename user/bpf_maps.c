@@ -139,6 +139,16 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags)
 	return bpf_map_update_elem(m->health, &zero, &h, BPF_ANY) ? -errno : 0;
 }
 
+int xdpdns_health_update(const struct xdpdns_maps *m, uint32_t set, uint32_t clear)
+{
+	struct xdpdns_health h;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(m->health, &zero, &h))
+		return -errno;
+	return xdpdns_health_write(m, (h.flags & ~clear) | set);
+}
+
 int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
 {
 	struct xdpdns_service want = { .port = port }, have;

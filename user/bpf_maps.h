@@ -43,6 +43,8 @@ int xdpdns_config_read(const struct xdpdns_maps *m, struct xdpdns_config *cfg);
 int xdpdns_config_write(const struct xdpdns_maps *m, const struct xdpdns_config *cfg);
 
 int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
+/* Sets and clears XDPDNS_HEALTH_* bits, leaving the others. Returns 0 or -errno. */
+int xdpdns_health_update(const struct xdpdns_maps *m, uint32_t set, uint32_t clear);
 
 /* Answer queries to addr (an IPv4 or IPv6 literal) on port. Returns 0 (also when it is there
  * already) or -errno: -EINVAL for an address that does not parse or port 0, -ENOSPC when

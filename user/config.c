@@ -19,6 +19,7 @@ enum opt_type {
 	OPT_BOOL,     /* yes/no; a flag without a value is yes */
 	OPT_LISTEN,
 	OPT_UPSTREAM,
+	OPT_ZONE,     /* a domain name suffix, repeatable */
 	OPT_MODE,
 	OPT_LOG_LEVEL,
 	OPT_CONFIG,   /* command line only */
@@ -67,6 +68,19 @@ static const struct opt_def opts[] = {
 	  "between probes, jittered (2)" },
 	{ "health-failures", OPT_U32, OFF(health_failures), 1, 100, "N",
 	  "consecutive failures that mark an upstream down (3)" },
+	{ "guard-window", OPT_DURATION, OFF(guard_window_ms), 0, 86400000, "SECONDS",
+	  "serve the last good answer this long when a name turns negative, until confirmed; "
+	  "0 disables (300)" },
+	{ "no-guard-zone", OPT_ZONE, 0, 0, 0, "SUFFIX",
+	  "no guard for names in this zone, repeatable" },
+	{ "negative-recheck", OPT_DURATION, OFF(negative_recheck_ms), 1000, 3600000, "SECONDS",
+	  "TTL of negative answers for names positive within the hour (5)" },
+	{ "upstream-qps", OPT_U32, OFF(upstream_qps), 0, 10000000, "N",
+	  "queries per second to the upstreams at most; 0: no limit (10000)" },
+	{ "upstream-inflight", OPT_U32, OFF(upstream_inflight), 1, 10000, "N",
+	  "resolutions in flight at most (2000)" },
+	{ "recovery-rate", OPT_U32, OFF(recovery_rate), 1, 100000, "N",
+	  "stale entries refreshed per second when upstreams come back (200)" },
 	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
@@ -93,6 +107,11 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	snprintf(o->health_query, sizeof(o->health_query), ". NS");
 	o->health_interval_ms = 2000;
 	o->health_failures = 3;
+	o->guard_window_ms = 300000;
+	o->negative_recheck_ms = 5000;
+	o->upstream_qps = 10000;
+	o->upstream_inflight = 2000;
+	o->recovery_rate = 200;
 	o->log_level = XDPDNS_LOG_INFO;
 }
 
@@ -243,6 +262,19 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 				    d->name, v);
 		o->n_upstreams++;
 		return 0;
+	case OPT_ZONE: {
+		ldns_rdf *zone = NULL;
+
+		if (ldns_str2rdf_dname(&zone, v) != LDNS_STATUS_OK)
+			return fail(err, errlen, "%s: '%s' is not a domain name", d->name, v);
+		ldns_rdf_deep_free(zone);
+		if (o->n_no_guard_zones == XDPDNS_NO_GUARD_ZONES_MAX)
+			return fail(err, errlen, "%s: more than %d zones", d->name,
+				    XDPDNS_NO_GUARD_ZONES_MAX);
+		snprintf(o->no_guard_zones[o->n_no_guard_zones++], sizeof(o->no_guard_zones[0]),
+			 "%s", v);
+		return 0;
+	}
 	case OPT_MODE:
 		if (!strcmp(v, "auto"))
 			o->mode = XDPDNS_MODE_AUTO;

@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define XDPDNS_UPSTREAMS_MAX 8
+#define XDPDNS_NO_GUARD_ZONES_MAX 16
 #define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
 #define XDPDNS_RESOLV_CONF "/etc/resolv.conf"
 
@@ -45,6 +46,13 @@ struct xdpdns_options {
 	char health_query[300];    /* "NAME TYPE" */
 	uint32_t health_interval_ms;
 	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
+	uint32_t guard_window_ms;  /* last-known-good guard; 0: off */
+	char no_guard_zones[XDPDNS_NO_GUARD_ZONES_MAX][256]; /* suffixes without the guard */
+	int n_no_guard_zones;
+	uint32_t negative_recheck_ms; /* negative TTL of names positive within the last hour */
+	uint32_t upstream_qps;     /* queries per second to all upstreams; 0: no limit */
+	uint32_t upstream_inflight; /* resolutions in flight at most */
+	uint32_t recovery_rate;    /* stale entries refreshed per second after an outage */
 	bool keep;                 /* leave the program attached at exit */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */

@@ -33,6 +33,17 @@ static void cmd_stats(struct server *s, FILE *out)
 		(unsigned long long)st->malformed, (unsigned long long)st->truncated,
 		(unsigned long long)st->kernel_fills, (unsigned long long)st->kernel_fill_skipped,
 		s->n_pending, s->cache.count);
+	/* the storm: guard, healing negatives, budget, recovery after an outage */
+	fprintf(out, "guard_names %llu\nguard_answers %llu\nguard_confirmed %llu\n"
+		     "guard_expired %llu\nguard_recovered %llu\nguard_watching %u\n"
+		     "negative_healing %llu\nover_budget %llu\nupstream_over_budget %llu\n"
+		     "recovery_refreshes %llu\nrecovery_queued %zu\n",
+		(unsigned long long)st->guard_names, (unsigned long long)st->guard_answers,
+		(unsigned long long)st->guard_confirmed, (unsigned long long)st->guard_expired,
+		(unsigned long long)st->guard_recovered, s->guard.count,
+		(unsigned long long)st->negative_healing, (unsigned long long)st->over_budget,
+		(unsigned long long)s->upstreams.over_budget,
+		(unsigned long long)st->recovery_refreshes, s->recovery_n - s->recovery_next);
 }
 
 static void cmd_health(struct server *s, FILE *out)

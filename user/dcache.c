@@ -148,12 +148,18 @@ ldns_pkt *dcache_answer(const struct dcache_entry *e)
 	return p;
 }
 
-void dcache_question(const struct dcache_entry *e, ldns_rdf **qname, ldns_rr_type *qtype,
-		     uint8_t *flags)
+void dcache_key_question(const struct dcache_key *k, ldns_rdf **qname, ldns_rr_type *qtype,
+			 uint8_t *flags)
 {
-	size_t name_len = e->key_len - 3;
+	size_t name_len = k->len - 3;
 
-	*qname = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, name_len, e->data);
-	*qtype = (ldns_rr_type)(e->data[name_len] << 8 | e->data[name_len + 1]);
-	*flags = e->data[name_len + 2];
+	*qname = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, name_len, k->bytes);
+	*qtype = (ldns_rr_type)(k->bytes[name_len] << 8 | k->bytes[name_len + 1]);
+	*flags = k->bytes[name_len + 2];
+}
+
+void dcache_entry_key(const struct dcache_entry *e, struct dcache_key *k)
+{
+	k->len = e->key_len;
+	memcpy(k->bytes, e->data, e->key_len);
 }

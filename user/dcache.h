@@ -27,6 +27,8 @@ struct dcache_entry {
 	uint8_t kernel_class;
 	bool in_kernel;
 	bool refreshing;                    /* a prefetch is under way */
+	uint8_t refresh_fails;              /* prefetches failed in a row: backoff */
+	uint64_t refresh_after_ms;          /* no prefetch before (backoff) */
 	uint8_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
 	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
@@ -58,8 +60,11 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 /* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
 ldns_pkt *dcache_answer(const struct dcache_entry *e);
 
-/* The question e answers, from its key. */
-void dcache_question(const struct dcache_entry *e, ldns_rdf **qname, ldns_rr_type *qtype,
-		     uint8_t *flags);
+/* The question a key stands for (*qname to free; NULL when out of memory). */
+void dcache_key_question(const struct dcache_key *k, ldns_rdf **qname, ldns_rr_type *qtype,
+			 uint8_t *flags);
+
+/* e's key. */
+void dcache_entry_key(const struct dcache_entry *e, struct dcache_key *k);
 
 #endif /* XDPDNS_DCACHE_H */

@@ -2,6 +2,7 @@
 /* The daemon's event loop. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -156,4 +157,12 @@ void ev_run(struct ev_loop *loop)
 		}
 		/* n < 0 is EINTR from a signal: the loop re-checks stop */
 	}
+}
+
+uint64_t ev_jittered_ms(uint32_t ms)
+{
+	uint32_t r = 0;
+
+	getrandom(&r, sizeof(r), GRND_NONBLOCK);
+	return ms * 4 / 5 + r % (ms * 2 / 5 + 1);
 }

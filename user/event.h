@@ -50,4 +50,7 @@ void ev_stop(struct ev_loop *loop);
 
 uint64_t ev_now_ms(void);
 
+/* ms +- 20%: timers of many upstreams, names and caches do not fall in step. */
+uint64_t ev_jittered_ms(uint32_t ms);
+
 #endif /* XDPDNS_EVENT_H */

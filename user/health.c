@@ -3,22 +3,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include "health.h"
 #include "log.h"
 
-/* interval +- 20%, so probes to many upstreams (and many caches) do not fall in step */
-static uint64_t jittered(uint32_t interval_ms)
-{
-	uint32_t r = 0;
-
-	getrandom(&r, sizeof(r), GRND_NONBLOCK);
-	return interval_ms * 4 / 5 + r % (interval_ms * 2 / 5 + 1);
-}
-
+/* All down: the kernel serves expired entries stale. Back up: it goes on doing so, flagged as
+ * recovering, until the server has refreshed the hot ones (server.c) and clears the flag. */
 static void write_map(struct health *h)
 {
-	int err = xdpdns_health_write(h->maps, h->all_down ? XDPDNS_HEALTH_ALL_DOWN : 0);
+	int err = xdpdns_health_write(h->maps, h->all_down ? XDPDNS_HEALTH_ALL_DOWN
+							    : XDPDNS_HEALTH_RECOVERING);
 
 	if (err)
 		log_error("can't write the health map: %s", strerror(-err));
@@ -45,9 +38,25 @@ static void on_probe_done(struct upstream_query *q, ldns_pkt *answer, int err)
 {
 	struct health_probe *p = container_of(q, struct health_probe, q);
 
-	(void)err; /* the upstream client has counted it */
+	/* the upstream client has counted it; a server that stays down is probed less often */
+	p->backoff = err ? (p->backoff < HEALTH_BACKOFF_MAX ? p->backoff + 1 : p->backoff) : 0;
 	ldns_pkt_free(answer);
 	p->in_flight = false;
+}
+
+/* The interval, doubled for every failed probe of a server that is down (a circuit breaker
+ * open, probed half-open), up to HEALTH_BACKOFF_MAX_MS, never below the interval. */
+static uint32_t probe_interval(const struct health_probe *p, int server)
+{
+	uint64_t ms = p->h->opts->health_interval_ms;
+
+	if (p->h->set->servers[server].down) {
+		ms <<= p->backoff;
+		if (ms > HEALTH_BACKOFF_MAX_MS)
+			ms = HEALTH_BACKOFF_MAX_MS > p->h->opts->health_interval_ms
+				     ? HEALTH_BACKOFF_MAX_MS : p->h->opts->health_interval_ms;
+	}
+	return ms;
 }
 
 static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
@@ -56,7 +65,7 @@ static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
 
 	if (!p->in_flight && !upstream_query_start(p->h->set, &p->q))
 		p->in_flight = true;
-	ev_timer_start(loop, t, jittered(p->h->opts->health_interval_ms));
+	ev_timer_start(loop, t, ev_jittered_ms(probe_interval(p, p->q.only)));
 }
 
 int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
@@ -81,13 +90,14 @@ int health_start(struct health *h, struct upstream_set *set, const struct xdpdns
 		p->q.qname = i ? ldns_rdf_clone(qname) : qname;
 		p->q.qtype = qtype;
 		p->q.only = i;
+		p->q.unbudgeted = true; /* a few a second at most, and how an outage ends */
 		p->q.done = on_probe_done;
 		p->timer.cb = on_probe_timer;
-		ev_timer_start(set->loop, &p->timer, jittered(o->health_interval_ms));
+		ev_timer_start(set->loop, &p->timer, ev_jittered_ms(o->health_interval_ms));
 	}
 	if (!set->n)
 		ldns_rdf_deep_free(qname);
-	write_map(h);
+	xdpdns_health_write(maps, 0);
 	return 0;
 }
 

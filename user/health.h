@@ -2,12 +2,16 @@
 /* Upstream health: probes every upstream with the configured query at jittered intervals (the
  * upstream client counts the outcomes, of probes and of real queries alike, and marks servers
  * down and up), and tells the kernel, through its health map, when none is left up: then it
- * serves expired entries stale. */
+ * serves expired entries stale; and when one is back, that it should go on with that until the
+ * server has refreshed them (XDPDNS_HEALTH_RECOVERING). */
 #ifndef XDPDNS_HEALTH_H
 #define XDPDNS_HEALTH_H
 
 #include "bpf_maps.h"
 #include "upstream.h"
+
+#define HEALTH_BACKOFF_MAX 4         /* doublings of the interval for a server that is down */
+#define HEALTH_BACKOFF_MAX_MS 10000  /* ...but probed at least this often */
 
 struct health;
 
@@ -16,6 +20,7 @@ struct health_probe {
 	struct upstream_query q;
 	struct ev_timer timer;
 	bool in_flight;
+	unsigned int backoff; /* failed probes in a row, up to HEALTH_BACKOFF_MAX */
 };
 
 struct health {

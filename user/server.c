@@ -289,13 +289,104 @@ static struct pending **pending_slot(struct server *s, const struct dcache_key *
 	return p;
 }
 
+/* The guard's window for qname: 0 where it is off (guard-window 0, or a no-guard-zone). */
+static uint32_t guard_window(struct server *s, const ldns_rdf *qname)
+{
+	int i;
+
+	for (i = 0; i < s->opts->n_no_guard_zones; i++) {
+		ldns_rdf *zone = NULL;
+		bool inside;
+
+		if (ldns_str2rdf_dname(&zone, s->opts->no_guard_zones[i]) != LDNS_STATUS_OK)
+			continue; /* checked when the option was read */
+		inside = !ldns_dname_compare(qname, zone) || ldns_dname_is_subdomain(qname, zone);
+		ldns_rdf_deep_free(zone);
+		if (inside)
+			return 0;
+	}
+	return s->opts->guard_window_ms;
+}
+
+static void log_guard(const struct pending *p, const char *what, const char *upstream)
+{
+	char *name = ldns_rdf2str(p->uq.qname), *type = ldns_rr_type2str(p->uq.qtype);
+
+	log_warn("guard: %s %s %s%s%s", name ? name : "?", type ? type : "?", what,
+		 upstream ? " " : "", upstream ? upstream : "");
+	free(name);
+	free(type);
+}
+
+/* copy, a negative answer, came for a name whose cached answer old was positive: the
+ * last-known-good guard (guard.h) decides. Returns the answer to serve and cache: copy, or
+ * the last good answer with every TTL at stale-ttl (then *ttl is that, and *guarded true). */
+static ldns_pkt *guard_answer(struct server *s, struct pending *p, const struct dcache_entry *old,
+			      ldns_pkt *copy, uint32_t *ttl, bool *guarded)
+{
+	const char *upstream = s->upstreams.servers[p->uq.server].addr.text;
+	uint32_t window = guard_window(s, p->uq.qname), min = UINT32_MAX;
+	ldns_pkt *last = old && old->wire_len ? dcache_answer(old) : NULL;
+	enum guard_verdict v;
+	bool started;
+	char what[160];
+
+	if (!last || guard_is_negative(last)) {
+		ldns_pkt_free(last);
+		return copy;
+	}
+	v = guard_negative(&s->guard, &p->key, p->uq.server, old->stored_ms, ev_now_ms(), window,
+			   &started);
+	if (v == GUARD_ACCEPT_CONFIRMED) {
+		s->stats.guard_confirmed++;
+		log_guard(p, "is negative, confirmed by upstream", upstream);
+	} else if (v == GUARD_ACCEPT_WINDOW) {
+		s->stats.guard_expired++;
+		log_guard(p, "is still negative at the end of the guard window: accepted", NULL);
+	}
+	if (v != GUARD_KEEP_OLD) {
+		ldns_pkt_free(last);
+		return copy;
+	}
+	if (started) {
+		s->stats.guard_names++;
+		snprintf(what, sizeof(what), "turned %s: serving the last good answer for up to %u s "
+			 "unless another upstream agrees; it came from",
+			 ldns_pkt_get_rcode(copy) == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "empty",
+			 window / 1000);
+		log_guard(p, what, upstream);
+	}
+	ldns_pkt_free(copy);
+	set_ttls(ldns_pkt_answer(last), s->opts->stale_ttl_sec, s->opts->stale_ttl_sec, &min);
+	set_ttls(ldns_pkt_authority(last), s->opts->stale_ttl_sec, s->opts->stale_ttl_sec, &min);
+	set_ttls(ldns_pkt_additional(last), s->opts->stale_ttl_sec, s->opts->stale_ttl_sec, &min);
+	*ttl = s->opts->stale_ttl_sec;
+	*guarded = true;
+	return last;
+}
+
+/* An accepted negative for a name positive within the hour is cached for negative-recheck
+ * only, its TTLs too, so clients and this cache ask again soon: a fixed record is seen within
+ * seconds. */
+static void heal_negative(struct server *s, struct pending *p, ldns_pkt *copy, uint32_t *ttl)
+{
+	uint32_t recheck = s->opts->negative_recheck_ms / 1000, min = UINT32_MAX;
+
+	if (!*ttl || *ttl <= recheck || !guard_is_negative(copy) ||
+	    !guard_recently_positive(&s->guard, &p->key, ev_now_ms()))
+		return;
+	set_ttls(ldns_pkt_authority(copy), recheck, recheck, &min);
+	*ttl = recheck;
+	s->stats.negative_healing++;
+}
+
 static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 {
 	struct pending *p = container_of(uq, struct pending, uq);
 	struct server *s = p->srv;
 	struct dcache_entry *old = dcache_get(&s->cache, &p->key);
 	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
-	bool stale = !copy && stale_ok(s, old, ev_now_ms());
+	bool stale = !copy && stale_ok(s, old, ev_now_ms()), guarded = false;
 	struct waiter *w, *next;
 	uint32_t ttl = 0;
 
@@ -307,6 +398,14 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	if (copy) {
 		s->stats.resolved++;
 		ttl = cache_ttl(s->opts, copy);
+		if (guard_is_negative(copy)) {
+			copy = guard_answer(s, p, old, copy, &ttl, &guarded);
+			if (!guarded)
+				heal_negative(s, p, copy, &ttl);
+		} else if (guard_positive(&s->guard, &p->key, ev_now_ms())) {
+			s->stats.guard_recovered++;
+			log_guard(p, "is positive again: guard lifted", NULL);
+		}
 	} else {
 		log_debug("resolution failed: %s", strerror(-err));
 	}
@@ -318,6 +417,8 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 			respond_cached(s, w, old, 0, true);
 		else
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		if (guarded)
+			s->stats.guard_answers++;
 		waiter_free(w);
 	}
 	if (copy && ttl) {
@@ -331,9 +432,17 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		fill_kernel(s, copy, p->key_flags, ttl, e);
 	} else if (!copy && !stale && (!old || !old->wire_len)) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
-		dcache_put(&s->cache, &p->key, NULL, 0, ev_now_ms(), s->opts->servfail_ttl_sec);
+		if (err != -EBUSY) /* not a failure: the budget was spent */
+			dcache_put(&s->cache, &p->key, NULL, 0, ev_now_ms(),
+				   s->opts->servfail_ttl_sec);
 	} else if (!copy && old) {
-		old->refreshing = false; /* a failed prefetch: the next scan may try again */
+		/* a failed prefetch: back off before the next, 1 s, 2 s, 4 s... */
+		uint64_t backoff = 1000ULL << (old->refresh_fails < 6 ? old->refresh_fails : 6);
+
+		old->refreshing = false;
+		old->refresh_fails++;
+		old->refresh_after_ms = ev_now_ms() +
+					(backoff < REFRESH_BACKOFF_MAX_MS ? backoff : REFRESH_BACKOFF_MAX_MS);
 	}
 	ldns_pkt_free(copy);
 	ldns_rdf_deep_free(p->uq.qname);
@@ -362,12 +471,15 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 	s->stats.stale_answers++;
 }
 
-/* Starts resolving (qname, qtype) for key, with no one waiting yet. NULL when it can't: too
- * many in flight, no memory, no upstream to ask. */
+/* Starts resolving (qname, qtype) for key, with no one waiting yet, through the upstreams in
+ * failover order (only -1) or one of them. NULL when it can't: too many in flight, no memory,
+ * no upstream to ask, no budget. */
 static struct pending *start_resolution(struct server *s, const struct dcache_key *key,
-					uint8_t key_flags, const ldns_rdf *qname, ldns_rr_type qtype)
+					uint8_t key_flags, const ldns_rdf *qname, ldns_rr_type qtype,
+					int only)
 {
-	struct pending *p = s->n_pending < SERVER_PENDING_MAX ? calloc(1, sizeof(*p)) : NULL;
+	struct pending *p = s->n_pending < s->opts->upstream_inflight &&
+			    s->n_pending < SERVER_PENDING_MAX ? calloc(1, sizeof(*p)) : NULL;
 	struct pending **slot = pending_slot(s, key);
 
 	if (!p)
@@ -382,7 +494,7 @@ static struct pending *start_resolution(struct server *s, const struct dcache_ke
 	p->uq.qtype = qtype;
 	p->uq.do_bit = key_flags & XDPDNS_KEY_DO;
 	p->uq.cd = key_flags & XDPDNS_KEY_CD;
-	p->uq.only = -1;
+	p->uq.only = only;
 	p->uq.done = pending_done;
 	if (!p->uq.qname || upstream_query_start(&s->upstreams, &p->uq)) {
 		ldns_rdf_deep_free(p->uq.qname);
@@ -427,19 +539,18 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 		ldns_rdf *qname;
 		uint8_t flags;
 
-		if (!e->wire_len || e->refreshing || age >= ttl_ms)
+		if (!e->wire_len || e->refreshing || age >= ttl_ms || now < e->refresh_after_ms)
 			continue;
 		window = ttl_ms * s->opts->prefetch_percent / 100;
 		if (window < PREFETCH_MIN_MS)
 			window = PREFETCH_MIN_MS;
 		if (ttl_ms - age > window || (!e->hits && !kernel_hits(s, e)))
 			continue;
-		key.len = e->key_len;
-		memcpy(key.bytes, e->data, e->key_len);
+		dcache_entry_key(e, &key);
 		if (*pending_slot(s, &key))
 			continue;
-		dcache_question(e, &qname, &qtype, &flags);
-		if (qname && start_resolution(s, &key, flags, qname, qtype)) {
+		dcache_key_question(&key, &qname, &qtype, &flags);
+		if (qname && start_resolution(s, &key, flags, qname, qtype, -1)) {
 			e->refreshing = true;
 			s->stats.prefetches++;
 		}
@@ -447,6 +558,162 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 	}
 again:
 	ev_timer_start(loop, t, PREFETCH_SCAN_MS);
+}
+
+/* ---- the guard's re-checks, and recovery after an outage ---- */
+
+/* A guarded name's re-check: asks an upstream that has not answered negative yet (one that
+ * agrees confirms the negative), else all in failover order. */
+static void recheck_guarded(struct guard_name *g, void *ctx)
+{
+	struct server *s = ctx;
+	ldns_rr_type qtype;
+	ldns_rdf *qname;
+	uint8_t flags;
+	int only = -1, i;
+
+	if (*pending_slot(s, &g->key))
+		return;
+	for (i = 0; i < s->upstreams.n && only < 0; i++)
+		if (!(g->negative_from & (1U << i)) && !s->upstreams.servers[i].down)
+			only = i;
+	dcache_key_question(&g->key, &qname, &qtype, &flags);
+	if (qname)
+		start_resolution(s, &g->key, flags, qname, qtype, only);
+	ldns_rdf_deep_free(qname);
+}
+
+static void recovery_end(struct server *s)
+{
+	int err = xdpdns_health_update(s->maps, 0, XDPDNS_HEALTH_RECOVERING);
+
+	if (err)
+		log_error("can't write the health map: %s", strerror(-err));
+	free(s->recovery);
+	s->recovery = NULL;
+	s->recovery_n = s->recovery_next = 0;
+	ev_timer_stop(s->loop, &s->recovery_timer);
+}
+
+struct hot_entry {
+	uint64_t hits;
+	struct dcache_entry *e;
+};
+
+static int hotter_first(const void *a, const void *b)
+{
+	const struct hot_entry *x = a, *y = b;
+
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
+}
+
+/* Every upstream was down and one is back. The health checker has told the kernel to keep
+ * serving expired entries stale (XDPDNS_HEALTH_RECOVERING); the stale entries that were used
+ * are refreshed hottest first at recovery-rate, and then the kernel is told to stop. Not all at
+ * once: that is the retry storm that follows an outage. */
+static void recovery_start(struct server *s)
+{
+	uint64_t now = ev_now_ms();
+	struct hot_entry *hot = NULL;
+	struct dcache_entry *e;
+	size_t n = 0, cap = 0, i;
+
+	free(s->recovery); /* a recovery cut short by another outage */
+	s->recovery = NULL;
+	s->recovery_n = s->recovery_next = 0;
+	for (e = s->cache.oldest; e && n < RECOVERY_MAX; e = e->newer) {
+		uint64_t hits;
+
+		if (!e->wire_len || now - e->stored_ms < (uint64_t)e->ttl_sec * 1000 ||
+		    !stale_ok(s, e, now))
+			continue;
+		hits = e->hits + kernel_hits(s, e);
+		if (!hits)
+			continue; /* nobody asked: refreshed when someone does */
+		if (n == cap) {
+			struct hot_entry *more = realloc(hot, (cap = cap ? 2 * cap : 256) * sizeof(*hot));
+
+			if (!more)
+				break;
+			hot = more;
+		}
+		hot[n++] = (struct hot_entry){ hits, e };
+	}
+	qsort(hot, n, sizeof(*hot), hotter_first);
+	s->recovery = n ? malloc(n * sizeof(*s->recovery)) : NULL;
+	if (!s->recovery) {
+		free(hot);
+		log_info("an upstream is back: no stale entry to refresh");
+		recovery_end(s);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dcache_entry_key(hot[i].e, &s->recovery[i]);
+	free(hot);
+	s->recovery_n = n;
+	log_info("an upstream is back: refreshing %zu stale entries that were used, hottest first, "
+		 "%u a second; they are served stale until then", n, s->opts->recovery_rate);
+	ev_timer_start(s->loop, &s->recovery_timer, 0);
+}
+
+static void on_recovery_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct server *s = container_of(t, struct server, recovery_timer);
+	uint64_t now = ev_now_ms();
+	uint32_t step = s->opts->recovery_rate * RECOVERY_TICK_MS / 1000, started = 0;
+
+	if (upstream_all_down(&s->upstreams)) { /* down again: the outage rules apply */
+		log_warn("recovery stopped: every upstream is down again");
+		recovery_end(s);
+		return;
+	}
+	if (!step)
+		step = 1;
+	while (started < step && s->recovery_next < s->recovery_n) {
+		const struct dcache_key *k = &s->recovery[s->recovery_next];
+		struct dcache_entry *e = dcache_get(&s->cache, k);
+		ldns_rr_type qtype;
+		ldns_rdf *qname;
+		uint8_t flags;
+		struct pending *p;
+
+		if (!e || !e->wire_len || now - e->stored_ms < (uint64_t)e->ttl_sec * 1000 ||
+		    *pending_slot(s, k)) {
+			s->recovery_next++; /* gone, or fresh already */
+			continue;
+		}
+		dcache_key_question(k, &qname, &qtype, &flags);
+		p = qname ? start_resolution(s, k, flags, qname, qtype, -1) : NULL;
+		ldns_rdf_deep_free(qname);
+		if (!p)
+			break; /* no budget or room now: the next tick */
+		s->recovery_next++;
+		s->stats.recovery_refreshes++;
+		started++;
+	}
+	if (s->recovery_next >= s->recovery_n) {
+		log_info("recovery done: %zu stale entries refreshed or found fresh", s->recovery_n);
+		recovery_end(s);
+		return;
+	}
+	ev_timer_start(loop, t, ev_jittered_ms(RECOVERY_TICK_MS));
+}
+
+/* Guard re-checks, forgetting names no longer worth remembering, noticing the end of an
+ * outage. */
+static void on_upkeep_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct server *s = container_of(t, struct server, upkeep_timer);
+	uint64_t now = ev_now_ms();
+	bool all_down = upstream_all_down(&s->upstreams);
+
+	if (s->was_all_down && !all_down)
+		recovery_start(s);
+	s->was_all_down = all_down;
+	if (!all_down)
+		guard_recheck_due(&s->guard, now, recheck_guarded, s);
+	guard_expire(&s->guard, now);
+	ev_timer_start(loop, t, UPKEEP_MS);
 }
 
 /* ---- queries ---- */
@@ -523,7 +790,8 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
-	if (upstream_all_down(&s->upstreams)) { /* answer now: no upstream to wait for */
+	/* answer now: no upstream to wait for, or (after an outage) the refresh is queued */
+	if (upstream_all_down(&s->upstreams) || (s->recovery && stale_ok(s, e, now))) {
 		if (stale_ok(s, e, now)) {
 			s->stats.stale_answers++;
 			respond_cached(s, w, e, 0, true);
@@ -548,9 +816,16 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		p->n_waiters++;
 		return;
 	}
-	p = start_resolution(s, &key, key_flags, ldns_rr_owner(question), ldns_rr_get_type(question));
-	if (!p) {
-		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+	p = start_resolution(s, &key, key_flags, ldns_rr_owner(question), ldns_rr_get_type(question),
+			     -1);
+	if (!p) { /* no room or no budget: stale if there is, else SERVFAIL, at once */
+		s->stats.over_budget++;
+		if (stale_ok(s, e, now)) {
+			s->stats.stale_answers++;
+			respond_cached(s, w, e, 0, true);
+		} else {
+			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		}
 		waiter_free(w);
 		return;
 	}
@@ -751,6 +1026,9 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->prefetch_timer.cb = on_prefetch_timer;
 	if (o->prefetch_percent)
 		ev_timer_start(loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
+	s->upkeep_timer.cb = on_upkeep_timer;
+	ev_timer_start(loop, &s->upkeep_timer, UPKEEP_MS);
+	s->recovery_timer.cb = on_recovery_timer;
 	return 0;
 }
 
@@ -835,6 +1113,11 @@ void server_fini(struct server *s)
 	size_t b;
 
 	ev_timer_stop(s->loop, &s->prefetch_timer);
+	ev_timer_stop(s->loop, &s->upkeep_timer);
+	ev_timer_stop(s->loop, &s->recovery_timer);
+	free(s->recovery);
+	s->recovery = NULL;
+	guard_fini(&s->guard);
 	for (b = 0; b < SERVER_PENDING_BUCKETS; b++) {
 		while (s->pending[b]) {
 			struct pending *p = s->pending[b];

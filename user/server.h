@@ -10,17 +10,22 @@
 #include "config.h"
 #include "dcache.h"
 #include "event.h"
+#include "guard.h"
 #include "upstream.h"
 
 #define SERVER_LISTENERS_MAX (2 * XDPDNS_SERVICES_MAX) /* UDP and TCP per address */
 #define SERVER_PENDING_BUCKETS 4096
-#define SERVER_PENDING_MAX 10000   /* resolutions in flight */
+#define SERVER_PENDING_MAX 10000   /* resolutions in flight; upstream-inflight is at most this */
 #define SERVER_WAITERS_MAX 256     /* clients waiting on one resolution */
 #define SERVER_TCP_CONNS_MAX 256
 #define SERVER_TCP_IDLE_MS 10000   /* RFC 7766 6.2.3: a few seconds to tens of seconds */
 #define SERVER_DCACHE_ENTRIES 200000
 #define PREFETCH_SCAN_MS 500
 #define PREFETCH_MIN_MS 1000 /* prefetch window of short TTLs */
+#define REFRESH_BACKOFF_MAX_MS 60000 /* a failing prefetch retries after 1, 2, 4... s, up to this */
+#define UPKEEP_MS 500        /* guard re-checks, forgetting old names, noticing recoveries */
+#define RECOVERY_TICK_MS 100 /* refreshes after an outage start in steps this far apart */
+#define RECOVERY_MAX 50000   /* stale entries refreshed hot-first; the rest on demand */
 
 struct server_stats {
 	uint64_t queries_udp, queries_tcp;
@@ -33,6 +38,12 @@ struct server_stats {
 	uint64_t kernel_fills, kernel_fill_skipped;
 	uint64_t prefetches;
 	uint64_t truncated;     /* UDP answers sent with TC=1 */
+	uint64_t guard_names;   /* names that turned negative and were guarded */
+	uint64_t guard_answers; /* answers with the last good answer instead of a negative */
+	uint64_t guard_confirmed, guard_expired, guard_recovered; /* how guards ended */
+	uint64_t negative_healing; /* negatives cached briefly: the name was positive lately */
+	uint64_t over_budget;   /* queries answered without asking upstream: budget spent */
+	uint64_t recovery_refreshes; /* stale entries refreshed after an outage */
 };
 
 struct listener {
@@ -57,6 +68,14 @@ struct server {
 	unsigned int n_pending, n_tcp;
 	struct tcp_conn *tcp_conns;
 	struct ev_timer prefetch_timer;
+	struct ev_timer upkeep_timer;
+	struct guard_table guard;
+	/* After an outage: stale entries to refresh, hottest first, at recovery-rate; the kernel
+	 * serves them stale meanwhile (XDPDNS_HEALTH_RECOVERING). */
+	struct dcache_key *recovery;
+	size_t recovery_n, recovery_next;
+	struct ev_timer recovery_timer;
+	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
 	struct server_stats stats;
 };
 

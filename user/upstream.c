@@ -26,6 +26,28 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	s->attempts = o->attempts;
 	s->edns_udp_size = o->edns_udp_size;
 	s->down_after = o->health_failures;
+	s->qps = o->upstream_qps;
+	s->tokens = o->upstream_qps;
+	s->tokens_ms = ev_now_ms();
+}
+
+/* Takes a token from the budget, if there is one. */
+static bool take_token(struct upstream_set *s)
+{
+	uint64_t now = ev_now_ms();
+
+	if (!s->qps)
+		return true;
+	s->tokens += (double)(now - s->tokens_ms) * s->qps / 1000;
+	if (s->tokens > s->qps)
+		s->tokens = s->qps;
+	s->tokens_ms = now;
+	if (s->tokens < 1) {
+		s->over_budget++;
+		return false;
+	}
+	s->tokens--;
+	return true;
 }
 
 bool upstream_all_down(const struct upstream_set *s)
@@ -136,8 +158,11 @@ static void next_attempt(struct upstream_query *q, int err)
 	q->tcp = false;
 	server_result(q->set, srv, false); /* may change which servers are up */
 	while (++q->tries < max_tries(q)) {
-		if (!send_attempt(q))
+		err = send_attempt(q);
+		if (!err)
 			return;
+		if (err == -EBUSY) /* out of budget: no retry, and not the server's fault */
+			break;
 		server_result(q->set, server_of(q), false);
 	}
 	finish(q, NULL, q->last_err);
@@ -299,6 +324,8 @@ static int send_attempt(struct upstream_query *q)
 
 	q->server = pick_server(q);
 	srv = server_of(q);
+	if (!q->unbudgeted && !take_token(q->set))
+		return -EBUSY;
 	err = build_query(q);
 	if (err)
 		return err;
@@ -363,6 +390,8 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 		err = send_attempt(q);
 		if (!err)
 			return 0;
+		if (err == -EBUSY)
+			return err;
 		server_result(s, server_of(q), false);
 		if (++q->tries >= max_tries(q))
 			return err;

@@ -37,6 +37,12 @@ struct upstream_set {
 	uint32_t attempts;      /* rounds over the servers */
 	uint16_t edns_udp_size; /* offered in our queries */
 	uint32_t down_after;    /* consecutive failures that mark a server down */
+	/* the budget: a token bucket of qps tokens a second, holding at most one second's worth;
+	 * every attempt but a health probe takes one. qps 0: no limit. */
+	uint32_t qps;
+	double tokens;
+	uint64_t tokens_ms;     /* when tokens was last topped up */
+	uint64_t over_budget;   /* attempts not sent for want of a token */
 	/* called when a server goes down or comes back up (may be NULL) */
 	void (*changed)(struct upstream_set *s, int server);
 	void *owner;
@@ -45,7 +51,8 @@ struct upstream_set {
 struct upstream_query;
 
 /* answer: the validated response, now the callee's to free; NULL with err: -ETIMEDOUT when
- * every attempt went unanswered, -EIO when every answer was SERVFAIL or REFUSED. */
+ * every attempt went unanswered, -EIO when every answer was SERVFAIL or REFUSED, -EBUSY when
+ * the budget ran out before an attempt. */
 typedef void (*upstream_done_fn)(struct upstream_query *q, ldns_pkt *answer, int err);
 
 /* One resolution. The caller owns it, fills the question and done, and keeps it alive until
@@ -56,6 +63,7 @@ struct upstream_query {
 	ldns_rr_type qtype;
 	bool do_bit, cd;
 	int only;           /* >= 0: this server, one attempt (health probes); -1: failover */
+	bool unbudgeted;    /* health probes: not counted against upstream-qps */
 	upstream_done_fn done;
 	/* private */
 	struct upstream_set *set;
@@ -81,7 +89,8 @@ bool upstream_all_down(const struct upstream_set *s);
 /* Forces server i down or up (a drill), or gives it back to the health checks. */
 void upstream_force(struct upstream_set *s, int i, enum upstream_force force);
 
-/* Starts resolving q. Returns 0 (done will run) or -errno (it will not). */
+/* Starts resolving q. Returns 0 (done will run) or -errno (it will not): -EBUSY when the
+ * budget allows no query now. */
 int upstream_query_start(struct upstream_set *s, struct upstream_query *q);
 
 /* Stops q; done will not run. */

@@ -234,7 +234,9 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 		return 1;
 	}
 	printf("upstreams: %s\n", h.flags & XDPDNS_HEALTH_ALL_DOWN ?
-				  "all down (expired answers served stale)" : "up");
+				  "all down (expired answers served stale)" :
+				  h.flags & XDPDNS_HEALTH_RECOVERING ?
+				  "up, recovering (expired answers served stale until refreshed)" : "up");
 	if (!set)
 		ask_daemon(ifname, "health", "each upstream, as the daemon sees it:");
 	return 0;
