@@ -13,6 +13,10 @@ all: deps
 test: all
 	@$(MAKE) -C tests test
 
+## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
+soak: all
+	@$(MAKE) -C tests soak
+
 ## bench-xdp: microbenchmark of the XDP program (BPF_PROG_TEST_RUN) and its memory per entry
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
@@ -40,4 +44,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all test bench bench-xdp run deps clean help
+.PHONY: all test soak bench bench-xdp run deps clean help

@@ -93,20 +93,24 @@ lab_client() {
 	ip netns exec "$LAB_CLIENT" "$@"
 }
 
-# lab_upstream ORIGIN ZONEFILE: nsd serving the zone on the upstream host, in the foreground
-# of its own process (LAB_NSD_PID, killed by lab_down); returns once it answers.
+# lab_upstream ORIGIN ZONEFILE [ADDR]: nsd serving the zone on the upstream host (at ADDR,
+# default LAB_UPSTREAM4, which must be on the upstream's interface), in the foreground of its
+# own process (LAB_NSD_PID, killed by lab_down); returns once it answers.
 lab_upstream() {
-	cp "$2" "$LAB_TMP/zone"
-	cat >"$LAB_TMP/nsd.conf" <<-EOF
+	local addr=${3:-$LAB_UPSTREAM4} dir
+	dir=$LAB_TMP/nsd-$addr
+	mkdir -p "$dir"
+	cp "$2" "$dir/zone"
+	cat >"$dir/nsd.conf" <<-EOF
 	server:
-		ip-address: ${LAB_UPSTREAM/:/@}
+		ip-address: $addr@53
 		username: ""
 		chroot: ""
-		zonesdir: "$LAB_TMP"
-		pidfile: "$LAB_TMP/nsd.pid"
-		xfrdfile: "$LAB_TMP/xfrd.state"
-		zonelistfile: "$LAB_TMP/zone.list"
-		logfile: "$LAB_TMP/nsd.log"
+		zonesdir: "$dir"
+		pidfile: "$dir/nsd.pid"
+		xfrdfile: "$dir/xfrd.state"
+		zonelistfile: "$dir/zone.list"
+		logfile: "$dir/nsd.log"
 		server-count: 1
 		do-ip6: no
 	remote-control:
@@ -115,14 +119,14 @@ lab_upstream() {
 		name: "$1"
 		zonefile: "zone"
 	EOF
-	lab_bg "$LAB_UP_NS" nsd -d -c "$LAB_TMP/nsd.conf"
+	lab_bg "$LAB_UP_NS" nsd -d -c "$dir/nsd.conf"
 	LAB_NSD_PID=${LAB_PIDS[-1]}
 	for _ in $(seq 50); do
 		nsenter --net="/run/netns/$LAB_UP_NS" dig +time=1 +tries=1 +short \
-			@"$LAB_UPSTREAM4" "$1" SOA | grep -q . && return 0
+			@"$addr" "$1" SOA | grep -q . && return 0
 		sleep 0.1
 	done
-	cat "$LAB_TMP/nsd.log" >&2
+	cat "$dir/nsd.log" >&2
 	return 1
 }
 

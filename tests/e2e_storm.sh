@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Fault drills, in namespaces made here (tools/lab.sh): two upstreams (nsd on 192.0.2.1 and
+# 192.0.2.2), a steady load of queries for cached names from the client namespace, and one
+# fault at a time: upstreams stopped, flapping, answering SERVFAIL, a positive name turning
+# NXDOMAIN or empty (the October 2025 outage's own failure), a flood of misses. Every drill
+# prints answered / unanswered / wrong for the cached names; pass is 0 unanswered, 0 wrong,
+# and the upstream query rate within the budget.
+#
+# STORM_ROUNDS=N repeats the drills (make soak).
+set -uo pipefail
+. "$(dirname "$0")/../tools/lab.sh"
+. "$(dirname "$0")/check.sh"
+
+trap 'kill $(jobs -p) 2>/dev/null; lab_down' EXIT
+
+UP_A=$LAB_UPSTREAM4
+UP_B=192.0.2.2
+HOT=10 # cached names under load, TTL 2: they expire during every drill
+
+zone() { # zone [without NAME] [empty NAME]: the test zone, NAME removed or left without A
+	printf '$ORIGIN storm.example.\n$TTL 2\n'
+	printf '@ 3600 IN SOA ns hostmaster 1 7200 900 1209600 300\n@ 3600 IN NS ns\nns 3600 IN A %s\n' "$UP_A"
+	for i in $(seq "$HOT"); do printf 'hot%d IN A 10.9.0.%d\n' "$i" "$i"; done
+	[ "${1:-}" = without ] && [ "$2" = keep ] || printf 'keep 3 IN A 10.9.1.1\n'
+	if [ "${1:-}" = empty ] && [ "$2" = keep2 ]; then
+		printf 'keep2 3 IN TXT "the A record was published empty"\n'
+	else
+		printf 'keep2 3 IN A 10.9.1.2\n'
+	fi
+}
+
+upstream_start() { # upstream_start ADDR [zone args...]
+	local addr=$1
+	shift
+	zone "$@" >"$LAB_TMP/zone-$addr"
+	lab_upstream storm.example "$LAB_TMP/zone-$addr" "$addr" || return 1
+	eval "NSD_${addr//./_}=$LAB_NSD_PID"
+}
+upstream_stop() { # upstream_stop ADDR
+	local var="NSD_${1//./_}"
+	kill "${!var}" 2>/dev/null && wait "${!var}" 2>/dev/null
+	return 0
+}
+
+# The steady load: every cached name in turn, as a stub resolver asks (1 s timeout, 2 tries),
+# for SECONDS; counts into $LAB_TMP/load.{ok,lost,wrong}.
+load_start() {
+	: >"$LAB_TMP/load.ok"
+	: >"$LAB_TMP/load.lost"
+	: >"$LAB_TMP/load.wrong"
+	(
+		end=$((SECONDS + $1))
+		while [ $SECONDS -lt $end ]; do
+			for i in $(seq "$HOT"); do
+				a=$(lab_client dig +short +time=1 +tries=2 @"$LAB_CACHE4" hot$i.storm.example A 2>/dev/null)
+				case $a in
+				"10.9.0.$i") echo >>"$LAB_TMP/load.ok" ;;
+				"" | *"timed out"*) echo "hot$i" >>"$LAB_TMP/load.lost" ;;
+				*) echo "hot$i: $a" >>"$LAB_TMP/load.wrong" ;;
+				esac
+			done
+		done
+	) &
+	LOAD_PID=$!
+}
+load_check() { # load_check DRILL: waits for the load, prints and checks its counts
+	wait "$LOAD_PID"
+	local ok lost wrong
+	ok=$(wc -l <"$LAB_TMP/load.ok")
+	lost=$(wc -l <"$LAB_TMP/load.lost")
+	wrong=$(wc -l <"$LAB_TMP/load.wrong")
+	echo "     $1: answered $ok, unanswered $lost, wrong $wrong"
+	[ "$wrong" = 0 ] || head -3 "$LAB_TMP/load.wrong"
+	check "$1: every cached name answered, rightly" test "$lost" = 0 -a "$wrong" = 0 -a "$ok" -gt 0
+}
+
+stat_of() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
+upstream_queries() { # attempts sent to all upstreams so far, probes included
+	lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+answer_of() { lab_client dig +short +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null; }
+status_of() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
+wait_log() { # wait_log PATTERN SECONDS
+	for _ in $(seq $(($2 * 10))); do grep -q "$1" "$LAB_TMP/d.log" && return 0; sleep 0.1; done
+	return 1
+}
+
+lab_up || exit 1
+ip -n "$LAB_UP_NS" addr add "$UP_B/24" dev "$LAB_IF_UP"
+upstream_start "$UP_A" && upstream_start "$UP_B" || { echo "0 passed, 1 failed"; exit 1; }
+BUDGET=100
+lab_daemon "$LAB_TMP/d.log" --upstream "$UP_B" --timeout 0.5 --attempts 1 \
+	--health-query "storm.example. SOA" --health-interval 0.5 --health-failures 2 \
+	--guard-window 8 --negative-recheck 2 --upstream-qps $BUDGET --recovery-rate 50 ||
+	{ echo "0 passed, 1 failed"; exit 1; }
+for i in $(seq "$HOT"); do answer_of hot$i.storm.example A >/dev/null; done
+answer_of keep.storm.example A >/dev/null
+answer_of keep2.storm.example A >/dev/null
+
+for round in $(seq "${STORM_ROUNDS:-1}"); do
+	[ "${STORM_ROUNDS:-1}" -gt 1 ] && echo "     round $round"
+
+	# 1. every upstream stopped: cached names answer (stale once expired), and when they are
+	# back the used entries are refreshed at the recovery rate, not all at once
+	load_start 5
+	sleep 0.5
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
+	sleep 3
+	upstream_start "$UP_A" && upstream_start "$UP_B"
+	load_check "upstreams stopped"
+	check "recovery after the outage, logged" wait_log "recovery done" 5
+
+	# 2. flapping every 1.5 s
+	load_start 7
+	for _ in 1 2; do
+		upstream_stop "$UP_A"
+		upstream_stop "$UP_B"
+		sleep 1.5
+		upstream_start "$UP_A" && upstream_start "$UP_B"
+		sleep 1.5
+	done
+	load_check "upstreams flapping"
+
+	# 3. both answering SERVFAIL to everything (ldns-testns)
+	printf 'ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RA SERVFAIL\nENTRY_END\n' \
+		>"$LAB_TMP/servfail.data"
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
+	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/servfail.data"
+	servfail_pid=${LAB_PIDS[-1]}
+	load_start 4
+	load_check "upstreams answering SERVFAIL"
+	kill "$servfail_pid"
+	wait "$servfail_pid" 2>/dev/null
+	upstream_start "$UP_A" && upstream_start "$UP_B"
+	sleep 1
+
+	# 4. the outage's own failure: keep turns NXDOMAIN at the first upstream only. The guard
+	# serves the last good answer and asks the second, which still has it: guard lifted.
+	guards=$(stat_of guard_names)
+	upstream_stop "$UP_A"
+	upstream_start "$UP_A" without keep
+	sleep 3.5 # keep expires (TTL 3): the next query resolves it
+	load_start 3
+	check "turned NXDOMAIN at one upstream: last good answer" test "$(answer_of keep.storm.example A)" = 10.9.1.1
+	check "guard logged" wait_log "keep.storm.example. A turned NXDOMAIN" 2
+	check "guard counted" test "$(stat_of guard_names)" -gt "$guards"
+	check "the other upstream still has it: guard lifted" wait_log "keep.storm.example. A is positive again" 5
+	load_check "one upstream NXDOMAIN"
+
+	# 5. now both say NXDOMAIN for keep and empty (NODATA) for keep2: confirmed by the second
+	# upstream, and cached for negative-recheck (2 s) only, not the zone's 300 s capped at
+	# max-negative-ttl (30): when the record is back, it is seen within seconds
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
+	upstream_start "$UP_A" without keep
+	upstream_start "$UP_B" without keep
+	sleep 3.5
+	check "both NXDOMAIN: last good answer first" test "$(answer_of keep.storm.example A)" = 10.9.1.1
+	check "then confirmed by the second upstream" wait_log "keep.storm.example. A is negative, confirmed" 5
+	for _ in $(seq 30); do [ "$(status_of keep.storm.example A)" = NXDOMAIN ] && break; sleep 0.2; done
+	neg_ttl=$(lab_client dig +noall +authority +time=2 @"$LAB_CACHE4" keep.storm.example A | awk '{ print $2; exit }')
+	check "NXDOMAIN served, with a healing TTL ($neg_ttl <= 2)" test "${neg_ttl:-99}" -le 2
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
+	upstream_start "$UP_A" empty keep2
+	upstream_start "$UP_B" empty keep2
+	sleep 3.5
+	check "empty answer at both: last good answer first" test "$(answer_of keep2.storm.example A)" = 10.9.1.2
+	check "empty answer guarded" wait_log "keep2.storm.example. A turned empty" 2
+	# the fix: records back at both; keep answers again within seconds
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
+	upstream_start "$UP_A"
+	upstream_start "$UP_B"
+	t0=$SECONDS
+	for _ in $(seq 40); do [ "$(answer_of keep.storm.example A)" = 10.9.1.1 ] && break; sleep 0.25; done
+	check "record fixed: seen again within seconds ($((SECONDS - t0)) s)" test "$(answer_of keep.storm.example A)" = 10.9.1.1 -a $((SECONDS - t0)) -le 4
+
+	# 6. a flood of misses (names that do not exist, 1000 qps for 2 s): the upstreams get at
+	# most the budget, the cached names keep answering
+	awk 'BEGIN { for (i = 0; i < 4000; i++) printf "flood%d-%d.storm.example A\n", i, '"$round"' }' >"$LAB_TMP/flood.q"
+	q0=$(upstream_queries)
+	t0=$(date +%s%N)
+	load_start 3
+	lab_client dnsperf -s "$LAB_CACHE4" -d "$LAB_TMP/flood.q" -n 1 -Q 1000 -l 2 -t 1 >"$LAB_TMP/flood.out" 2>&1
+	sent=$(($(upstream_queries) - q0))
+	secs=$((($(date +%s%N) - t0) / 1000000))
+	load_check "flood of misses"
+	limit=$((BUDGET * secs / 1000 + BUDGET + 20)) # a second's burst, and the probes
+	echo "     flood: $(awk '/Queries completed/ { print $3 }' "$LAB_TMP/flood.out") misses answered, $sent upstream queries in $secs ms (budget $BUDGET/s)"
+	check "upstream queries within the budget ($sent <= $limit)" test "$sent" -le "$limit"
+	check "over-budget misses counted" test "$(stat_of over_budget)" -gt 0
+done
+
+check_done
