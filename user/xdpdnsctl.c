@@ -86,34 +86,6 @@ static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
 	return 0;
 }
 
-/* Calls fn for every entry of every class; fn returns non-zero to delete the entry. */
-typedef int (*entry_fn)(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-			int cls, void *arg);
-
-static int for_each_entry(const struct xdpdns_maps *m, entry_fn fn, void *arg, int *deleted)
-{
-	static uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
-	struct xdpdns_cache_key key, next;
-	int cls, err;
-
-	*deleted = 0;
-	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
-		err = bpf_map_get_next_key(m->cache[cls], NULL, &key);
-		while (!err) {
-			/* the next key first: after a deletion, a hash map would start over */
-			err = bpf_map_get_next_key(m->cache[cls], &key, &next);
-			if (!bpf_map_lookup_elem(m->cache[cls], &key, value) && /* else gone meanwhile */
-			    fn(&key, (struct xdpdns_cache_entry *)value, cls, arg) &&
-			    !bpf_map_delete_elem(m->cache[cls], &key))
-				(*deleted)++;
-			key = next;
-		}
-		if (err != -ENOENT)
-			return err;
-	}
-	return 0;
-}
-
 /* The lowercased wire name stored after the body (see xdpdns_kern_user.h). */
 static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
 {
@@ -121,7 +93,7 @@ static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
 }
 
 static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-		       int cls, void *arg)
+		       enum xdpdns_cache_class cls, void *arg)
 {
 	static const char class_names[] = "SML";
 	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, key->name_len,
@@ -154,7 +126,7 @@ static int cmd_dump(const struct xdpdns_maps *m)
 	int deleted, err;
 
 	printf("%-40s %-6s %-8s %-12s %8s %s\n", "name", "type", "rcode", "ttl", "hits", "class");
-	err = for_each_entry(m, print_entry, &now, &deleted);
+	err = xdpdns_cache_for_each(m, print_entry, &now, &deleted);
 	if (err) {
 		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
 		return 1;
@@ -167,7 +139,7 @@ struct flush_arg {
 };
 
 static int match_name(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-		      int cls, void *arg)
+		      enum xdpdns_cache_class cls, void *arg)
 {
 	const struct flush_arg *f = arg;
 
@@ -190,7 +162,7 @@ static int cmd_flush(const struct xdpdns_maps *m, const char *name)
 		ldns_dname2canonical(rdf);
 		f.name = rdf;
 	}
-	err = for_each_entry(m, match_name, &f, &deleted);
+	err = xdpdns_cache_for_each(m, match_name, &f, &deleted);
 	ldns_rdf_deep_free(rdf);
 	if (err) {
 		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
