@@ -17,6 +17,7 @@
 #define XDPDNS_UPSTREAMS_MAX 8
 #define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
 #define XDPDNS_RESOLV_CONF "/etc/resolv.conf"
+#define XDPDNS_SNAPSHOT_DIR "/var/lib/xdpdns" /* default snapshot: <dir>/<iface>.snapshot */
 
 struct xdpdns_sockaddr {
 	struct sockaddr_storage sa;
@@ -45,6 +46,8 @@ struct xdpdns_options {
 	char health_query[300];    /* "NAME TYPE" */
 	uint32_t health_interval_ms;
 	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
+	char snapshot_file[256];   /* see xdpdns_options_snapshot_path() */
+	uint32_t snapshot_interval_sec; /* save this often too; 0: only at stop */
 	bool keep;                 /* leave the program attached at exit */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */
@@ -79,6 +82,10 @@ int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out);
 
 /* Parses health-query ("NAME TYPE"). Returns 0 with *qname to free, or -EINVAL. */
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype);
+
+/* Where the cache is saved and restored: snapshot-file, by default
+ * XDPDNS_SNAPSHOT_DIR/<iface>.snapshot. NULL when snapshot-file is empty: no snapshots. */
+const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *buf, size_t len);
 
 /* --help, generated from the option table. */
 void xdpdns_options_usage(FILE *out, const char *prog);
