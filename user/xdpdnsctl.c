@@ -13,6 +13,7 @@
 #include "bpf_maps.h"
 #include "control.h"
 #include "loader.h"
+#include "snapshot.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 		"  health                     what the kernel acts on, and each upstream's state\n"
 		"  health up|down             force what the kernel acts on (down: serve stale)\n"
 		"  health ADDR down|up|auto   a drill: force one upstream (the daemon must run)\n"
+		"  snapshot save FILE         save every kernel cache entry to FILE\n"
+		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -212,6 +215,34 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 	return 0;
 }
 
+static int cmd_snapshot(const struct xdpdns_maps *m, const char *verb, const char *path)
+{
+	struct xdpdns_snapshot_counts n;
+	char err[512];
+
+	if (!verb || !path || (strcmp(verb, "save") && strcmp(verb, "load"))) {
+		fprintf(stderr, "xdpdnsctl: snapshot save|load FILE\n");
+		return 2;
+	}
+	if (!strcmp(verb, "save")) {
+		if (xdpdns_snapshot_save(m, path, &n, err, sizeof(err))) {
+			fprintf(stderr, "xdpdnsctl: %s\n", err);
+			return 1;
+		}
+		printf("saved %llu entries to %s\n", (unsigned long long)n.saved, path);
+		return 0;
+	}
+	if (xdpdns_snapshot_load(m, path, &n, err, sizeof(err))) {
+		fprintf(stderr, "xdpdnsctl: %s\n", err);
+		return 1;
+	}
+	printf("loaded %llu entries from %s; dropped %llu past max-stale; skipped %llu with a newer "
+	       "answer cached, %llu that found their map full\n", (unsigned long long)n.loaded,
+	       path, (unsigned long long)n.too_old, (unsigned long long)n.kept_newer,
+	       (unsigned long long)n.full);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -243,7 +274,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
-	    strcmp(cmd, "health")) {
+	    strcmp(cmd, "health") && strcmp(cmd, "snapshot")) {
 		fprintf(stderr, "xdpdnsctl: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -266,6 +297,9 @@ int main(int argc, char **argv)
 		ret = cmd_dump(&maps);
 	else if (!strcmp(cmd, "flush"))
 		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+	else if (!strcmp(cmd, "snapshot"))
+		ret = cmd_snapshot(&maps, optind + 1 < argc ? argv[optind + 1] : NULL,
+				   optind + 2 < argc ? argv[optind + 2] : NULL);
 	else
 		ret = cmd_health(&maps, ifname, optind + 1 < argc ? argv[optind + 1] : NULL,
 				 optind + 2 < argc ? argv[optind + 2] : NULL);
