@@ -904,6 +904,7 @@ int server_import_kernel(struct server *s)
 		log_warn("can't copy the kernel's cache into the daemon's: %s", strerror(-err));
 	else if (im.count)
 		log_info("the daemon's cache starts with the kernel's %zu entries%s", im.count,
-			 im.count > s->cache.max_count ? ", more than it holds: some left out" : "");
+			 im.count > s->cache.max_count ? ", more than it holds: some left out" :
+							 "");
 	return err;
 }

@@ -302,8 +302,9 @@ static int check_file(const uint8_t *buf, size_t size, const char *path, char *e
 		off += sizeof(r);
 		if (r.value_len < XDPDNS_ENTRY_HDR_LEN || r.value_len > sizeof(value) ||
 		    r.value_len > size - off)
-			return fail(err, errlen, -EBADMSG, path, "entry %llu: %u bytes, out of bounds",
-				    (unsigned long long)i, r.value_len);
+			return fail(err, errlen, -EBADMSG, path,
+				    "entry %llu: %u bytes, out of bounds", (unsigned long long)i,
+				    r.value_len);
 		memcpy(&value, buf + off, r.value_len);
 		problem = entry_problem(&r, &value.e);
 		if (problem)

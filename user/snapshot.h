@@ -43,7 +43,7 @@ struct xdpdns_snapshot_header {
 	uint64_t count;             /* records that follow */
 	uint64_t records_len;       /* bytes of the records: the file is header_len + this */
 	uint64_t saved_realtime_ns; /* CLOCK_REALTIME at save: time passed since, on any host */
-	uint64_t saved_boottime_ns; /* CLOCK_BOOTTIME at save, the clock of the entries' stored_ns */
+	uint64_t saved_boottime_ns; /* CLOCK_BOOTTIME at save: the entries' stored_ns clock */
 	uint32_t crc32;             /* of the whole file, with this field zero */
 	uint32_t pad;               /* zero */
 };
