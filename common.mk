@@ -30,7 +30,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(TOP)/include -I$(TOP)/user -I$(OUTPUT)
-LDLIBS  += $(shell pkg-config --libs libbpf libxdp ldns 2>/dev/null || echo -lbpf -lxdp -lldns -lelf -lz)
+LDLIBS  += $(shell pkg-config --libs libbpf libxdp ldns zlib 2>/dev/null || echo -lbpf -lxdp -lldns -lelf -lz)
 
 LIBXDPDNS := $(OUTPUT)/libxdpdns.a
 

@@ -285,7 +285,9 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	if ((rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) || (e->dns_flags & DNS_TC))
 		return -XDPDNS_PASS_ENTRY_RCODE; /* SERVFAIL and friends are the daemon's */
 
-	if (now > e->stored_ns)
+	/* modulo 2^64: an entry restored from a snapshot older than this boot was stored "before
+	 * 0"; one stored a moment in the future (a fill racing this packet) has age 0 */
+	if ((__s64)(now - e->stored_ns) > 0)
 		age = (now - e->stored_ns) / NSEC_PER_SEC;
 	if (age >= e->ttl_sec) {
 		/* RFC 8767: expired entries only while every upstream is down, for a while */

@@ -57,7 +57,9 @@ struct xdpdns_cache_key {
 #define XDPDNS_KEY_CD 0x02 /* query had CD=1: answer was fetched without validation */
 
 struct xdpdns_cache_entry {
-	__u64 stored_ns;  /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) when the answer arrived */
+	__u64 stored_ns;  /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) when the answer arrived;
+			   * ages are now - stored_ns modulo 2^64, so an entry restored from a
+			   * snapshot older than this boot is stored "before 0" */
 	__u32 ttl_sec;    /* fresh for this many seconds after stored_ns */
 	__u32 hits;       /* kernel hits since stored (atomic add): tells the daemon what is hot */
 	__u16 dns_flags;  /* response header flags word; QR=1, RD and AD are set per query */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Cache entry building: layout, TTL offsets, body checksum, class choice, refusals. */
+/* Cache entry building: layout, TTL offsets, body checksum, class choice, refusals; and back
+ * to the answer. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "cache_entry.h"
@@ -181,6 +183,43 @@ static void test_typical_entry_fits_256_bytes(void **state)
 	ldns_pkt_free(p);
 }
 
+/* xdpdns_entry_answer() gives back, byte for byte, the answer the daemon keeps in its own
+ * cache (xdpdns_answer_copy's wire form): a CNAME chain with an authority section, and an
+ * NXDOMAIN, asked in mixed case. */
+static void test_answer_is_the_inverse_of_build(void **state)
+{
+	const char *an[] = { "Alias.Example.com. 3600 IN CNAME b.example.net.",
+			     "b.example.net. 60 IN A 192.0.2.2", NULL };
+	const char *ns[] = { "example.net. 900 IN NS ns.example.net.", NULL };
+	const char *soa[] = { "example.com. 60 IN SOA ns1.example.com. h.example.com. 1 2 3 4 60",
+			      NULL };
+	ldns_pkt *in[2] = {
+		response("ALIAS.example.COM.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns),
+		response("Nope.Example.com.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NXDOMAIN, NULL, soa),
+	};
+	uint8_t got[XDPDNS_ENTRY_WIRE_MAX_LEN];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		ldns_pkt *copy = xdpdns_answer_copy(in[i]);
+		struct xdpdns_entry_buf b;
+		uint8_t *want = NULL;
+		size_t want_len = 0;
+		int len;
+
+		assert_non_null(copy);
+		assert_int_equal(ldns_pkt2wire(&want, copy, &want_len), LDNS_STATUS_OK);
+		assert_int_equal(xdpdns_entry_build(in[i], &meta, &b), 0);
+		len = xdpdns_entry_answer(&b.value.entry, &b.key, got, sizeof(got));
+		assert_int_equal(len, want_len);
+		assert_memory_equal(got, want, want_len);
+		assert_int_equal(xdpdns_entry_answer(&b.value.entry, &b.key, got, len - 1), -ENOSPC);
+		free(want);
+		ldns_pkt_free(copy);
+		ldns_pkt_free(in[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_records),
 		cmocka_unit_test(test_class_boundaries),
 		cmocka_unit_test(test_typical_entry_fits_256_bytes),
+		cmocka_unit_test(test_answer_is_the_inverse_of_build),
 	};
 
 	return cmocka_run_group_tests_name("cache_entry", tests, NULL, NULL);

@@ -47,6 +47,37 @@ static void test_defaults(void **state)
 	assert_int_equal(o.stale_answer_ms, 1800);
 	assert_string_equal(o.health_query, ". NS");
 	assert_false(o.keep);
+	assert_int_equal(o.snapshot_interval_sec, 300);
+}
+
+/* Snapshots go to a file named after the interface unless told otherwise; "" turns them off,
+ * in the file and on the command line. */
+static void test_snapshot_path(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "", buf[300];
+	char *off[] = { "xdpdnsd", "--snapshot-file", "" };
+	char *other[] = { "xdpdnsd", "--snapshot-file", "/srv/cache.snap" };
+
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_load(&o, file_with("iface eth1\n"), err, sizeof(err)), 0);
+	assert_string_equal(xdpdns_options_snapshot_path(&o, buf, sizeof(buf)),
+			    "/var/lib/xdpdns/eth1.snapshot");
+	teardown_file(NULL);
+	assert_int_equal(xdpdns_options_load(&o, file_with("snapshot-file \"\"\n"), err,
+					     sizeof(err)), 0);
+	assert_null(xdpdns_options_snapshot_path(&o, buf, sizeof(buf)));
+	teardown_file(NULL);
+	assert_int_equal(xdpdns_options_parse_args(&o, 3, other, err, sizeof(err)), 0);
+	assert_string_equal(xdpdns_options_snapshot_path(&o, buf, sizeof(buf)), "/srv/cache.snap");
+	assert_int_equal(xdpdns_options_parse_args(&o, 3, off, err, sizeof(err)), 0);
+	assert_null(xdpdns_options_snapshot_path(&o, buf, sizeof(buf)));
+	assert_int_equal(xdpdns_options_load(&o, file_with("snapshot-interval 0\n"), err,
+					     sizeof(err)), 0);
+	assert_int_equal(o.snapshot_interval_sec, 0);
+	teardown_file(NULL);
+	assert_int_not_equal(xdpdns_options_load(&o, file_with("snapshot-interval 1d\n"), err,
+						 sizeof(err)), 0);
 }
 
 static void test_file(void **state)
@@ -142,6 +173,8 @@ static void test_example_file(void **state)
 	assert_int_equal(o.stale_answer_ms, d.stale_answer_ms);
 	assert_int_equal(o.health_interval_ms, d.health_interval_ms);
 	assert_string_equal(o.health_query, d.health_query);
+	assert_int_equal(o.snapshot_interval_sec, d.snapshot_interval_sec);
+	assert_string_equal(o.snapshot_file, d.snapshot_file);
 	assert_int_equal(o.n_listen, 0);
 	assert_int_equal(o.n_upstreams, 0);
 }
@@ -261,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test_teardown(test_snapshot_path, teardown_file),
 		cmocka_unit_test_teardown(test_file, teardown_file),
 		cmocka_unit_test_teardown(test_file_errors, teardown_file),
 		cmocka_unit_test(test_missing_file),

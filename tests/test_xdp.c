@@ -381,6 +381,27 @@ static void test_ttl_aging(void **state)
 	ldns_pkt_free(resp);
 }
 
+/* An entry older than this boot (restored from a snapshot after a reboot) has stored_ns below
+ * 0, wrapped: it is aged by its real age, not taken for one stored in the future. */
+static void test_entry_older_than_boot(void **state)
+{
+	const char *an[] = { "boot.example.com. 2000000000 IN A 192.0.2.17", NULL };
+	uint32_t age = xdpdns_boottime_ns() / 1000000000ULL + 3600;
+	ldns_pkt *fresh = store("boot.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0,
+				age, age + 3600);
+	ldns_pkt *expired = store("boot.example.com.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, NULL,
+				  NULL, 0, age, 60);
+	struct exchange x = { .opts = { .id = 11 } };
+
+	set_health(0);
+	build(&x, "boot.example.com.", LDNS_RR_TYPE_A);
+	expect_hit(&x, fresh, age, 0);
+	build(&x, "boot.example.com.", LDNS_RR_TYPE_AAAA);
+	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_EXPIRED);
+	ldns_pkt_free(fresh);
+	ldns_pkt_free(expired);
+}
+
 static void test_expired_passes_while_upstreams_up(void **state)
 {
 	const char *an[] = { "old.example.com. 300 IN A 192.0.2.15", NULL };
@@ -849,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_hit_nodata),
 		cmocka_unit_test(test_hit_type_above_255),
 		cmocka_unit_test(test_ttl_aging),
+		cmocka_unit_test(test_entry_older_than_boot),
 		cmocka_unit_test(test_expired_passes_while_upstreams_up),
 		cmocka_unit_test(test_stale_while_upstreams_down),
 		cmocka_unit_test(test_stale_has_a_limit),

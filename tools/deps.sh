@@ -9,6 +9,7 @@ packages=(
 	clang llvm bpftool                    # BPF build and skeletons
 	libbpf-dev libxdp-dev xdp-tools       # loading and attaching
 	libldns-dev ldnsutils                 # DNS wire format in userspace
+	zlib1g-dev                            # CRC-32 of cache snapshots
 	libcmocka-dev                         # unit tests
 	iproute2 iputils-ping                 # namespaces for the lab
 	nsd                                   # the lab's upstream (authoritative)

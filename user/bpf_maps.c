@@ -105,6 +105,61 @@ int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_k
 	return found ? 0 : -ENOENT;
 }
 
+int xdpdns_cache_lookup(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key,
+			struct xdpdns_entry_buf *out)
+{
+	int cls;
+
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
+		if (bpf_map_lookup_elem(m->cache[cls], key, &out->value))
+			continue;
+		out->key = *key;
+		out->cls = cls;
+		out->value_len = xdpdns_class_value_len(cls);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int xdpdns_cache_for_each(const struct xdpdns_maps *m, xdpdns_entry_fn fn, void *arg,
+			  int *deleted)
+{
+	union {
+		struct xdpdns_cache_entry e;
+		uint8_t bytes[XDPDNS_CLASS_L_VALUE_LEN];
+	} value;
+	struct xdpdns_cache_key key, next;
+	int cls, err, n = 0;
+
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
+		err = bpf_map_get_next_key(m->cache[cls], NULL, &key);
+		while (!err) {
+			int ret;
+
+			/* the next key first: after a deletion, a hash map would start over */
+			err = bpf_map_get_next_key(m->cache[cls], &key, &next);
+			if (bpf_map_lookup_elem(m->cache[cls], &key, &value)) { /* gone meanwhile */
+				key = next;
+				continue;
+			}
+			ret = fn(&key, &value.e, cls, arg);
+			if (ret < 0) {
+				err = ret;
+				break;
+			}
+			if (ret > 0 && !bpf_map_delete_elem(m->cache[cls], &key))
+				n++;
+			key = next;
+		}
+		if (err != -ENOENT)
+			break;
+		err = 0;
+	}
+	if (deleted)
+		*deleted = n;
+	return err;
+}
+
 int xdpdns_config_init(struct xdpdns_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

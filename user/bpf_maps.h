@@ -37,6 +37,22 @@ int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf 
 /* Removes the key from every class. Returns 0 or -ENOENT. */
 int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key);
 
+/* The entry for key, from whichever class holds it. Returns 0 or -ENOENT. */
+int xdpdns_cache_lookup(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key,
+			struct xdpdns_entry_buf *out);
+
+/* What xdpdns_cache_for_each() calls per entry, with a copy of its value (the class's value
+ * size, 8-byte aligned). Returns 0 to go on, 1 to delete the entry, or -errno to stop. */
+typedef int (*xdpdns_entry_fn)(const struct xdpdns_cache_key *key,
+			       const struct xdpdns_cache_entry *e, enum xdpdns_cache_class cls,
+			       void *arg);
+
+/* Calls fn for every entry of every class, smallest class first. Entries added meanwhile may
+ * or may not be seen; none is seen twice unless re-added. Returns 0, fn's error or -errno;
+ * *deleted (may be NULL) counts the entries fn had deleted. */
+int xdpdns_cache_for_each(const struct xdpdns_maps *m, xdpdns_entry_fn fn, void *arg,
+			  int *deleted);
+
 /* Defaults of xdpdns_kern_user.h with a fresh random hash seed. */
 int xdpdns_config_init(struct xdpdns_config *cfg);
 int xdpdns_config_read(const struct xdpdns_maps *m, struct xdpdns_config *cfg);

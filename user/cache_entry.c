@@ -133,6 +133,16 @@ static int find_ttls(const uint8_t *wire, size_t size, size_t body_start, unsign
 	return pos == size ? 0 : -EINVAL;
 }
 
+void xdpdns_entry_key(struct xdpdns_cache_key *key, uint64_t hash_seed, const uint8_t *name,
+		      size_t name_len, uint16_t qtype, uint8_t key_flags)
+{
+	memset(key, 0, sizeof(*key));
+	key->name_hash = xdpdns_name_hash(hash_seed, name, name_len);
+	key->qtype = qtype;
+	key->name_len = name_len;
+	key->flags = key_flags;
+}
+
 int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *meta,
 		       struct xdpdns_entry_buf *out)
 {
@@ -183,10 +193,8 @@ int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *met
 	if (err)
 		goto out;
 
-	out->key.name_hash = xdpdns_name_hash(meta->hash_seed, ldns_rdf_data(qname), name_len);
-	out->key.qtype = ldns_rr_get_type(question);
-	out->key.name_len = name_len;
-	out->key.flags = meta->key_flags;
+	xdpdns_entry_key(&out->key, meta->hash_seed, ldns_rdf_data(qname), name_len,
+			 ldns_rr_get_type(question), meta->key_flags);
 
 	e->stored_ns = meta->stored_ns;
 	e->ttl_sec = meta->ttl_sec;
@@ -206,4 +214,38 @@ out:
 	free(wire);
 	ldns_pkt_free(p);
 	return err;
+}
+
+int xdpdns_entry_answer(const struct xdpdns_cache_entry *e, const struct xdpdns_cache_key *key,
+			uint8_t *wire, size_t size)
+{
+	size_t name_len = key->name_len, len = DNS_HDR_LEN + name_len + 4 + e->body_len;
+	uint8_t *p = wire;
+
+	if (len > size)
+		return -ENOSPC;
+	/* header: ID 0, the stored flags, one question, the body's counts (all big-endian) */
+	*p++ = 0;
+	*p++ = 0;
+	*p++ = e->dns_flags >> 8;
+	*p++ = e->dns_flags & 0xff;
+	*p++ = 0;
+	*p++ = 1;
+	*p++ = e->ancount >> 8;
+	*p++ = e->ancount & 0xff;
+	*p++ = e->nscount >> 8;
+	*p++ = e->nscount & 0xff;
+	*p++ = e->arcount >> 8;
+	*p++ = e->arcount & 0xff;
+	/* the question the body's compression pointers refer to: the stored (lowercased) name,
+	 * the key's type, class IN (the kernel serves no other) */
+	memcpy(p, e->data + e->body_len, name_len);
+	p += name_len;
+	*p++ = key->qtype >> 8;
+	*p++ = key->qtype & 0xff;
+	*p++ = 0;
+	*p++ = LDNS_RR_CLASS_IN;
+	/* the body keeps the TTLs as they were at fill time: only the kernel's copy is aged */
+	memcpy(p, e->data, e->body_len);
+	return len;
 }

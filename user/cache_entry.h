@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Builds kernel cache entries (xdpdns_kern_user.h layout) from DNS responses parsed by ldns. */
+/* Builds kernel cache entries (xdpdns_kern_user.h layout) from DNS responses parsed by ldns,
+ * and turns them back into answers. */
 #ifndef XDPDNS_CACHE_ENTRY_H
 #define XDPDNS_CACHE_ENTRY_H
 
@@ -36,6 +37,21 @@ struct xdpdns_entry_meta {
  * -ENOMEM. The response's OPT record is left out: the kernel writes its own. */
 int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *meta,
 		       struct xdpdns_entry_buf *out);
+
+/* The key of an answer to (name, qtype) for a query with key_flags, in maps whose config has
+ * hash_seed: how the daemon fills the cache, and how a snapshot is re-keyed on load. name is
+ * the lowercased wire name. */
+void xdpdns_entry_key(struct xdpdns_cache_key *key, uint64_t hash_seed, const uint8_t *name,
+		      size_t name_len, uint16_t qtype, uint8_t key_flags);
+
+/* The inverse of xdpdns_entry_build(): the answer e holds, in wire form, as
+ * xdpdns_answer_copy() made it (ID 0, no EDNS, the question lowercased, the TTLs as at fill
+ * time, not aged). e must be valid for its class (as the daemon stores them, or as a
+ * snapshot load checks them). Returns the length, or -ENOSPC when size is too small;
+ * XDPDNS_ENTRY_WIRE_MAX_LEN always suffices. */
+#define XDPDNS_ENTRY_WIRE_MAX_LEN (12 + XDPDNS_NAME_MAX_LEN + 4 + XDPDNS_CLASS_L_VALUE_LEN)
+int xdpdns_entry_answer(const struct xdpdns_cache_entry *e, const struct xdpdns_cache_key *key,
+			uint8_t *wire, size_t size);
 
 /* A copy of resp without EDNS (ldns remembers an OPT it parsed even with its fields cleared),
  * ID 0, AA=0 and RA=1 (a cache's answer), and the question name lowercased: what the caches

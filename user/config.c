@@ -81,6 +81,11 @@ static const struct opt_def opts[] = {
 	  "resolutions in flight at most (2000)" },
 	{ "recovery-rate", OPT_U32, OFF(recovery_rate), 1, 100000, "N",
 	  "stale entries refreshed per second when upstreams come back (200)" },
+	{ "snapshot-file", OPT_STRING, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",
+	  "cache saved here at stop, restored at a start without a kept cache; '' disables ("
+	  XDPDNS_SNAPSHOT_DIR "/IF.snapshot)" },
+	{ "snapshot-interval", OPT_U32, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
+	  "save the cache this often too; 0: only at stop (300)" },
 	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
@@ -112,6 +117,7 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	o->upstream_qps = 10000;
 	o->upstream_inflight = 2000;
 	o->recovery_rate = 200;
+	o->snapshot_interval_sec = 300;
 	o->log_level = XDPDNS_LOG_INFO;
 }
 
@@ -379,7 +385,11 @@ int xdpdns_options_load(struct xdpdns_options *o, const char *path, char *err, s
 		if (!*value) {
 			snprintf(err, errlen, "%s:%d: %s: no value", path, lineno, key);
 			ret = -EINVAL;
-		} else if (xdpdns_options_set(o, key, value, msg, sizeof(msg))) {
+			continue;
+		}
+		if (!strcmp(value, "\"\"")) /* an empty value, written as "" */
+			value[0] = 0;
+		if (xdpdns_options_set(o, key, value, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
 			ret = -EINVAL;
 		}
@@ -506,6 +516,16 @@ int xdpdns_options_resolv_conf(struct xdpdns_options *o, const char *path, char 
 		return -ENOENT;
 	}
 	return 0;
+}
+
+const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *buf, size_t len)
+{
+	const struct opt_def *d = find_def("snapshot-file");
+
+	if (o->given & (1ULL << (d - opts)))
+		return o->snapshot_file[0] ? o->snapshot_file : NULL;
+	snprintf(buf, len, "%s/%s.snapshot", XDPDNS_SNAPSHOT_DIR, o->iface);
+	return buf;
 }
 
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype)

@@ -18,6 +18,7 @@
 #define XDPDNS_NO_GUARD_ZONES_MAX 16
 #define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
 #define XDPDNS_RESOLV_CONF "/etc/resolv.conf"
+#define XDPDNS_SNAPSHOT_DIR "/var/lib/xdpdns" /* default snapshot: <dir>/<iface>.snapshot */
 
 struct xdpdns_sockaddr {
 	struct sockaddr_storage sa;
@@ -53,6 +54,8 @@ struct xdpdns_options {
 	uint32_t upstream_qps;     /* queries per second to all upstreams; 0: no limit */
 	uint32_t upstream_inflight; /* resolutions in flight at most */
 	uint32_t recovery_rate;    /* stale entries refreshed per second after an outage */
+	char snapshot_file[256];   /* see xdpdns_options_snapshot_path() */
+	uint32_t snapshot_interval_sec; /* save this often too; 0: only at stop */
 	bool keep;                 /* leave the program attached at exit */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */
@@ -87,6 +90,10 @@ int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out);
 
 /* Parses health-query ("NAME TYPE"). Returns 0 with *qname to free, or -EINVAL. */
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype);
+
+/* Where the cache is saved and restored: snapshot-file, by default
+ * XDPDNS_SNAPSHOT_DIR/<iface>.snapshot. NULL when snapshot-file is empty: no snapshots. */
+const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *buf, size_t len);
 
 /* --help, generated from the option table. */
 void xdpdns_options_usage(FILE *out, const char *prog);

@@ -1139,3 +1139,55 @@ void server_fini(struct server *s)
 		tcp_close(s->tcp_conns);
 	dcache_fini(&s->cache);
 }
+
+/* ---- the kernel's entries, into the daemon's cache ---- */
+
+struct import {
+	struct server *srv;
+	uint64_t now_boot_ns, now_ms;
+	size_t count;
+};
+
+static int import_entry(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
+			enum xdpdns_cache_class cls, void *arg)
+{
+	struct import *im = arg;
+	uint8_t wire[XDPDNS_ENTRY_WIRE_MAX_LEN];
+	int64_t age_ns = (int64_t)(im->now_boot_ns - e->stored_ns); /* as the kernel ages it */
+	int len = xdpdns_entry_answer(e, key, wire, sizeof(wire));
+	struct dcache_entry *d;
+	struct dcache_key k;
+	ldns_rdf *qname;
+
+	if (len < 0)
+		return 0; /* not an entry the daemon stores */
+	qname = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, key->name_len, e->data + e->body_len);
+	if (!qname)
+		return -ENOMEM;
+	dcache_key(&k, qname, key->qtype, key->flags);
+	ldns_rdf_deep_free(qname);
+	/* the same age on the daemon's clock (modulo 2^64 too: it may be older than the boot) */
+	d = dcache_put(&im->srv->cache, &k, wire, len,
+		       im->now_ms - (age_ns > 0 ? (uint64_t)age_ns / 1000000 : 0), e->ttl_sec);
+	if (!d)
+		return -ENOMEM;
+	d->in_kernel = true; /* for prefetch: its hits are counted there */
+	d->kernel_key = *key;
+	d->kernel_class = cls;
+	im->count++;
+	return 0;
+}
+
+int server_import_kernel(struct server *s)
+{
+	struct import im = { .srv = s, .now_boot_ns = xdpdns_boottime_ns(), .now_ms = ev_now_ms() };
+	int err = xdpdns_cache_for_each(s->maps, import_entry, &im, NULL);
+
+	if (err)
+		log_warn("can't copy the kernel's cache into the daemon's: %s", strerror(-err));
+	else if (im.count)
+		log_info("the daemon's cache starts with the kernel's %zu entries%s", im.count,
+			 im.count > s->cache.max_count ? ", more than it holds: some left out" :
+							 "");
+	return err;
+}

@@ -92,6 +92,11 @@ void server_unlisten(struct server *s);
  * (resolutions in flight carry on over the new list). */
 void server_options_changed(struct server *s);
 
+/* Copies every kernel cache entry into the daemon's cache, with its age and TTL, so that the
+ * daemon can serve it stale and prefetch it: after a start that adopted a cache, or restored
+ * one from a snapshot. Returns 0 or -errno (logged). */
+int server_import_kernel(struct server *s);
+
 /* Closes everything; resolutions in flight are dropped. */
 void server_fini(struct server *s);
 

@@ -13,6 +13,7 @@
 #include "bpf_maps.h"
 #include "control.h"
 #include "loader.h"
+#include "snapshot.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 		"  health                     what the kernel acts on, and each upstream's state\n"
 		"  health up|down             force what the kernel acts on (down: serve stale)\n"
 		"  health ADDR down|up|auto   a drill: force one upstream (the daemon must run)\n"
+		"  snapshot save FILE         save every kernel cache entry to FILE\n"
+		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -86,34 +89,6 @@ static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
 	return 0;
 }
 
-/* Calls fn for every entry of every class; fn returns non-zero to delete the entry. */
-typedef int (*entry_fn)(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-			int cls, void *arg);
-
-static int for_each_entry(const struct xdpdns_maps *m, entry_fn fn, void *arg, int *deleted)
-{
-	static uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
-	struct xdpdns_cache_key key, next;
-	int cls, err;
-
-	*deleted = 0;
-	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
-		err = bpf_map_get_next_key(m->cache[cls], NULL, &key);
-		while (!err) {
-			/* the next key first: after a deletion, a hash map would start over */
-			err = bpf_map_get_next_key(m->cache[cls], &key, &next);
-			if (!bpf_map_lookup_elem(m->cache[cls], &key, value) && /* else gone meanwhile */
-			    fn(&key, (struct xdpdns_cache_entry *)value, cls, arg) &&
-			    !bpf_map_delete_elem(m->cache[cls], &key))
-				(*deleted)++;
-			key = next;
-		}
-		if (err != -ENOENT)
-			return err;
-	}
-	return 0;
-}
-
 /* The lowercased wire name stored after the body (see xdpdns_kern_user.h). */
 static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
 {
@@ -121,7 +96,7 @@ static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
 }
 
 static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-		       int cls, void *arg)
+		       enum xdpdns_cache_class cls, void *arg)
 {
 	static const char class_names[] = "SML";
 	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, key->name_len,
@@ -154,7 +129,7 @@ static int cmd_dump(const struct xdpdns_maps *m)
 	int deleted, err;
 
 	printf("%-40s %-6s %-8s %-12s %8s %s\n", "name", "type", "rcode", "ttl", "hits", "class");
-	err = for_each_entry(m, print_entry, &now, &deleted);
+	err = xdpdns_cache_for_each(m, print_entry, &now, &deleted);
 	if (err) {
 		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
 		return 1;
@@ -167,7 +142,7 @@ struct flush_arg {
 };
 
 static int match_name(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
-		      int cls, void *arg)
+		      enum xdpdns_cache_class cls, void *arg)
 {
 	const struct flush_arg *f = arg;
 
@@ -190,7 +165,7 @@ static int cmd_flush(const struct xdpdns_maps *m, const char *name)
 		ldns_dname2canonical(rdf);
 		f.name = rdf;
 	}
-	err = for_each_entry(m, match_name, &f, &deleted);
+	err = xdpdns_cache_for_each(m, match_name, &f, &deleted);
 	ldns_rdf_deep_free(rdf);
 	if (err) {
 		fprintf(stderr, "xdpdnsctl: can't walk the cache: %s\n", strerror(-err));
@@ -242,6 +217,34 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 	return 0;
 }
 
+static int cmd_snapshot(const struct xdpdns_maps *m, const char *verb, const char *path)
+{
+	struct xdpdns_snapshot_counts n;
+	char err[512];
+
+	if (!verb || !path || (strcmp(verb, "save") && strcmp(verb, "load"))) {
+		fprintf(stderr, "xdpdnsctl: snapshot save|load FILE\n");
+		return 2;
+	}
+	if (!strcmp(verb, "save")) {
+		if (xdpdns_snapshot_save(m, path, &n, err, sizeof(err))) {
+			fprintf(stderr, "xdpdnsctl: %s\n", err);
+			return 1;
+		}
+		printf("saved %llu entries to %s\n", (unsigned long long)n.saved, path);
+		return 0;
+	}
+	if (xdpdns_snapshot_load(m, path, &n, err, sizeof(err))) {
+		fprintf(stderr, "xdpdnsctl: %s\n", err);
+		return 1;
+	}
+	printf("loaded %llu entries from %s; dropped %llu past max-stale; skipped %llu with a newer "
+	       "answer cached, %llu that found their map full\n", (unsigned long long)n.loaded,
+	       path, (unsigned long long)n.too_old, (unsigned long long)n.kept_newer,
+	       (unsigned long long)n.full);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -273,7 +276,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
-	    strcmp(cmd, "health")) {
+	    strcmp(cmd, "health") && strcmp(cmd, "snapshot")) {
 		fprintf(stderr, "xdpdnsctl: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -296,6 +299,9 @@ int main(int argc, char **argv)
 		ret = cmd_dump(&maps);
 	else if (!strcmp(cmd, "flush"))
 		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+	else if (!strcmp(cmd, "snapshot"))
+		ret = cmd_snapshot(&maps, optind + 1 < argc ? argv[optind + 1] : NULL,
+				   optind + 2 < argc ? argv[optind + 2] : NULL);
 	else
 		ret = cmd_health(&maps, ifname, optind + 1 < argc ? argv[optind + 1] : NULL,
 				 optind + 2 < argc ? argv[optind + 2] : NULL);

@@ -14,12 +14,14 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include "config.h"
 #include "control.h"
 #include "health.h"
 #include "loader.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot.h"
 
 struct daemon {
 	int argc;
@@ -31,6 +33,7 @@ struct daemon {
 	struct health health;
 	struct control control;
 	struct ev_io signals;
+	struct ev_timer snapshot_timer;
 };
 
 /* The interface's own addresses, when no --listen was given (link-local IPv6 left out: it
@@ -131,6 +134,83 @@ static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_opti
 	       !memcmp(a->listen, b->listen, sizeof(a->listen));
 }
 
+/* ---- snapshots (snapshot.h) ---- */
+
+static uint64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A start with fresh maps (a reboot, a new host, pins removed): the cache the last run saved. */
+static void restore_snapshot(struct daemon *d)
+{
+	struct xdpdns_snapshot_counts n;
+	char buf[300], err[512];
+	const char *path = xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf));
+	struct timespec t0;
+	int ret;
+
+	if (!path)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = xdpdns_snapshot_load(&d->loader.maps, path, &n, err, sizeof(err));
+	if (ret == -ENOENT) {
+		log_info("no snapshot in %s: starting with an empty cache", path);
+		return;
+	}
+	if (ret) {
+		log_warn("%s: starting with an empty cache", err);
+		return;
+	}
+	log_info("restored %llu entries from %s in %llu ms; dropped %llu past max-stale, %llu "
+		 "that found their map full", (unsigned long long)n.loaded, path,
+		 (unsigned long long)elapsed_ms(&t0), (unsigned long long)n.too_old,
+		 (unsigned long long)n.full);
+}
+
+static void save_snapshot(struct daemon *d, enum xdpdns_log_level level)
+{
+	struct xdpdns_snapshot_counts n;
+	char buf[300], err[512];
+	const char *path = xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf));
+	struct timespec t0;
+
+	if (!path)
+		return;
+	if (path == buf && mkdir(XDPDNS_SNAPSHOT_DIR, 0700) && errno != EEXIST)
+		log_warn("can't create %s: %s", XDPDNS_SNAPSHOT_DIR, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (xdpdns_snapshot_save(&d->loader.maps, path, &n, err, sizeof(err)))
+		log_warn("%s", err);
+	else
+		xdpdns_log(level, "saved %llu entries to %s in %llu ms", (unsigned long long)n.saved,
+			   path, (unsigned long long)elapsed_ms(&t0));
+}
+
+/* Saves while the loop is blocked: the kernel goes on answering its hits meanwhile. */
+static void on_snapshot_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct daemon *d = container_of(t, struct daemon, snapshot_timer);
+
+	save_snapshot(d, XDPDNS_LOG_DEBUG);
+	ev_timer_start(loop, t, (uint64_t)d->opts.snapshot_interval_sec * 1000);
+}
+
+/* (Re-)arms the periodic save for the options in force. */
+static void arm_snapshot_timer(struct daemon *d)
+{
+	char buf[300];
+
+	ev_timer_stop(&d->loop, &d->snapshot_timer);
+	d->snapshot_timer.cb = on_snapshot_timer;
+	if (d->opts.snapshot_interval_sec && xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf)))
+		ev_timer_start(&d->loop, &d->snapshot_timer,
+			       (uint64_t)d->opts.snapshot_interval_sec * 1000);
+}
+
 /* Applies new options to everything running; the caches stay. */
 static int apply(struct daemon *d, const struct xdpdns_options *o)
 {
@@ -156,6 +236,7 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 		err = serve_addresses(d);
 	if (!err)
 		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+	arm_snapshot_timer(d);
 	return err;
 }
 
@@ -242,8 +323,14 @@ static int start(struct daemon *d)
 	if (ret)
 		return ret;
 	ret = write_kernel_config(d, &seed);
+	if (ret)
+		return ret;
+	/* adopted maps hold the live cache, newer than any snapshot */
+	if (!d->loader.maps_adopted)
+		restore_snapshot(d);
+	ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
 	if (!ret)
-		ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
+		server_import_kernel(&d->server); /* a failure leaves the kernel's cache working */
 	if (!ret)
 		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
 	if (!ret)
@@ -254,6 +341,7 @@ static int start(struct daemon *d)
 		ret = watch_signals(d);
 	if (ret)
 		return ret;
+	arm_snapshot_timer(d);
 	for (i = 0; i < d->opts.n_upstreams; i++)
 		log_info("upstream %d: %s", i + 1, d->opts.upstreams[i].text);
 	for (i = 0; i < d->opts.n_listen; i++)
@@ -284,8 +372,11 @@ int main(int argc, char **argv)
 	d.control.io.fd = -1;
 
 	ret = start(&d);
-	if (!ret)
+	if (!ret) {
 		ev_run(&d.loop);
+		ev_timer_stop(&d.loop, &d.snapshot_timer);
+		save_snapshot(&d, XDPDNS_LOG_INFO); /* before the program may be detached */
+	}
 
 	control_stop(&d.control);
 	if (d.health.set)
