@@ -244,8 +244,8 @@ static void unpin(const struct iface *ll)
 	unlink(path);
 	pin_path(ll, XDPDNS_LINKLOSS_STATS_MAP, path, sizeof(path));
 	unlink(path);
-	rmdir(ll->pin_dir);
-	rmdir(XDPDNS_LINKLOSS_PIN_ROOT); /* fails while other interfaces have pins: fine */
+	rmdir(ll->pin_dir); /* the root stays, as XDPDNS_PIN_ROOT does: another run may be
+			     * creating its directory in it */
 }
 
 /* The new program's maps in place of the old pins. A failure leaves the program attached,
