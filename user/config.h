@@ -46,6 +46,7 @@ struct xdpdns_options {
 	uint32_t health_interval_ms;
 	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
 	bool keep;                 /* leave the program attached at exit */
+	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */

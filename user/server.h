@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dcache.h"
 #include "event.h"
+#include "fallback.h"
 #include "upstream.h"
 
 #define SERVER_LISTENERS_MAX (2 * XDPDNS_SERVICES_MAX) /* UDP and TCP per address */
@@ -58,6 +59,8 @@ struct server {
 	struct tcp_conn *tcp_conns;
 	struct ev_timer prefetch_timer;
 	struct server_stats stats;
+	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
+	const struct xdpdns_fallback *fallback;
 };
 
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
