@@ -117,6 +117,11 @@ static int adopt_if_ours(struct iface *ll, int fd, __u32 mode)
 		close_fd(&stats_fd);
 		goto foreign;
 	}
+	if (ll->prog_fd >= 0) { /* ours twice (driver and offload): the first will do */
+		close(config_fd);
+		close(stats_fd);
+		return 0;
+	}
 	ll->prog_fd = fd;
 	ll->config_fd = config_fd;
 	ll->stats_fd = stats_fd;
@@ -153,7 +158,7 @@ static int find_attached(struct iface *ll)
 		fd = bpf_prog_get_fd_by_id(ids[i]);
 		if (fd < 0 && errno == ENOENT) /* detached since the query */
 			continue;
-		ret = fd < 0 ? -errno : ll->prog_fd < 0 ? adopt_if_ours(ll, fd, modes[i]) : 0;
+		ret = fd < 0 ? -errno : adopt_if_ours(ll, fd, modes[i]);
 		if (ret <= 0 && fd >= 0)
 			close(fd);
 		if (ret < 0) {
