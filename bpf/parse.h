@@ -11,6 +11,8 @@
 #include <bpf/bpf_endian.h>
 
 #define XDPDNS_VLAN_MAX_DEPTH 2 /* 802.1Q, and 802.1ad QinQ outer + inner */
+#define IP_MF     0x2000 /* IPv4 frag_off, host order: more fragments */
+#define IP_OFFSET 0x1fff /* IPv4 frag_off, host order: fragment offset, 8-byte units */
 
 struct cursor {
 	void *pos;

@@ -21,8 +21,6 @@
 #define NSEC_PER_SEC   1000000000ULL
 #define UDP_HDR_LEN    8
 #define REPLY_HOP_LIMIT 64
-#define IP_MF          0x2000
-#define IP_OFFSET      0x1fff
 #define L3_OFF_MAX     0x3f  /* Ethernet + 2 VLAN tags = 22: masks for the verifier */
 #define DNS_OFF_MAX    0xff  /* l3 + 60-byte IPv4 header + UDP = 90 */
 #define FRAME_OFF_MAX  0xfff /* frames of up to 4 KiB */

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fault drills, in namespaces made here (tools/lab.sh): two upstreams (nsd on 192.0.2.1 and
 # 192.0.2.2), a steady load of queries for cached names from the client namespace, and one
-# fault at a time: upstreams stopped, flapping, answering SERVFAIL, a positive name turning
-# NXDOMAIN or empty (the October 2025 outage's own failure), a flood of misses. Every drill
+# fault at a time: upstreams stopped, flapping, 20% packet loss, answering SERVFAIL, a positive
+# name turning NXDOMAIN or empty (the October 2025 outage's own failure), a flood of misses. Every drill
 # prints answered / unanswered / wrong for the cached names; pass is 0 unanswered, 0 wrong,
 # and the upstream query rate within the budget.
 #
@@ -90,7 +90,9 @@ lab_up || exit 1
 ip -n "$LAB_UP_NS" addr add "$UP_B/24" dev "$LAB_IF_UP"
 upstream_start "$UP_A" && upstream_start "$UP_B" || { echo "0 passed, 1 failed"; exit 1; }
 BUDGET=100
+printf 'pinned.storm.example. 60 IN A 10.9.2.1\n' >"$LAB_TMP/fallback.zone"
 lab_daemon "$LAB_TMP/d.log" --upstream "$UP_B" --timeout 0.5 --attempts 1 \
+	--fallback-file "$LAB_TMP/fallback.zone" \
 	--health-query "storm.example. SOA" --health-interval 0.5 --health-failures 2 \
 	--guard-window 8 --negative-recheck 2 --upstream-qps $BUDGET --recovery-rate 50 ||
 	{ echo "0 passed, 1 failed"; exit 1; }
@@ -107,7 +109,11 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	sleep 0.5
 	upstream_stop "$UP_A"
 	upstream_stop "$UP_B"
-	sleep 3
+	sleep 2
+	check "all down: the fallback record answers a name never cached" \
+		test "$(answer_of pinned.storm.example A)" = 10.9.2.1
+	check "fallback answer counted" test "$(stat_of fallback_answers)" -gt 0
+	sleep 1
 	upstream_start "$UP_A" && upstream_start "$UP_B"
 	load_check "upstreams stopped"
 	check "recovery after the outage, logged" wait_log "recovery done" 5
@@ -123,6 +129,14 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	done
 	load_check "upstreams flapping"
 
+	# 2b. 20% of the packets on the upstream link lost, both ways (tools/linkloss.bpf.c)
+	load_start 4
+	lab_link_loss 20 >/dev/null
+	sleep 4
+	lab_link_loss off >/dev/null
+	load_check "20% loss on the upstream link"
+	sleep 1 # probes see the upstreams whole again
+
 	# 3. both answering SERVFAIL to everything (ldns-testns)
 	printf 'ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR RA SERVFAIL\nENTRY_END\n' \
 		>"$LAB_TMP/servfail.data"
@@ -130,6 +144,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	upstream_stop "$UP_B"
 	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/servfail.data"
 	servfail_pid=${LAB_PIDS[-1]}
+	sleep 0.5 # listening
 	load_start 4
 	load_check "upstreams answering SERVFAIL"
 	kill "$servfail_pid"

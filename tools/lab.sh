@@ -82,7 +82,8 @@ lab_down() {
 	ip -n "$LAB_CACHE" link set dev "$LAB_IF_CACHE" xdp off 2>/dev/null || true
 	[ -n "$ifindex" ] && rm -rf /sys/fs/bpf/xdp/dispatch-"$ifindex"-*
 	# every interface of the lab ends in -PID: so do its pins and control sockets
-	rm -rf /sys/fs/bpf/xdpdns/*-"$$" /run/xdpdns/*-"$$".sock "/etc/netns/$LAB_CLIENT" "$LAB_TMP"
+	rm -rf /sys/fs/bpf/xdpdns/*-"$$" /sys/fs/bpf/xdpdns-linkloss/*-"$$" /run/xdpdns/*-"$$".sock \
+		"/etc/netns/$LAB_CLIENT" "$LAB_TMP"
 	ip netns del "$LAB_CLIENT" 2>/dev/null || true
 	ip netns del "$LAB_CACHE" 2>/dev/null || true
 	ip netns del "$LAB_UP_NS" 2>/dev/null || true
@@ -168,4 +169,15 @@ lab_kxdpgun() {
 	lab_client kxdpgun -I "$LAB_IF_CLIENT" -l 192.0.2.7 "$@" || rc=$?
 	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdpdrv obj "$LAB_OUT/pass.bpf.o" sec xdp
 	return $rc
+}
+
+# lab_link_loss PERCENT [--port N] | off: packet loss on the upstream's link, both ways, with
+# xdpdns-linkloss; never on the cache's interface, where xdpdns runs. Queries are dropped as
+# they reach the upstream host (ingress of LAB_IF_UP), answers as they reach the client's
+# bridge from it (ingress of LAB_IF_UP_PEER: XDP runs on a bridge port before the bridge sees
+# the frame). `off` prints each end's counts. nsenter keeps the pins in the shared bpffs.
+lab_link_loss() {
+	nsenter --net="/run/netns/$LAB_UP_NS" "$LAB_OUT/xdpdns-linkloss" "$LAB_IF_UP" "$@" &&
+		nsenter --net="/run/netns/$LAB_CLIENT" "$LAB_OUT/xdpdns-linkloss" \
+			"$LAB_IF_UP_PEER" "$@"
 }

@@ -88,6 +88,8 @@ static const struct opt_def opts[] = {
 	  "save the cache this often too; 0: only at stop (300)" },
 	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
+	{ "fallback-file", OPT_STRING, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
+	  "pinned answers for when upstreams are down and nothing is cached (none)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
 };
 

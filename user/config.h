@@ -57,6 +57,7 @@ struct xdpdns_options {
 	char snapshot_file[256];   /* see xdpdns_options_snapshot_path() */
 	uint32_t snapshot_interval_sec; /* save this often too; 0: only at stop */
 	bool keep;                 /* leave the program attached at exit */
+	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */

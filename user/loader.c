@@ -23,21 +23,23 @@ int xdpdns_pin_dir(const char *ifname, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int ensure_bpffs(const char *pin_dir)
+int xdpdns_bpffs_dir(const char *root, const char *dir)
 {
 	struct statfs st;
+	int err;
 
 	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
 		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			log_error("can't mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return -errno;
+			err = -errno; /* before logging, which may change errno */
+			log_error("can't mount bpffs on /sys/fs/bpf: %s", strerror(-err));
+			return err;
 		}
 		log_info("mounted bpffs on /sys/fs/bpf");
 	}
-	if ((mkdir(XDPDNS_PIN_ROOT, 0700) && errno != EEXIST) ||
-	    (mkdir(pin_dir, 0700) && errno != EEXIST)) {
-		log_error("can't create %s: %s", pin_dir, strerror(errno));
-		return -errno;
+	if ((mkdir(root, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		log_error("can't create %s: %s", dir, strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -168,7 +170,7 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns
 	}
 	err = xdpdns_pin_dir(ifname, l->pin_dir, sizeof(l->pin_dir));
 	if (!err)
-		err = ensure_bpffs(l->pin_dir);
+		err = xdpdns_bpffs_dir(XDPDNS_PIN_ROOT, l->pin_dir);
 	if (err)
 		return err;
 

@@ -42,6 +42,10 @@ int xdpdns_loader_detach(struct xdpdns_loader *l);
 /* Lets go of everything without detaching: the kernel keeps serving. */
 void xdpdns_loader_close(struct xdpdns_loader *l);
 
+/* Mounts bpffs on /sys/fs/bpf if it is not there, and creates root and dir (a directory in
+ * root) for pins. Returns 0 or -errno, having logged what failed. */
+int xdpdns_bpffs_dir(const char *root, const char *dir);
+
 /* XDPDNS_PIN_ROOT/<ifname>. Returns 0 or -ENAMETOOLONG. */
 int xdpdns_pin_dir(const char *ifname, char *buf, size_t len);
 

@@ -156,6 +156,22 @@ static void respond(struct server *s, const struct waiter *w, const ldns_pkt *an
 	ldns_pkt_free(r);
 }
 
+/* The operator's pinned answer (fallback-file) for w's question, for when the upstreams failed
+ * and nothing is cached, not even stale. Returns false when there is none. */
+static bool respond_fallback(struct server *s, const struct waiter *w)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(w->query), 0);
+	ldns_pkt *a = q ? xdpdns_fallback_answer(s->fallback, ldns_rr_owner(q), ldns_rr_get_type(q))
+			: NULL;
+
+	if (!a)
+		return false;
+	respond(s, w, a, 0, 0, 0);
+	ldns_pkt_free(a);
+	s->stats.fallback_answers++;
+	return true;
+}
+
 static void waiter_free(struct waiter *w)
 {
 	ldns_pkt_free(w->query);
@@ -415,7 +431,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 			respond(s, w, copy, 0, 0, 0);
 		else if (stale) /* RFC 8767: stale beats SERVFAIL */
 			respond_cached(s, w, old, 0, true);
-		else
+		else if (err == -EBUSY || !respond_fallback(s, w)) /* over budget is not down */
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
 		if (guarded)
 			s->stats.guard_answers++;
@@ -795,7 +811,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		if (stale_ok(s, e, now)) {
 			s->stats.stale_answers++;
 			respond_cached(s, w, e, 0, true);
-		} else {
+		} else if (!respond_fallback(s, w)) {
 			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
 		}
 		waiter_free(w);

@@ -11,6 +11,7 @@
 #include "dcache.h"
 #include "event.h"
 #include "guard.h"
+#include "fallback.h"
 #include "upstream.h"
 
 #define SERVER_LISTENERS_MAX (2 * XDPDNS_SERVICES_MAX) /* UDP and TCP per address */
@@ -44,6 +45,7 @@ struct server_stats {
 	uint64_t negative_healing; /* negatives cached briefly: the name was positive lately */
 	uint64_t over_budget;   /* queries answered without asking upstream: budget spent */
 	uint64_t recovery_refreshes; /* stale entries refreshed after an outage */
+	uint64_t fallback_answers; /* from fallback-file: upstreams failed, nothing cached */
 };
 
 struct listener {
@@ -77,6 +79,8 @@ struct server {
 	struct ev_timer recovery_timer;
 	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
 	struct server_stats stats;
+	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
+	const struct xdpdns_fallback *fallback;
 };
 
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,

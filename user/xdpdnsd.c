@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include "config.h"
 #include "control.h"
+#include "fallback.h"
 #include "health.h"
 #include "loader.h"
 #include "log.h"
@@ -34,6 +35,7 @@ struct daemon {
 	struct control control;
 	struct ev_io signals;
 	struct ev_timer snapshot_timer;
+	struct xdpdns_fallback *fallback; /* fallback-file's records; server.fallback borrows */
 };
 
 /* The interface's own addresses, when no --listen was given (link-local IPv6 left out: it
@@ -126,6 +128,31 @@ static int serve_addresses(struct daemon *d)
 	for (i = 0; i < d->opts.n_listen && !err; i++)
 		err = server_listen(&d->server, d->opts.listen[i]);
 	return err;
+}
+
+/* fallback-file's records into *out (NULL when the option is empty). Returns 0, or -errno
+ * with "FILE:LINE: problem" in err. */
+static int load_fallback(const struct xdpdns_options *o, struct xdpdns_fallback **out, char *err,
+			 size_t errlen)
+{
+	int ret;
+
+	*out = NULL;
+	if (!o->fallback_file[0])
+		return 0;
+	ret = xdpdns_fallback_load(out, o->fallback_file, err, errlen);
+	if (!ret)
+		log_info("fallback-file %s: %zu records in %zu RRsets", o->fallback_file,
+			 xdpdns_fallback_records(*out), xdpdns_fallback_rrsets(*out));
+	return ret;
+}
+
+/* Puts fb in place of the daemon's fallback records, for the server too. */
+static void use_fallback(struct daemon *d, struct xdpdns_fallback *fb)
+{
+	xdpdns_fallback_free(d->fallback);
+	d->fallback = fb;
+	d->server.fallback = fb;
 }
 
 static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_options *b)
@@ -245,6 +272,7 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 static void reload(struct ev_loop *loop, struct daemon *d)
 {
 	static struct xdpdns_options o; /* large; reloads are one at a time */
+	struct xdpdns_fallback *fb = NULL;
 	char err[512];
 	int ret;
 
@@ -259,10 +287,13 @@ static void reload(struct ev_loop *loop, struct daemon *d)
 		snprintf(o.iface, sizeof(o.iface), "%s", d->opts.iface);
 		ret = complete_options(&o, err, sizeof(err));
 	}
+	if (!ret) /* read again even if its name is the same: the file may have changed */
+		ret = load_fallback(&o, &fb, err, sizeof(err));
 	if (ret) {
 		log_error("SIGHUP: config not reloaded: %s", err);
 		return;
 	}
+	use_fallback(d, fb);
 	if (apply(d, &o)) {
 		log_error("SIGHUP: the new config could not be applied in full: stopping");
 		ev_stop(loop);
@@ -308,10 +339,12 @@ static int watch_signals(struct daemon *d)
 static int start(struct daemon *d)
 {
 	uint64_t seed;
-	char err[256];
+	char err[512];
 	int i, ret;
 
 	ret = complete_options(&d->opts, err, sizeof(err));
+	if (!ret) /* before anything is attached: a bad file is a config error */
+		ret = load_fallback(&d->opts, &d->fallback, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		return ret;
@@ -331,8 +364,10 @@ static int start(struct daemon *d)
 	ret = server_init(&d->server, &d->loop, &d->opts, &d->loader.maps, seed);
 	if (!ret)
 		server_import_kernel(&d->server); /* a failure leaves the kernel's cache working */
-	if (!ret)
+	if (!ret) {
+		d->server.fallback = d->fallback;
 		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+	}
 	if (!ret)
 		ret = control_start(&d->control, &d->server, d->opts.iface);
 	if (!ret)
@@ -382,6 +417,7 @@ int main(int argc, char **argv)
 	if (d.health.set)
 		health_stop(&d.health);
 	server_fini(&d.server);
+	xdpdns_fallback_free(d.fallback);
 	if (d.loader.prog) {
 		if (d.opts.keep && !ret) {
 			log_info("leaving the program on %s: the kernel keeps answering from its cache",
