@@ -81,6 +81,13 @@ upstream_queries() { # attempts sent to all upstreams so far, probes included
 }
 answer_of() { lab_client dig +short +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null; }
 status_of() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
+both_up() { # waits (up to 15 s: probes of a down server back off) until both are marked up
+	for _ in $(seq 150); do
+		[ "$(lab_ctl health | grep -c ' up ')" = 2 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 wait_log() { # wait_log PATTERN SECONDS
 	for _ in $(seq $(($2 * 10))); do grep -q "$1" "$LAB_TMP/d.log" && return 0; sleep 0.1; done
 	return 1
@@ -150,7 +157,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	kill "$servfail_pid"
 	wait "$servfail_pid" 2>/dev/null
 	upstream_start "$UP_A" && upstream_start "$UP_B"
-	sleep 1
+	both_up # the guard's drill needs the first upstream asked first
 
 	# 4. the outage's own failure: keep turns NXDOMAIN at the first upstream only. The guard
 	# serves the last good answer and asks the second, which still has it: guard lifted.
