@@ -4,12 +4,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ldns/ldns.h>
 #include "config.h"
+#include "log.h"
 
 enum opt_type {
 	OPT_STRING,   /* char[] of size `max` */
@@ -177,18 +177,6 @@ int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* An unsigned number in [min, max]; durations take seconds (with a fraction) or "ms". */
 static int parse_number(const struct opt_def *d, const char *v, uint32_t *out, char *err,
 			size_t errlen)
@@ -199,19 +187,19 @@ static int parse_number(const struct opt_def *d, const char *v, uint32_t *out, c
 	errno = 0;
 	x = strtod(v, &end);
 	if (end == v || errno || x < 0)
-		return fail(err, errlen, "%s: '%s' is not a number", d->name, v);
+		return xdpdns_fail(err, errlen, "%s: '%s' is not a number", d->name, v);
 	if (d->type == OPT_DURATION)
 		x *= !strcmp(end, "ms") ? 1 : (!strcmp(end, "s") || !*end) ? 1000 : -1;
 	else if (*end || x != (double)(uint32_t)x)
 		x = -1;
 	if (x < 0)
-		return fail(err, errlen, "%s: '%s' is not a whole number%s", d->name, v,
+		return xdpdns_fail(err, errlen, "%s: '%s' is not a whole number%s", d->name, v,
 			    d->type == OPT_DURATION ? " of seconds, or of ms with 'ms'" : "");
 	if (x < d->min || x > d->max) {
 		if (d->type == OPT_DURATION)
-			return fail(err, errlen, "%s: %s is out of range, %g to %g seconds", d->name,
+			return xdpdns_fail(err, errlen, "%s: %s is out of range, %g to %g seconds", d->name,
 				    v, d->min / 1000.0, d->max / 1000.0);
-		return fail(err, errlen, "%s: %s is out of range, %u to %u", d->name, v, d->min,
+		return xdpdns_fail(err, errlen, "%s: %s is out of range, %u to %u", d->name, v, d->min,
 			    d->max);
 	}
 	*out = (uint32_t)x;
@@ -228,7 +216,7 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 	switch (d->type) {
 	case OPT_STRING:
 		if (strlen(v) < d->min || strlen(v) >= d->max)
-			return fail(err, errlen, "%s: '%s' is too short or too long", d->name, v);
+			return xdpdns_fail(err, errlen, "%s: '%s' is too short or too long", d->name, v);
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
 	case OPT_U16:
@@ -248,25 +236,25 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
 			*(bool *)field = false;
 		else
-			return fail(err, errlen, "%s: '%s' is not yes or no", d->name, v);
+			return xdpdns_fail(err, errlen, "%s: '%s' is not yes or no", d->name, v);
 		return 0;
 	case OPT_LISTEN: {
 		struct in6_addr a;
 
 		if (inet_pton(AF_INET, v, &a) != 1 && inet_pton(AF_INET6, v, &a) != 1)
-			return fail(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", d->name, v);
+			return xdpdns_fail(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", d->name, v);
 		if (o->n_listen == XDPDNS_SERVICES_MAX)
-			return fail(err, errlen, "%s: more than %d addresses", d->name,
+			return xdpdns_fail(err, errlen, "%s: more than %d addresses", d->name,
 				    XDPDNS_SERVICES_MAX);
 		snprintf(o->listen[o->n_listen++], sizeof(o->listen[0]), "%s", v);
 		return 0;
 	}
 	case OPT_UPSTREAM:
 		if (o->n_upstreams == XDPDNS_UPSTREAMS_MAX)
-			return fail(err, errlen, "%s: more than %d upstreams", d->name,
+			return xdpdns_fail(err, errlen, "%s: more than %d upstreams", d->name,
 				    XDPDNS_UPSTREAMS_MAX);
 		if (xdpdns_sockaddr_parse(v, &o->upstreams[o->n_upstreams]))
-			return fail(err, errlen, "%s: '%s' is not ADDR, ADDR:PORT or [ADDR]:PORT",
+			return xdpdns_fail(err, errlen, "%s: '%s' is not ADDR, ADDR:PORT or [ADDR]:PORT",
 				    d->name, v);
 		o->n_upstreams++;
 		return 0;
@@ -274,10 +262,10 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 		ldns_rdf *zone = NULL;
 
 		if (ldns_str2rdf_dname(&zone, v) != LDNS_STATUS_OK)
-			return fail(err, errlen, "%s: '%s' is not a domain name", d->name, v);
+			return xdpdns_fail(err, errlen, "%s: '%s' is not a domain name", d->name, v);
 		ldns_rdf_deep_free(zone);
 		if (o->n_no_guard_zones == XDPDNS_NO_GUARD_ZONES_MAX)
-			return fail(err, errlen, "%s: more than %d zones", d->name,
+			return xdpdns_fail(err, errlen, "%s: more than %d zones", d->name,
 				    XDPDNS_NO_GUARD_ZONES_MAX);
 		snprintf(o->no_guard_zones[o->n_no_guard_zones++], sizeof(o->no_guard_zones[0]),
 			 "%s", v);
@@ -291,7 +279,7 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 		else if (!strcmp(v, "skb"))
 			o->mode = XDPDNS_MODE_SKB;
 		else
-			return fail(err, errlen, "%s: '%s' is not auto, native or skb", d->name, v);
+			return xdpdns_fail(err, errlen, "%s: '%s' is not auto, native or skb", d->name, v);
 		return 0;
 	case OPT_LOG_LEVEL: {
 		static const char *const levels[] = { "error", "warn", "info", "debug" };
@@ -302,10 +290,10 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 				o->log_level = i;
 				return 0;
 			}
-		return fail(err, errlen, "%s: '%s' is not error, warn, info or debug", d->name, v);
+		return xdpdns_fail(err, errlen, "%s: '%s' is not error, warn, info or debug", d->name, v);
 	}
 	case OPT_CONFIG:
-		return fail(err, errlen, "%s: only on the command line", d->name);
+		return xdpdns_fail(err, errlen, "%s: only on the command line", d->name);
 	}
 	return -EINVAL;
 }
@@ -336,7 +324,7 @@ int xdpdns_options_set(struct xdpdns_options *o, const char *name, const char *v
 	const struct opt_def *d = find_def(name);
 
 	if (!d)
-		return fail(err, errlen, "unknown option '%s'", name);
+		return xdpdns_fail(err, errlen, "unknown option '%s'", name);
 	return set_def(o, d, value, err, errlen);
 }
 
@@ -441,7 +429,7 @@ int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, c
 			return 1;
 		}
 		if (c == '?') {
-			return fail(err, errlen, "%s: unknown option or missing value",
+			return xdpdns_fail(err, errlen, "%s: unknown option or missing value",
 				    argv[optind - 1]);
 		}
 		if (opts[c].type == OPT_CONFIG)
@@ -459,10 +447,10 @@ int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, c
 		if (opts[c].type == OPT_CONFIG)
 			continue;
 		if (set_def(o, &opts[c], optarg ? optarg : "yes", msg, sizeof(msg)))
-			return fail(err, errlen, "--%s", msg);
+			return xdpdns_fail(err, errlen, "--%s", msg);
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return xdpdns_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
@@ -552,11 +540,11 @@ int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errle
 	ldns_rdf *qname;
 
 	if (!o->iface[0])
-		return fail(err, errlen, "no interface: give --iface or 'iface' in the config");
+		return xdpdns_fail(err, errlen, "no interface: give --iface or 'iface' in the config");
 	if (o->min_ttl_sec > o->max_ttl_sec)
-		return fail(err, errlen, "min-ttl is above max-ttl");
+		return xdpdns_fail(err, errlen, "min-ttl is above max-ttl");
 	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))
-		return fail(err, errlen, "health-query: '%s' is not 'NAME TYPE'", o->health_query);
+		return xdpdns_fail(err, errlen, "health-query: '%s' is not 'NAME TYPE'", o->health_query);
 	ldns_rdf_deep_free(qname);
 	return 0;
 }

@@ -2,13 +2,13 @@
 /* Fallback records: the file parsed with ldns into RRsets, in a hash table keyed like the
  * daemon's cache (dcache_key: lowercased wire name and type), so a lookup is one hash. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dcache.h"
 #include "fallback.h"
+#include "log.h"
 
 #define FALLBACK_BUCKETS_MIN 64 /* doubled whenever the RRsets outnumber the buckets */
 
@@ -24,19 +24,6 @@ struct xdpdns_fallback {
 	struct rrset **buckets;
 	size_t n_buckets, n_rrsets, n_records;
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 void xdpdns_fallback_free(struct xdpdns_fallback *f)
 {
@@ -130,11 +117,11 @@ static int add(struct xdpdns_fallback *f, ldns_rr *rr, const char *where, unsign
 	size_t i;
 
 	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
-		return fail(err, errlen, "%s: class is not IN", where);
+		return xdpdns_fail(err, errlen, "%s: class is not IN", where);
 	if (!answerable(type)) {
 		char *name = ldns_rr_type2str(type);
 
-		fail(err, errlen, "%s: %s is not a type of record an answer holds", where,
+		xdpdns_fail(err, errlen, "%s: %s is not a type of record an answer holds", where,
 		     name ? name : "the type");
 		free(name);
 		return -EINVAL;
@@ -147,7 +134,7 @@ static int add(struct xdpdns_fallback *f, ldns_rr *rr, const char *where, unsign
 
 		/* RFC 2181 5.2: one TTL per RRset; say so rather than pick one */
 		if (ldns_rr_ttl(rr) != ldns_rr_ttl(first))
-			return fail(err, errlen, "%s: TTL %u, but %u for the same name and type on "
+			return xdpdns_fail(err, errlen, "%s: TTL %u, but %u for the same name and type on "
 				    "line %u", where, ldns_rr_ttl(rr), ldns_rr_ttl(first), s->line);
 		for (i = 0; i < ldns_rr_list_rr_count(s->rrs); i++) {
 			if (!ldns_rr_compare(rr, ldns_rr_list_rr(s->rrs, i))) {
@@ -225,13 +212,13 @@ static int parse(struct xdpdns_fallback *f, FILE *in, const char *path, char *er
 		if (!strip(line))
 			continue;
 		if (line[0] == '$') {
-			ret = fail(err, errlen, "%s: directives ($ORIGIN, $TTL...) are not supported: "
+			ret = xdpdns_fail(err, errlen, "%s: directives ($ORIGIN, $TTL...) are not supported: "
 				   "one record a line, names in full", where);
 			break;
 		}
 		if (line[0] == ' ' || line[0] == '\t') {
 			if (!prev) {
-				ret = fail(err, errlen, "%s: no name, and no line before with one",
+				ret = xdpdns_fail(err, errlen, "%s: no name, and no line before with one",
 					   where);
 				break;
 			}
@@ -239,7 +226,7 @@ static int parse(struct xdpdns_fallback *f, FILE *in, const char *path, char *er
 		status = ldns_rr_new_frm_str(&rr, line, XDPDNS_FALLBACK_DEFAULT_TTL_SEC, origin,
 					     &prev);
 		if (status != LDNS_STATUS_OK) {
-			ret = fail(err, errlen, "%s: %s", where, ldns_get_errorstr_by_id(status));
+			ret = xdpdns_fail(err, errlen, "%s: %s", where, ldns_get_errorstr_by_id(status));
 			break;
 		}
 		ret = add(f, rr, where, lineno, err, errlen);
@@ -249,7 +236,7 @@ static int parse(struct xdpdns_fallback *f, FILE *in, const char *path, char *er
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s:%u: out of memory", path, lineno);
 	else if (!ret && ferror(in))
-		ret = fail(err, errlen, "%s: read error", path);
+		ret = xdpdns_fail(err, errlen, "%s: read error", path);
 	free(line);
 	ldns_rdf_deep_free(prev);
 	ldns_rdf_deep_free(origin);

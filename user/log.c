@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Logging with levels to stderr. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,4 +66,14 @@ void xdpdns_log_init(const char *ident, enum xdpdns_log_level level)
 	log_level = level;
 	libbpf_set_print(libbpf_print);
 	libxdp_set_print(libxdp_print);
+}
+
+int xdpdns_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }

@@ -3,6 +3,8 @@
 #ifndef XDPDNS_LOG_H
 #define XDPDNS_LOG_H
 
+#include <stddef.h>
+
 enum xdpdns_log_level {
 	XDPDNS_LOG_ERROR,
 	XDPDNS_LOG_WARN,
@@ -20,6 +22,10 @@ void xdpdns_log_libbpf_quiet(int quiet);
 
 void xdpdns_log(enum xdpdns_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* For functions that hand their caller a message instead of logging it: writes the message to
+ * err (errlen bytes) and returns -EINVAL. */
+int xdpdns_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_error(...) xdpdns_log(XDPDNS_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  xdpdns_log(XDPDNS_LOG_WARN, __VA_ARGS__)
