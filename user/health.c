@@ -50,11 +50,10 @@ static uint32_t probe_interval(const struct health_probe *p, int server)
 {
 	uint64_t ms = p->h->opts->health_interval_ms;
 
-	if (p->h->set->servers[server].down) {
+	if (p->h->set->servers[server].down && ms < HEALTH_BACKOFF_MAX_MS) {
 		ms <<= p->backoff;
 		if (ms > HEALTH_BACKOFF_MAX_MS)
-			ms = HEALTH_BACKOFF_MAX_MS > p->h->opts->health_interval_ms
-				     ? HEALTH_BACKOFF_MAX_MS : p->h->opts->health_interval_ms;
+			ms = HEALTH_BACKOFF_MAX_MS;
 	}
 	return ms;
 }

@@ -291,6 +291,20 @@ static void respond_cached(struct server *s, const struct waiter *w, const struc
 	ldns_pkt_free(a);
 }
 
+/* w's question can't be resolved now (upstreams down or failing, or no budget): the cached
+ * answer e stale if RFC 8767 allows, else the operator's fallback record if allowed (not for a
+ * spent budget: that is not an outage), else SERVFAIL. */
+static void respond_unresolved(struct server *s, const struct waiter *w,
+			       const struct dcache_entry *e, bool fallback_ok)
+{
+	if (stale_ok(s, e, ev_now_ms())) {
+		s->stats.stale_answers++;
+		respond_cached(s, w, e, 0, true);
+	} else if (!fallback_ok || !respond_fallback(s, w)) {
+		respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+	}
+}
+
 static size_t pending_bucket(const struct dcache_key *k)
 {
 	return dcache_key_hash(k) % SERVER_PENDING_BUCKETS;
@@ -429,10 +443,8 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		next = w->next;
 		if (copy)
 			respond(s, w, copy, 0, 0, 0);
-		else if (stale) /* RFC 8767: stale beats SERVFAIL */
-			respond_cached(s, w, old, 0, true);
-		else if (err == -EBUSY || !respond_fallback(s, w)) /* over budget is not down */
-			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		else /* RFC 8767: stale beats SERVFAIL */
+			respond_unresolved(s, w, old, err != -EBUSY);
 		if (guarded)
 			s->stats.guard_answers++;
 		waiter_free(w);
@@ -808,12 +820,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	}
 	/* answer now: no upstream to wait for, or (after an outage) the refresh is queued */
 	if (upstream_all_down(&s->upstreams) || (s->recovery && stale_ok(s, e, now))) {
-		if (stale_ok(s, e, now)) {
-			s->stats.stale_answers++;
-			respond_cached(s, w, e, 0, true);
-		} else if (!respond_fallback(s, w)) {
-			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
-		}
+		respond_unresolved(s, w, e, true);
 		waiter_free(w);
 		return;
 	}
@@ -836,12 +843,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 			     -1);
 	if (!p) { /* no room or no budget: stale if there is, else SERVFAIL, at once */
 		s->stats.over_budget++;
-		if (stale_ok(s, e, now)) {
-			s->stats.stale_answers++;
-			respond_cached(s, w, e, 0, true);
-		} else {
-			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
-		}
+		respond_unresolved(s, w, e, false);
 		waiter_free(w);
 		return;
 	}
