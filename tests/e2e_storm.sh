@@ -30,16 +30,16 @@ zone() { # zone [without NAME] [empty NAME]: the test zone, NAME removed or left
 	fi
 }
 
+declare -A NSD_PID # by address
 upstream_start() { # upstream_start ADDR [zone args...]
 	local addr=$1
 	shift
 	zone "$@" >"$LAB_TMP/zone-$addr"
 	lab_upstream storm.example "$LAB_TMP/zone-$addr" "$addr" || return 1
-	eval "NSD_${addr//./_}=$LAB_NSD_PID"
+	NSD_PID[$addr]=$LAB_NSD_PID
 }
 upstream_stop() { # upstream_stop ADDR
-	local var="NSD_${1//./_}"
-	kill "${!var}" 2>/dev/null && wait "${!var}" 2>/dev/null
+	kill "${NSD_PID[$1]}" 2>/dev/null && wait "${NSD_PID[$1]}" 2>/dev/null
 	return 0
 }
 
