@@ -114,6 +114,7 @@ int xdpdns_config_init(struct xdpdns_config *cfg)
 	cfg->max_stale_sec = XDPDNS_DEFAULT_MAX_STALE_SEC;
 	cfg->edns_udp_size = XDPDNS_DEFAULT_EDNS_UDP_SIZE;
 	cfg->mtu = XDPDNS_DEFAULT_MTU;
+	cfg->layout_version = XDPDNS_LAYOUT_VERSION;
 	return 0;
 }
 
