@@ -235,18 +235,27 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags)
 	return bpf_map_update_elem(m->health, &zero, &h, BPF_ANY) ? -errno : 0;
 }
 
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
+/* addr and port as the kernel compares them. Returns 0 or -EINVAL. */
+static int service_parse(const char *addr, uint16_t port, struct xdpdns_service *s)
 {
-	struct xdpdns_service want = { .port = port }, have;
-	uint32_t i;
-
+	memset(s, 0, sizeof(*s));
+	s->port = port;
 	if (!port)
 		return -EINVAL;
-	if (inet_pton(AF_INET, addr, &want.addr[12]) == 1)
-		want.addr[10] = want.addr[11] = 0xff; /* ::ffff:a.b.c.d, as the kernel compares */
-	else if (inet_pton(AF_INET6, addr, want.addr) != 1)
+	if (inet_pton(AF_INET, addr, &s->addr[12]) == 1)
+		s->addr[10] = s->addr[11] = 0xff; /* ::ffff:a.b.c.d */
+	else if (inet_pton(AF_INET6, addr, s->addr) != 1)
 		return -EINVAL;
+	return 0;
+}
 
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
+{
+	struct xdpdns_service want, have;
+	uint32_t i;
+
+	if (service_parse(addr, port, &want))
+		return -EINVAL;
 	/* the kernel stops at the first unused entry: fill from 0, no gaps */
 	for (i = 0; i < XDPDNS_SERVICES_MAX; i++) {
 		if (bpf_map_lookup_elem(m->services, &i, &have))
@@ -259,13 +268,32 @@ int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t p
 	return -ENOSPC;
 }
 
-int xdpdns_services_clear(const struct xdpdns_maps *m)
+int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
+			uint16_t port)
 {
-	struct xdpdns_service none = { 0 };
-	uint32_t i;
+	struct xdpdns_service want[XDPDNS_SERVICES_MAX], none = { 0 };
+	uint32_t count = 0, i;
+	int k;
 
-	/* from the end: the kernel's scan stops at the first unused entry */
-	for (i = XDPDNS_SERVICES_MAX; i-- > 0;)
+	for (k = 0; k < n; k++) {
+		struct xdpdns_service s;
+
+		if (service_parse(addrs[k], port, &s))
+			return -EINVAL;
+		for (i = 0; i < count && memcmp(&want[i], &s, sizeof(s)); i++)
+			;
+		if (i < count)
+			continue; /* listed twice */
+		if (count == XDPDNS_SERVICES_MAX)
+			return -ENOSPC;
+		want[count++] = s;
+	}
+	/* in place, from the front; then the rest cleared from the end, as the kernel's scan
+	 * stops at the first unused entry */
+	for (i = 0; i < count; i++)
+		if (bpf_map_update_elem(m->services, &i, &want[i], BPF_ANY))
+			return -errno;
+	for (i = XDPDNS_SERVICES_MAX; i-- > count;)
 		if (bpf_map_update_elem(m->services, &i, &none, BPF_ANY))
 			return -errno;
 	return 0;

@@ -66,8 +66,11 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
  * XDPDNS_SERVICES_MAX are in use. */
 int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port);
 
-/* Removes every service: the kernel answers nothing until services are added again. */
-int xdpdns_services_clear(const struct xdpdns_maps *m);
+/* Makes the list exactly addrs[0..n) on port, written in place: an address that stays is
+ * never missing from it, so a restarting daemon leaves no moment when the kernel passes its
+ * queries to a stack with nobody listening. Returns 0 or -errno as xdpdns_service_add(). */
+int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
+			uint16_t port);
 
 /* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);

@@ -113,13 +113,14 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
  * (an adopted cache may list those of an earlier configuration). */
 static int serve_addresses(struct daemon *d)
 {
-	int i, err = xdpdns_services_clear(&d->loader.maps);
+	const char *addrs[XDPDNS_SERVICES_MAX];
+	int i, err;
 
-	for (i = 0; i < d->opts.n_listen && !err; i++) {
-		err = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
-		if (err == -ENOSPC)
-			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
-	}
+	for (i = 0; i < d->opts.n_listen; i++)
+		addrs[i] = d->opts.listen[i];
+	err = xdpdns_services_set(&d->loader.maps, addrs, d->opts.n_listen, d->opts.port);
+	if (err == -ENOSPC)
+		log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
 	for (i = 0; i < d->opts.n_listen && !err; i++)
 		err = server_listen(&d->server, d->opts.listen[i]);
 	return err;
