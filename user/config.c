@@ -67,6 +67,9 @@ static const struct opt_def opts[] = {
 	  "between probes, jittered (2)" },
 	{ "health-failures", OPT_U32, OFF(health_failures), 1, 100, "N",
 	  "consecutive failures that mark an upstream down (3)" },
+	{ "cache-entries", OPT_U32, OFF(cache_entries), 16, 16777216, "N",
+	  "kernel cache capacity: N small, N/4 medium, N/16 large entries; at most 512 bytes x N "
+	  "when full (1048576)" },
 	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
@@ -93,6 +96,7 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	snprintf(o->health_query, sizeof(o->health_query), ". NS");
 	o->health_interval_ms = 2000;
 	o->health_failures = 3;
+	o->cache_entries = XDPDNS_CLASS_S_ENTRIES;
 	o->log_level = XDPDNS_LOG_INFO;
 }
 

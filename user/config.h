@@ -45,6 +45,7 @@ struct xdpdns_options {
 	char health_query[300];    /* "NAME TYPE" */
 	uint32_t health_interval_ms;
 	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
+	uint32_t cache_entries;    /* kernel class S capacity; M and L in proportion (loader.c) */
 	bool keep;                 /* leave the program attached at exit */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */

@@ -141,14 +141,18 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 
 	if (o->mode != d->opts.mode)
 		log_warn("SIGHUP: the XDP mode changes only with a restart");
+	if (o->cache_entries != d->opts.cache_entries)
+		log_warn("SIGHUP: cache-entries changes only with a restart");
 	health_stop(&d->health);
 	if (relisten)
 		server_unlisten(&d->server);
 	{
 		enum xdpdns_xdp_mode mode = d->opts.mode;
+		uint32_t cache_entries = d->opts.cache_entries;
 
 		d->opts = *o; /* in place: the server and the health checks point here */
 		d->opts.mode = mode;
+		d->opts.cache_entries = cache_entries;
 	}
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
 	server_options_changed(&d->server);
@@ -239,7 +243,7 @@ static int start(struct daemon *d)
 	ret = ev_init(&d->loop);
 	if (ret)
 		return ret;
-	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode);
+	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode, d->opts.cache_entries);
 	if (ret)
 		return ret;
 	ret = write_kernel_config(d, &seed);
