@@ -238,13 +238,15 @@ static int replace(struct xdpdns_loader *l, struct xdp_program *old, enum xdp_at
 	l->mode = mode;
 	if (!legacy) {
 		err = attach(l, mode);
-		if (!err)
-			err = xdp_program__detach(old, l->ifindex, mode, 0);
-		if (err) {
+		if (err)
+			return err;
+		err = xdp_program__detach(old, l->ifindex, mode, 0);
+		if (err) { /* ours runs first; the old one sees only what ours passes */
 			libxdp_strerror(err, msg, sizeof(msg));
-			log_error("can't replace the XDP program on %s: %s", l->ifname, msg);
+			log_warn("can't take the old XDP program (id %u) off %s: %s",
+				 xdp_program__id(old), l->ifname, msg);
 		}
-		return err;
+		return 0;
 	}
 
 	err = xdpdns__load(l->skel);
@@ -257,22 +259,23 @@ static int replace(struct xdpdns_loader *l, struct xdp_program *old, enum xdp_at
 		err = init_config(l); /* before the swap: the new program reads it at once */
 	if (err)
 		return err;
+	/* a handle of libxdp's own for detaching (the skeleton keeps its fd), before the swap:
+	 * after it, nothing may fail */
 	fd = bpf_program__fd(l->skel->progs.xdpdns_xdp_serve);
-	err = bpf_xdp_attach(l->ifindex, fd,
-			     XDP_FLAGS_REPLACE |
-				     (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
-			     &opts);
-	if (err) {
-		log_error("can't replace the XDP program on %s: %s", l->ifname, strerror(-err));
-		return err;
-	}
-	/* a handle of libxdp's own for detaching; the skeleton keeps its fd */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	l->prog = xdp_program__from_id(info.id);
 	err = libxdp_get_error(l->prog);
-	if (err)
+	if (err) {
 		l->prog = NULL;
+		return err;
+	}
+	err = bpf_xdp_attach(l->ifindex, fd,
+			     XDP_FLAGS_REPLACE |
+				     (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+			     &opts);
+	if (err)
+		log_error("can't replace the XDP program on %s: %s", l->ifname, strerror(-err));
 	return err;
 }
 
