@@ -22,22 +22,18 @@ _Static_assert(S_ENTRIES <= XDPDNS_EVICT_SAMPLE && M_ENTRIES > 2 * XDPDNS_EVICT_
 
 static struct harness H;
 
-/* A 150-byte TXT string puts an answer in class M. */
-#define LONG_TXT "\"" \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""
-
 /* The answer for NAME-I.evict.example. of type A (class S) or TXT (class M). */
 static ldns_pkt *response(const char *name, int i, ldns_rr_type type, char *owner, size_t len)
 {
-	char rr[300];
+	char rr[300], txt[151] = { 0 };
 	const char *an[] = { rr, NULL };
 
+	memset(txt, 'x', sizeof(txt) - 1); /* a 150-byte string puts an answer in class M */
 	snprintf(owner, len, "%s-%d.evict.example.", name, i);
 	if (type == LDNS_RR_TYPE_A)
 		snprintf(rr, sizeof(rr), "%s 300 IN A 192.0.2.%d", owner, i % 250 + 1);
 	else
-		snprintf(rr, sizeof(rr), "%s 300 IN TXT %s", owner, LONG_TXT);
+		snprintf(rr, sizeof(rr), "%s 300 IN TXT \"%s\"", owner, txt);
 	return make_response(owner, type, LDNS_RCODE_NOERROR, an, NULL);
 }
 
