@@ -264,7 +264,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
 {
 	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
-	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, i;
+	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i;
 	__u64 now = bpf_ktime_get_boot_ns();
 	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
 	struct csum cs = {};
@@ -435,6 +435,11 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	udph->check = bpf_htons(csum_finish(&cs));
 
 	__sync_fetch_and_add(&e->hits, 1);
+	/* recency for the daemon's eviction, from the clock read above; stored only when the
+	 * second has changed, so most hits leave it alone */
+	now_sec = now / NSEC_PER_SEC;
+	if (e->last_hit_sec != now_sec)
+		e->last_hit_sec = now_sec;
 	return stale ? XDPDNS_HIT_STALE : XDPDNS_HIT_FRESH;
 }
 

@@ -62,6 +62,9 @@ struct xdpdns_cache_entry {
 			   * snapshot older than this boot is stored "before 0" */
 	__u32 ttl_sec;    /* fresh for this many seconds after stored_ns */
 	__u32 hits;       /* kernel hits since stored (atomic add): tells the daemon what is hot */
+	__u32 last_hit_sec; /* CLOCK_BOOTTIME seconds (boot ns / 10^9) of the last kernel hit,
+			     * 0 if none since stored; written only when the second changes.
+			     * The daemon evicts the least recently used when a map is full */
 	__u16 dns_flags;  /* response header flags word; QR=1, RD and AD are set per query */
 	__u16 ancount;    /* records in the body, by section */
 	__u16 nscount;
@@ -69,16 +72,16 @@ struct xdpdns_cache_entry {
 	__u16 body_len;   /* bytes of data[] holding the records, as on the wire after the question */
 	__u16 body_csum;  /* folded ones' complement sum of the body with every TTL zeroed,
 			   * 16-bit words from body offset 0 */
-	__u8 ttl_count;   /* used entries of ttl_off */
-	__u8 pad[3];      /* zero */
 	__u16 ttl_off[XDPDNS_ENTRY_TTLS_MAX]; /* offset of each record's TTL in the body */
+	__u8 ttl_count;   /* used entries of ttl_off */
+	__u8 pad[7];      /* zero */
 	/* The body (compression pointers may point into the question at offset 12, which the
 	 * response keeps), then the lowercased wire name of the key, read 8 bytes at a time:
 	 * body_len + round_up(name_len, 8) <= the class's data length. */
 	__u8 data[];
 };
 
-#define XDPDNS_ENTRY_HDR_LEN 64 /* sizeof(struct xdpdns_cache_entry) */
+#define XDPDNS_ENTRY_HDR_LEN 72 /* sizeof(struct xdpdns_cache_entry) */
 
 enum xdpdns_cache_class {
 	XDPDNS_CLASS_S, /* 256-byte elements: a name and a short answer */
@@ -140,13 +143,19 @@ struct xdpdns_service {
 };
 
 /* ---- Runtime configuration: ARRAY map xdpdns_config, one entry, written by the daemon ---- */
+/* The maps are pinned and outlive the program: a new program reuses them (an upgrade keeps the
+ * cache). libbpf checks that sizes match, not fields, so a pinned config of another layout
+ * version (0: maps from before the field) means maps a new program must not reuse. Bump it with
+ * any change to a struct stored in a map. */
+#define XDPDNS_LAYOUT_VERSION 1
+
 struct xdpdns_config {
 	__u64 hash_seed;      /* seed of xdpdns_name_hash; fixed for the life of the cache maps */
 	__u32 stale_ttl_sec;  /* TTL of every record in a stale answer */
 	__u32 max_stale_sec;  /* serve stale at most this long after expiry */
 	__u16 edns_udp_size;  /* UDP payload size we advertise in OPT */
 	__u16 mtu;            /* L3 MTU of the interface: IP header + UDP + DNS, bytes */
-	__u32 pad;            /* zero */
+	__u32 layout_version; /* XDPDNS_LAYOUT_VERSION of the maps this config lives with */
 };
 
 /* ---- Upstream health: ARRAY map xdpdns_health, one entry, written by the health checker ---- */

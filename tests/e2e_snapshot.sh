@@ -88,7 +88,7 @@ check "counted by the daemon" test "$(daemon_stat answered_from_daemon_cache)" -
 # daemon's cache, which answers the expired name stale over TCP while the upstream is down
 { kill -9 "$LAB_DAEMON_PID" && wait "$LAB_DAEMON_PID"; } 2>/dev/null
 lab_daemon "$LAB_TMP/d3.log" "${daemon_args[@]}" || true
-check "restart adopts the cache" grep -q "adopted the program" "$LAB_TMP/d3.log"
+check "restart keeps the cache" grep -q "replaced the XDP program .* cache kept" "$LAB_TMP/d3.log"
 check "adopted: no restore" sh -c "! grep -q 'restored' $LAB_TMP/d3.log"
 check "adopted entries copied into the daemon's cache" \
 	grep -q "the daemon's cache starts with the kernel's 5 entries" "$LAB_TMP/d3.log"

@@ -438,12 +438,13 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(err, "No such file"));
 }
 
-/* A full map: the entries that fit are loaded, the others counted. */
-static void test_full_map(void **state)
+/* A map smaller than the snapshot: it evicts the least recently used, as a full cache does. */
+static void test_full_map_evicts(void **state)
 {
 	struct xdpdns_snapshot_counts n;
 	struct harness small;
 	struct xdpdns *skel = xdpdns__open();
+	uint64_t count;
 	char err[512];
 	int i;
 
@@ -463,8 +464,13 @@ static void test_full_map(void **state)
 	}
 	save(&src, 4);
 	assert_int_equal(load(&small, &n, err, sizeof(err)), 0);
-	assert_int_equal(n.loaded, 2);
-	assert_int_equal(n.full, 2);
+	/* every entry stored, the first two evicted to make room for the last two, as a full
+	 * cache does */
+	assert_int_equal(n.loaded, 4);
+	assert_int_equal(n.evicted, 2);
+	assert_int_equal(n.full, 0);
+	assert_int_equal(xdpdns_cache_count(&small.maps, &count), 0);
+	assert_int_equal(count, 2);
 	harness_close(&small);
 }
 
@@ -560,7 +566,7 @@ int main(void)
 		cmocka_unit_test(test_newer_entry_kept),
 		cmocka_unit_test(test_corrupt_refused),
 		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_full_map),
+		cmocka_unit_test(test_full_map_evicts),
 		cmocka_unit_test(test_many),
 	};
 

@@ -595,6 +595,45 @@ static void test_entry_counts_hits(void **state)
 	ldns_pkt_free(resp);
 }
 
+/* A hit records its time, in CLOCK_BOOTTIME seconds, for the daemon's eviction. */
+static void test_hit_records_last_hit(void **state)
+{
+	const char *an[] = { "recent.example.com. 300 IN A 192.0.2.24", NULL };
+	ldns_pkt *resp = store("recent.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL,
+			       0, 100, 300);
+	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .ttl_sec = 300 };
+	struct exchange x = { .opts = { .id = 19 } };
+	uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
+	struct xdpdns_cache_entry *e = (struct xdpdns_cache_entry *)value;
+	struct xdpdns_entry_buf b;
+	uint32_t before, after;
+	int fd;
+
+	assert_int_equal(xdpdns_entry_build(resp, &meta, &b), 0);
+	fd = H.maps.cache[b.cls];
+	assert_int_equal(bpf_map_lookup_elem(fd, &b.key, value), 0);
+	assert_int_equal(e->last_hit_sec, 0); /* stored, never hit */
+
+	before = xdpdns_boottime_ns() / 1000000000ULL;
+	query(&x, "recent.example.com.", LDNS_RR_TYPE_A);
+	after = xdpdns_boottime_ns() / 1000000000ULL;
+	assert_int_equal(x.action, XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(fd, &b.key, value), 0);
+	assert_in_range(e->last_hit_sec, before, after);
+
+	/* an old time is brought up to date */
+	e->last_hit_sec = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &b.key, value, BPF_EXIST), 0);
+	before = xdpdns_boottime_ns() / 1000000000ULL;
+	run(&x);
+	after = xdpdns_boottime_ns() / 1000000000ULL;
+	assert_int_equal(x.action, XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(fd, &b.key, value), 0);
+	assert_in_range(e->last_hit_sec, before, after);
+	assert_int_equal(e->hits, 2);
+	ldns_pkt_free(resp);
+}
+
 /* ---- everything the program must leave alone ---- */
 
 #define PASS_NAME "pass.example.com."
@@ -881,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_without_udp_checksum),
 		cmocka_unit_test(test_checksum_offloaded_by_local_sender),
 		cmocka_unit_test(test_entry_counts_hits),
+		cmocka_unit_test(test_hit_records_last_hit),
 		cmocka_unit_test(test_untouched_cases),
 	};
 

@@ -34,6 +34,7 @@ void xdpdns_maps_reset(struct xdpdns_maps *m)
 {
 	size_t i;
 
+	memset(m, 0, sizeof(*m));
 	for (i = 0; i < N_MAPS; i++)
 		*MAP_FD(m, i) = -1;
 }
@@ -81,18 +82,112 @@ void xdpdns_maps_close(struct xdpdns_maps *m)
 	xdpdns_maps_reset(m);
 }
 
-int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf *b)
+/* An entry seen by an eviction look: when it was last used, and how much. */
+struct evict_candidate {
+	struct xdpdns_cache_key key;
+	uint32_t used_sec; /* last hit, or when stored if later (a refresh, or never hit) */
+	uint32_t hits;     /* breaks ties within a second: the busier one stays */
+	int walk;          /* position in the walk */
+};
+
+static int cmp_candidates(const void *a, const void *b)
 {
-	int cls;
+	const struct evict_candidate *x = a, *y = b;
+
+	if (x->used_sec != y->used_sec)
+		return x->used_sec < y->used_sec ? -1 : 1;
+	return (x->hits > y->hits) - (x->hits < y->hits);
+}
+
+/* Deletes the XDPDNS_EVICT_BATCH least recently used of XDPDNS_EVICT_SAMPLE entries of class
+ * cls, walked from where the last look stopped, past the end to the first key once. Returns
+ * 0 or -errno (-E2BIG: nothing to evict). */
+static int evict(struct xdpdns_maps *m, enum xdpdns_cache_class cls)
+{
+	uint8_t value[XDPDNS_CLASS_L_VALUE_LEN] __attribute__((aligned(8)));
+	const struct xdpdns_cache_entry *e = (const struct xdpdns_cache_entry *)value;
+	struct xdpdns_cache_key *prev = m->evict_from_set[cls] ? &m->evict_from[cls] : NULL;
+	struct evict_candidate c[XDPDNS_EVICT_SAMPLE];
+	int fd = m->cache[cls], n = 0, steps, i, last = -1, deleted = 0;
+	bool wrapped = !prev; /* from the first key: the end is the end */
+
+	/* steps: keys deleted under the walk (xdpdnsctl flush) must not make it unbounded */
+	for (steps = 0; n < XDPDNS_EVICT_SAMPLE && steps < 2 * XDPDNS_EVICT_SAMPLE; steps++) {
+		/* prev may point at c[n].key: the kernel reads the key before writing the next */
+		if (bpf_map_get_next_key(fd, prev, &c[n].key)) {
+			if (errno != ENOENT || wrapped)
+				break;
+			wrapped = true;
+			prev = NULL;
+			continue;
+		}
+		if (n > 0 && wrapped && !memcmp(&c[n].key, &c[0].key, sizeof(c[0].key)))
+			break; /* back where this look started: it has seen the whole map */
+		prev = &c[n].key;
+		if (bpf_map_lookup_elem(fd, &c[n].key, value))
+			continue; /* deleted meanwhile */
+		c[n].used_sec = e->stored_ns / 1000000000ULL;
+		if (e->last_hit_sec > c[n].used_sec)
+			c[n].used_sec = e->last_hit_sec;
+		c[n].hits = e->hits;
+		c[n].walk = n;
+		n++;
+	}
+
+	qsort(c, n, sizeof(c[0]), cmp_candidates);
+	for (i = 0; i < n && i < XDPDNS_EVICT_BATCH; i++)
+		deleted += !bpf_map_delete_elem(fd, &c[i].key);
+	/* the next look goes on from the last key walked that stays (from a deleted one, the
+	 * kernel would start over at the first key) */
+	for (; i < n; i++)
+		if (last < 0 || c[i].walk > c[last].walk)
+			last = i;
+	m->evict_from_set[cls] = last >= 0;
+	if (last >= 0)
+		m->evict_from[cls] = c[last].key;
+	m->evicted += deleted;
+	return deleted ? 0 : -E2BIG;
+}
+
+int xdpdns_cache_put(struct xdpdns_maps *m, const struct xdpdns_entry_buf *b)
+{
+	int cls, err;
 
 	if (b->cls >= XDPDNS_CLASS_COUNT)
 		return -EINVAL;
 	/* insert before deleting elsewhere: a lookup in between finds the old or the new */
-	if (bpf_map_update_elem(m->cache[b->cls], &b->key, &b->value, BPF_ANY))
-		return -errno;
+	if (bpf_map_update_elem(m->cache[b->cls], &b->key, &b->value, BPF_ANY)) {
+		err = -errno;
+		if (err == -E2BIG) /* full: make room, once (a batch), and try again */
+			err = evict(m, b->cls);
+		if (err)
+			return err;
+		if (bpf_map_update_elem(m->cache[b->cls], &b->key, &b->value, BPF_ANY))
+			return -errno;
+	}
 	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++)
 		if (cls != (int)b->cls)
 			bpf_map_delete_elem(m->cache[cls], &b->key);
+	return 0;
+}
+
+int xdpdns_cache_count(const struct xdpdns_maps *m, uint64_t *count)
+{
+	struct xdpdns_cache_key key, next;
+	int cls;
+
+	*count = 0;
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
+		struct xdpdns_cache_key *prev = NULL;
+
+		while (!bpf_map_get_next_key(m->cache[cls], prev, &next)) {
+			key = next;
+			prev = &key;
+			(*count)++;
+		}
+		if (errno != ENOENT)
+			return -errno;
+	}
 	return 0;
 }
 
@@ -169,6 +264,7 @@ int xdpdns_config_init(struct xdpdns_config *cfg)
 	cfg->max_stale_sec = XDPDNS_DEFAULT_MAX_STALE_SEC;
 	cfg->edns_udp_size = XDPDNS_DEFAULT_EDNS_UDP_SIZE;
 	cfg->mtu = XDPDNS_DEFAULT_MTU;
+	cfg->layout_version = XDPDNS_LAYOUT_VERSION;
 	return 0;
 }
 
@@ -204,18 +300,27 @@ int xdpdns_health_update(const struct xdpdns_maps *m, uint32_t set, uint32_t cle
 	return xdpdns_health_write(m, (h.flags & ~clear) | set);
 }
 
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
+/* addr and port as the kernel compares them. Returns 0 or -EINVAL. */
+static int service_parse(const char *addr, uint16_t port, struct xdpdns_service *s)
 {
-	struct xdpdns_service want = { .port = port }, have;
-	uint32_t i;
-
+	memset(s, 0, sizeof(*s));
+	s->port = port;
 	if (!port)
 		return -EINVAL;
-	if (inet_pton(AF_INET, addr, &want.addr[12]) == 1)
-		want.addr[10] = want.addr[11] = 0xff; /* ::ffff:a.b.c.d, as the kernel compares */
-	else if (inet_pton(AF_INET6, addr, want.addr) != 1)
+	if (inet_pton(AF_INET, addr, &s->addr[12]) == 1)
+		s->addr[10] = s->addr[11] = 0xff; /* ::ffff:a.b.c.d */
+	else if (inet_pton(AF_INET6, addr, s->addr) != 1)
 		return -EINVAL;
+	return 0;
+}
 
+int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
+{
+	struct xdpdns_service want, have;
+	uint32_t i;
+
+	if (service_parse(addr, port, &want))
+		return -EINVAL;
 	/* the kernel stops at the first unused entry: fill from 0, no gaps */
 	for (i = 0; i < XDPDNS_SERVICES_MAX; i++) {
 		if (bpf_map_lookup_elem(m->services, &i, &have))
@@ -228,13 +333,32 @@ int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t p
 	return -ENOSPC;
 }
 
-int xdpdns_services_clear(const struct xdpdns_maps *m)
+int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
+			uint16_t port)
 {
-	struct xdpdns_service none = { 0 };
-	uint32_t i;
+	struct xdpdns_service want[XDPDNS_SERVICES_MAX], none = { 0 };
+	uint32_t count = 0, i;
+	int k;
 
-	/* from the end: the kernel's scan stops at the first unused entry */
-	for (i = XDPDNS_SERVICES_MAX; i-- > 0;)
+	for (k = 0; k < n; k++) {
+		struct xdpdns_service s;
+
+		if (service_parse(addrs[k], port, &s))
+			return -EINVAL;
+		for (i = 0; i < count && memcmp(&want[i], &s, sizeof(s)); i++)
+			;
+		if (i < count)
+			continue; /* listed twice */
+		if (count == XDPDNS_SERVICES_MAX)
+			return -ENOSPC;
+		want[count++] = s;
+	}
+	/* in place, from the front; then the rest cleared from the end, as the kernel's scan
+	 * stops at the first unused entry */
+	for (i = 0; i < count; i++)
+		if (bpf_map_update_elem(m->services, &i, &want[i], BPF_ANY))
+			return -errno;
+	for (i = XDPDNS_SERVICES_MAX; i-- > count;)
 		if (bpf_map_update_elem(m->services, &i, &none, BPF_ANY))
 			return -errno;
 	return 0;

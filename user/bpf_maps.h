@@ -3,22 +3,35 @@
 #ifndef XDPDNS_BPF_MAPS_H
 #define XDPDNS_BPF_MAPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "xdpdns_kern_user.h"
 #include "cache_entry.h"
 
-/* File descriptors of the program's maps, however they were obtained (skeleton or pins). */
+/* When a class's map is full, xdpdns_cache_put() looks at XDPDNS_EVICT_SAMPLE of its entries,
+ * going on from where the last look stopped, and deletes the XDPDNS_EVICT_BATCH least recently
+ * used of them: approximate LRU for bounded work (one look makes room for a batch of inserts).
+ * Maps are walked in hash order, so a look is a fair sample. */
+#define XDPDNS_EVICT_SAMPLE 128
+#define XDPDNS_EVICT_BATCH  8
+
+/* File descriptors of the program's maps, however they were obtained (skeleton or pins), and
+ * the state of the one writer that fills the cache. */
 struct xdpdns_maps {
 	int cache[XDPDNS_CLASS_COUNT];
 	int services;
 	int config;
 	int health;
 	int stats;
+	/* eviction: a key where each class's next look starts, if set; entries evicted */
+	struct xdpdns_cache_key evict_from[XDPDNS_CLASS_COUNT];
+	bool evict_from_set[XDPDNS_CLASS_COUNT];
+	uint64_t evicted;
 };
 
 struct bpf_object;
 
-/* Sets every fd to -1. */
+/* Sets every fd to -1 and clears the eviction state. */
 void xdpdns_maps_reset(struct xdpdns_maps *m);
 
 /* Finds the maps of a loaded xdpdns object (the program's or the benchmark's) by name; the
@@ -31,8 +44,12 @@ int xdpdns_maps_open_pinned(const char *dir, struct xdpdns_maps *m);
 void xdpdns_maps_close(struct xdpdns_maps *m);
 
 /* Stores b in its class's map and removes the key from the others, so a lookup finds one
- * entry. Returns 0 or -errno (-E2BIG when the map is full). */
-int xdpdns_cache_put(const struct xdpdns_maps *m, const struct xdpdns_entry_buf *b);
+ * entry. A full map makes room by evicting least recently used entries (m->evicted counts
+ * them). Returns 0 or -errno. */
+int xdpdns_cache_put(struct xdpdns_maps *m, const struct xdpdns_entry_buf *b);
+
+/* Entries in the three cache maps. Returns 0 or -errno. */
+int xdpdns_cache_count(const struct xdpdns_maps *m, uint64_t *count);
 
 /* Removes the key from every class. Returns 0 or -ENOENT. */
 int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key);
@@ -67,8 +84,11 @@ int xdpdns_health_update(const struct xdpdns_maps *m, uint32_t set, uint32_t cle
  * XDPDNS_SERVICES_MAX are in use. */
 int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port);
 
-/* Removes every service: the kernel answers nothing until services are added again. */
-int xdpdns_services_clear(const struct xdpdns_maps *m);
+/* Makes the list exactly addrs[0..n) on port, written in place: an address that stays is
+ * never missing from it, so a restarting daemon leaves no moment when the kernel passes its
+ * queries to a stack with nobody listening. Returns 0 or -errno as xdpdns_service_add(). */
+int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
+			uint16_t port);
 
 /* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);

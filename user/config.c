@@ -86,6 +86,9 @@ static const struct opt_def opts[] = {
 	  XDPDNS_SNAPSHOT_DIR "/IF.snapshot)" },
 	{ "snapshot-interval", OPT_U32, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
 	  "save the cache this often too; 0: only at stop (300)" },
+	{ "cache-entries", OPT_U32, OFF(cache_entries), 16, 16777216, "N",
+	  "kernel cache capacity: N small, N/4 medium, N/16 large entries; at most 512 bytes x N "
+	  "when full (1048576)" },
 	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "fallback-file", OPT_STRING, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
@@ -120,6 +123,7 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	o->upstream_inflight = 2000;
 	o->recovery_rate = 200;
 	o->snapshot_interval_sec = 300;
+	o->cache_entries = XDPDNS_CLASS_S_ENTRIES;
 	o->log_level = XDPDNS_LOG_INFO;
 }
 

@@ -56,6 +56,7 @@ struct xdpdns_options {
 	uint32_t recovery_rate;    /* stale entries refreshed per second after an outage */
 	char snapshot_file[256];   /* see xdpdns_options_snapshot_path() */
 	uint32_t snapshot_interval_sec; /* save this often too; 0: only at stop */
+	uint32_t cache_entries;    /* kernel class S capacity; M and L in proportion (loader.c) */
 	bool keep;                 /* leave the program attached at exit */
 	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
 	enum xdpdns_log_level log_level;

@@ -25,14 +25,15 @@ static void cmd_stats(struct server *s, FILE *out)
 	fprintf(out, "queries_udp %llu\nqueries_tcp %llu\nanswered_from_daemon_cache %llu\n"
 		     "resolved %llu\ncoalesced %llu\nprefetches %llu\nstale_answers %llu\n"
 		     "servfail %llu\nmalformed %llu\ntruncated %llu\nkernel_fills %llu\n"
-		     "kernel_fill_skipped %llu\nresolutions_in_flight %u\ndaemon_cache_entries %zu\n",
+		     "kernel_fill_skipped %llu\nkernel_evictions %llu\nresolutions_in_flight %u\n"
+		     "daemon_cache_entries %zu\n",
 		(unsigned long long)st->queries_udp, (unsigned long long)st->queries_tcp,
 		(unsigned long long)st->from_dcache, (unsigned long long)st->resolved,
 		(unsigned long long)st->coalesced, (unsigned long long)st->prefetches,
 		(unsigned long long)st->stale_answers, (unsigned long long)st->servfail,
 		(unsigned long long)st->malformed, (unsigned long long)st->truncated,
 		(unsigned long long)st->kernel_fills, (unsigned long long)st->kernel_fill_skipped,
-		s->n_pending, s->cache.count);
+		(unsigned long long)st->kernel_evictions, s->n_pending, s->cache.count);
 	/* the storm: guard, healing negatives, budget, recovery after an outage */
 	fprintf(out, "guard_names %llu\nguard_answers %llu\nguard_confirmed %llu\n"
 		     "guard_expired %llu\nguard_recovered %llu\nguard_watching %u\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loads, attaches and re-adopts the XDP program. */
+/* Loads the XDP program and attaches it, or swaps it for the one attached. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include "kernel_check.h"
 #include "loader.h"
 #include "log.h"
@@ -44,15 +46,27 @@ int xdpdns_bpffs_dir(const char *root, const char *dir)
 	return 0;
 }
 
-/* Our program among those attached to ifindex, as a handle of its own, or NULL. */
-static struct xdp_program *find_attached(int ifindex, enum xdp_attach_mode *mode)
+uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entries)
+{
+	static const uint32_t defaults[XDPDNS_CLASS_COUNT] = {
+		XDPDNS_CLASS_S_ENTRIES, XDPDNS_CLASS_M_ENTRIES, XDPDNS_CLASS_L_ENTRIES,
+	};
+	uint64_t n = (uint64_t)cache_entries * defaults[cls] / XDPDNS_CLASS_S_ENTRIES;
+
+	return n ? n : 1;
+}
+
+/* Our program among those attached to ifindex, as a handle of its own, or NULL; *legacy when
+ * it is attached alone, not through libxdp's dispatcher. */
+static struct xdp_program *find_attached(int ifindex, enum xdp_attach_mode *mode, bool *legacy)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p, *found = NULL;
 
 	if (libxdp_get_error(mp))
 		return NULL;
-	if (xdp_multiprog__is_legacy(mp)) {
+	*legacy = xdp_multiprog__is_legacy(mp);
+	if (*legacy) {
 		p = xdp_multiprog__main_prog(mp);
 		if (p && !strcmp(xdp_program__name(p), XDPDNS_PROG_NAME))
 			found = xdp_program__from_id(xdp_program__id(p));
@@ -80,42 +94,111 @@ static void warn_if_alone(int ifindex, const char *ifname)
 		xdp_multiprog__close(mp);
 }
 
-/* The program's maps from their pins, for a program already attached. */
-static int adopt(struct xdpdns_loader *l)
+/* Can the program's map reuse the one pinned at path? libbpf refuses a pin whose type, sizes
+ * or flags differ, and the config's layout version tells fields that moved (see
+ * xdpdns_kern_user.h). Returns 0 (also when there is no pin), or why not. */
+static const char *pin_unusable(const struct bpf_map *map, const char *path)
 {
-	int err = xdpdns_maps_open_pinned(l->pin_dir, &l->maps);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	const char *why = NULL;
+	int fd = bpf_obj_get(path);
 
-	if (err) {
-		log_warn("%s runs an xdpdns program whose maps are not pinned in %s: replacing it",
-			 l->ifname, l->pin_dir);
-		xdp_program__detach(l->prog, l->ifindex, l->mode, 0);
-		xdp_program__close(l->prog);
-		l->prog = NULL;
-		return err;
+	if (fd < 0)
+		return NULL;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		why = "can't be read";
+	else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		 info.value_size != bpf_map__value_size(map) || info.map_flags != bpf_map__map_flags(map))
+		why = "is of another kind";
+	else if (info.max_entries != bpf_map__max_entries(map))
+		why = "is of another size";
+	if (!why && !strcmp(bpf_map__name(map), "xdpdns_config")) {
+		struct xdpdns_config cfg;
+		__u32 zero = 0;
+
+		if (bpf_map_lookup_elem(fd, &zero, &cfg) || cfg.layout_version != XDPDNS_LAYOUT_VERSION)
+			why = "is of another layout version";
 	}
-	l->maps_adopted = l->prog_adopted = true;
-	log_info("adopted the program on %s (%s mode) and its cache in %s", l->ifname,
-		 l->mode == XDP_MODE_SKB ? "generic" : "native", l->pin_dir);
-	return 0;
+	close(fd);
+	return why;
 }
 
-/* Opens the skeleton with every map pinned in pin_dir (reusing pins that exist) and has libxdp
- * load and attach it in mode. */
-static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
+/* Drops the pins the program can't reuse, so that it makes new maps there: every pin when the
+ * config's can't be (it holds the hash seed that keys the cache, and the layout version), else
+ * each map of another size or kind (a changed cache-entries: that class starts empty). A
+ * program still attached keeps using its maps, pinned or not, until it is replaced. */
+static void drop_unusable_pins(struct xdpdns_loader *l)
 {
-	char path[sizeof(l->pin_dir) + 64], msg[256];
+	char path[sizeof(l->pin_dir) + 64];
+	const char *why, *config_why = NULL;
 	struct bpf_map *map;
-	int err;
+
+	map = bpf_object__find_map_by_name(l->skel->obj, "xdpdns_config");
+	snprintf(path, sizeof(path), "%s/xdpdns_config", l->pin_dir);
+	if (map)
+		config_why = pin_unusable(map, path);
+	bpf_object__for_each_map(map, l->skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", l->pin_dir, bpf_map__name(map));
+		why = config_why ? config_why : pin_unusable(map, path);
+		if (!why || (unlink(path) && errno == ENOENT))
+			continue;
+		if (!config_why)
+			log_warn("the map pinned at %s %s: it starts empty", path, why);
+	}
+	if (config_why)
+		log_warn("the config pinned in %s %s: every map starts anew, the cache empty",
+			 l->pin_dir, config_why);
+}
+
+/* Opens the skeleton with every map pinned in pin_dir (reusing pins that exist) and the cache
+ * classes sized from cache_entries. */
+static int open_program(struct xdpdns_loader *l, uint32_t cache_entries)
+{
+	char path[sizeof(l->pin_dir) + 64];
+	struct bpf_map *map;
+	int err, cls;
 
 	l->skel = xdpdns__open();
 	if (!l->skel)
 		return -errno;
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
+		struct bpf_map *cache = cls == XDPDNS_CLASS_S ? l->skel->maps.xdpdns_cache_s :
+					cls == XDPDNS_CLASS_M ? l->skel->maps.xdpdns_cache_m :
+								l->skel->maps.xdpdns_cache_l;
+
+		err = bpf_map__set_max_entries(cache, xdpdns_class_entries(cls, cache_entries));
+		if (err)
+			return err;
+	}
 	bpf_object__for_each_map(map, l->skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", l->pin_dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			return err;
 	}
+	drop_unusable_pins(l);
+	return 0;
+}
+
+/* Fresh maps get a default config with a new hash seed; adopted ones keep theirs. */
+static int init_config(struct xdpdns_loader *l)
+{
+	struct xdpdns_config cfg;
+	int err;
+
+	if (l->maps_adopted)
+		return 0;
+	err = xdpdns_config_init(&cfg);
+	return err ? err : xdpdns_config_write(&l->maps, &cfg);
+}
+
+/* Has libxdp load the program and attach it in mode, with no xdpdns program there. */
+static int attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
+{
+	char msg[256];
+	int err;
+
 	l->prog = xdp_program__from_bpf_obj(l->skel->obj, "xdp");
 	err = libxdp_get_error(l->prog);
 	if (err) {
@@ -133,7 +216,69 @@ static int load_and_attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
 	}
 	l->mode = mode;
 	warn_if_alone(l->ifindex, l->ifname);
-	return xdpdns_maps_find(l->skel->obj, &l->maps);
+	err = xdpdns_maps_find(l->skel->obj, &l->maps);
+	if (!err)
+		err = init_config(l);
+	if (err)
+		xdp_program__detach(l->prog, l->ifindex, mode, 0);
+	return err;
+}
+
+/* Loads the program and puts it in the place of old, attached in mode, without a moment with
+ * neither: alone on the interface, the kernel swaps the two on XDP_FLAGS_REPLACE; through
+ * libxdp's dispatcher, the new one joins the old and the old one leaves, each step a new
+ * dispatcher libxdp swaps in whole. */
+static int replace(struct xdpdns_loader *l, struct xdp_program *old, enum xdp_attach_mode mode,
+		   bool legacy)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(old));
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	char msg[256];
+	int err, fd;
+
+	l->mode = mode;
+	if (!legacy) {
+		err = attach(l, mode);
+		if (err)
+			return err;
+		err = xdp_program__detach(old, l->ifindex, mode, 0);
+		if (err) { /* ours runs first; the old one sees only what ours passes */
+			libxdp_strerror(err, msg, sizeof(msg));
+			log_warn("can't take the old XDP program (id %u) off %s: %s",
+				 xdp_program__id(old), l->ifname, msg);
+		}
+		return 0;
+	}
+
+	err = xdpdns__load(l->skel);
+	if (err) {
+		log_error("can't load the XDP program: %s", strerror(-err));
+		return err;
+	}
+	err = xdpdns_maps_find(l->skel->obj, &l->maps);
+	if (!err)
+		err = init_config(l); /* before the swap: the new program reads it at once */
+	if (err)
+		return err;
+	/* a handle of libxdp's own for detaching (the skeleton keeps its fd), before the swap:
+	 * after it, nothing may fail */
+	fd = bpf_program__fd(l->skel->progs.xdpdns_xdp_serve);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	l->prog = xdp_program__from_id(info.id);
+	err = libxdp_get_error(l->prog);
+	if (err) {
+		l->prog = NULL;
+		return err;
+	}
+	err = bpf_xdp_attach(l->ifindex, fd,
+			     XDP_FLAGS_REPLACE |
+				     (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+			     &opts);
+	if (err)
+		log_error("can't replace the XDP program on %s: %s", l->ifname, strerror(-err));
+	return err;
 }
 
 /* unpin: the maps were made by this run, for an attach that failed; leave no pins behind
@@ -146,13 +291,93 @@ static void unload(struct xdpdns_loader *l, bool unpin)
 	l->prog = NULL;
 	xdpdns__destroy(l->skel);
 	l->skel = NULL;
+	xdpdns_maps_reset(&l->maps);
 }
 
-int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode)
+static bool config_pinned(const struct xdpdns_loader *l)
 {
-	char why[160], pin[sizeof(l->pin_dir) + 16];
-	struct xdpdns_config cfg;
-	bool had_pins;
+	char pin[sizeof(l->pin_dir) + 16];
+
+	snprintf(pin, sizeof(pin), "%s/xdpdns_config", l->pin_dir);
+	return !access(pin, F_OK);
+}
+
+static const char *mode_name(enum xdp_attach_mode mode)
+{
+	return mode == XDP_MODE_SKB ? "generic" : "native";
+}
+
+/* Replaces the xdpdns program attached in old_mode, in the same mode. */
+static int start_replacing(struct xdpdns_loader *l, struct xdp_program *old,
+			   enum xdp_attach_mode old_mode, bool legacy, enum xdpdns_xdp_mode mode)
+{
+	uint32_t old_id = xdp_program__id(old);
+	uint64_t entries = 0;
+	int err;
+
+	if (old_mode != XDP_MODE_NATIVE && old_mode != XDP_MODE_SKB) {
+		log_error("%s runs xdpdns in a mode this daemon does not use: detach it first",
+			  l->ifname);
+		unload(l, false);
+		return -EOPNOTSUPP;
+	}
+	if ((mode == XDPDNS_MODE_NATIVE && old_mode == XDP_MODE_SKB) ||
+	    (mode == XDPDNS_MODE_SKB && old_mode == XDP_MODE_NATIVE))
+		log_warn("%s runs xdpdns in %s mode: replaced in that mode (to change it, stop the "
+			 "daemon without --keep first)", l->ifname, mode_name(old_mode));
+	l->maps_adopted = config_pinned(l);
+	err = replace(l, old, old_mode, legacy);
+	if (err) {
+		log_error("the XDP program on %s (id %u) stays as it was", l->ifname, old_id);
+		unload(l, !l->maps_adopted);
+		return err;
+	}
+	if (!l->maps_adopted) {
+		log_info("replaced the XDP program on %s (id %u -> id %u), with an empty cache in %s",
+			 l->ifname, old_id, xdp_program__id(l->prog), l->pin_dir);
+		return 0;
+	}
+	xdpdns_cache_count(&l->maps, &entries);
+	log_info("replaced the XDP program on %s (id %u -> id %u), cache kept (%llu entries)",
+		 l->ifname, old_id, xdp_program__id(l->prog), (unsigned long long)entries);
+	return 0;
+}
+
+/* Attaches with no xdpdns program there: native, or generic if that fails and mode allows. */
+static int start_attaching(struct xdpdns_loader *l, enum xdpdns_xdp_mode mode,
+			   uint32_t cache_entries)
+{
+	int err;
+
+	/* decided before any attempt: a failed one leaves maps of its own */
+	l->maps_adopted = config_pinned(l);
+	err = attach(l, mode == XDPDNS_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE);
+	if (err && mode == XDPDNS_MODE_AUTO) {
+		unload(l, !l->maps_adopted);
+		log_warn("falling back to generic (skb) XDP on %s: it works everywhere and is far "
+			 "slower; --mode native to refuse", l->ifname);
+		err = open_program(l, cache_entries);
+		if (!err)
+			err = attach(l, XDP_MODE_SKB);
+	}
+	if (err) {
+		log_error("can't put the XDP program on %s%s", l->ifname,
+			  mode == XDPDNS_MODE_NATIVE ? " (try --mode skb)" : "");
+		unload(l, !l->maps_adopted);
+		return err;
+	}
+	log_info("attached to %s (%s mode); cache in %s%s", l->ifname, mode_name(l->mode),
+		 l->pin_dir, l->maps_adopted ? ", kept from the last run" : "");
+	return 0;
+}
+
+int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode,
+			uint32_t cache_entries)
+{
+	enum xdp_attach_mode old_mode = XDP_MODE_NATIVE;
+	struct xdp_program *old;
+	bool legacy = true;
+	char why[160];
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -171,44 +396,19 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns
 	err = xdpdns_pin_dir(ifname, l->pin_dir, sizeof(l->pin_dir));
 	if (!err)
 		err = xdpdns_bpffs_dir(XDPDNS_PIN_ROOT, l->pin_dir);
-	if (err)
-		return err;
-
-	l->prog = find_attached(l->ifindex, &l->mode);
-	if (l->prog && !adopt(l))
-		return 0;
-
-	/* decided before any attempt: a failed one leaves maps of its own */
-	snprintf(pin, sizeof(pin), "%s/xdpdns_config", l->pin_dir);
-	had_pins = !access(pin, F_OK);
-	err = load_and_attach(l, mode == XDPDNS_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE);
-	if (err && mode == XDPDNS_MODE_AUTO) {
-		unload(l, !had_pins);
-		log_warn("falling back to generic (skb) XDP on %s: it works everywhere and is far "
-			 "slower; --mode native to refuse", ifname);
-		err = load_and_attach(l, XDP_MODE_SKB);
-	}
+	if (!err)
+		err = open_program(l, cache_entries);
 	if (err) {
-		log_error("can't put the XDP program on %s%s", ifname,
-			  mode == XDPDNS_MODE_NATIVE ? " (try --mode skb)" : "");
-		unload(l, !had_pins);
+		unload(l, false);
 		return err;
 	}
-	l->maps_adopted = had_pins;
 
-	if (!l->maps_adopted) {
-		err = xdpdns_config_init(&cfg);
-		if (!err)
-			err = xdpdns_config_write(&l->maps, &cfg);
-		if (err) {
-			xdpdns_loader_detach(l);
-			return err;
-		}
-	}
-	log_info("attached to %s (%s mode); cache in %s%s", ifname,
-		 l->mode == XDP_MODE_SKB ? "generic" : "native", l->pin_dir,
-		 l->maps_adopted ? ", kept from the last run" : "");
-	return 0;
+	old = find_attached(l->ifindex, &old_mode, &legacy);
+	if (!old)
+		return start_attaching(l, mode, cache_entries);
+	err = start_replacing(l, old, old_mode, legacy, mode);
+	xdp_program__close(old);
+	return err;
 }
 
 int xdpdns_loader_detach(struct xdpdns_loader *l)
@@ -226,12 +426,5 @@ int xdpdns_loader_detach(struct xdpdns_loader *l)
 
 void xdpdns_loader_close(struct xdpdns_loader *l)
 {
-	if (l->prog_adopted) {
-		xdpdns_maps_close(&l->maps);
-		xdp_program__close(l->prog);
-		l->prog = NULL;
-	} else {
-		unload(l, false); /* the skeleton owns the map fds */
-	}
-	xdpdns_maps_reset(&l->maps);
+	unload(l, false); /* the skeleton owns the map fds */
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Puts the XDP program on an interface (through libxdp's dispatcher, so it coexists with other
- * XDP programs) with its maps pinned under XDPDNS_PIN_ROOT/<ifname>/, or re-adopts the program
- * and maps a previous run left there: a restarted daemon finds its cache warm, and the kernel
- * answered hits all the while it was gone. */
+/* Loads this build's XDP program with its maps pinned under XDPDNS_PIN_ROOT/<ifname>/, reusing
+ * the pins a previous run left there (the cache, warm: the kernel answered hits all the while
+ * the daemon was gone), and puts it on the interface: through libxdp's dispatcher, so it
+ * coexists with other XDP programs, or alone where the kernel refuses the dispatcher. An xdpdns
+ * program already attached is replaced atomically: every packet meets the old program or the
+ * new one. An upgrade is a restart. */
 #ifndef XDPDNS_LOADER_H
 #define XDPDNS_LOADER_H
 
@@ -23,18 +25,23 @@ struct xdpdns_loader {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	char pin_dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
-	struct xdpdns *skel;       /* when this run loaded the program */
-	struct xdp_program *prog;  /* the attached program, loaded now or adopted */
+	struct xdpdns *skel;       /* the program, loaded by this run; it owns the map fds */
+	struct xdp_program *prog;  /* its libxdp handle, for detaching */
 	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
 	bool maps_adopted;         /* the pinned maps, and the cache in them, were there */
-	bool prog_adopted;         /* the program was attached already */
 	struct xdpdns_maps maps;
 };
 
-/* Attaches (or adopts) the program on ifname. Mounts bpffs if needed. With fresh maps, writes
- * a default config with a new hash seed; adopted maps keep theirs. Returns 0 or -errno, having
- * logged what failed and why. */
-int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode);
+/* Loads the program, with cache_entries class S entries (M and L in proportion: see
+ * xdpdns_class_entries()), and attaches it to ifname or replaces the xdpdns program there.
+ * Mounts bpffs if needed. Pins the new program can't reuse (another layout version, another
+ * size) are dropped with a warning. With fresh maps, writes a default config with a new hash
+ * seed; adopted maps keep theirs. Returns 0 or -errno, having logged what failed and why. */
+int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode,
+			uint32_t cache_entries);
+
+/* max_entries of class cls for cache_entries: the default capacities' proportions, 16:4:1. */
+uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entries);
 
 /* Takes the program off the interface; the pinned maps stay for the next start. */
 int xdpdns_loader_detach(struct xdpdns_loader *l);

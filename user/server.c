@@ -250,6 +250,7 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 
 	if (!err)
 		err = xdpdns_cache_put(s->maps, b);
+	s->stats.kernel_evictions = s->maps->evicted; /* the writer's count, for stats */
 	if (err) {
 		s->stats.kernel_fill_skipped++; /* too big, too many records...: daemon only */
 		if (err != -E2BIG && err != -EINVAL)
@@ -1031,7 +1032,7 @@ static void on_tcp_accept(struct ev_loop *loop, struct ev_io *io, uint32_t event
 /* ---- setup ---- */
 
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
-		const struct xdpdns_maps *maps, uint64_t hash_seed)
+		struct xdpdns_maps *maps, uint64_t hash_seed)
 {
 	memset(s, 0, sizeof(*s));
 	s->loop = loop;

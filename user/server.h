@@ -37,6 +37,7 @@ struct server_stats {
 	uint64_t stale_answers; /* RFC 8767: upstreams down or too slow */
 	uint64_t malformed;     /* FORMERR, NOTIMP, BADVERS sent */
 	uint64_t kernel_fills, kernel_fill_skipped;
+	uint64_t kernel_evictions; /* entries evicted to make room (LRU of a sample) */
 	uint64_t prefetches;
 	uint64_t truncated;     /* UDP answers sent with TC=1 */
 	uint64_t guard_names;   /* names that turned negative and were guarded */
@@ -60,7 +61,7 @@ struct tcp_conn;
 struct server {
 	struct ev_loop *loop;
 	const struct xdpdns_options *opts;
-	const struct xdpdns_maps *maps;
+	struct xdpdns_maps *maps; /* the cache's writer: eviction state */
 	uint64_t hash_seed;
 	struct upstream_set upstreams;
 	struct dcache cache;
@@ -84,7 +85,7 @@ struct server {
 };
 
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
-		const struct xdpdns_maps *maps, uint64_t hash_seed);
+		struct xdpdns_maps *maps, uint64_t hash_seed);
 
 /* Listens on addr (IPv4 or IPv6 literal) and o->port, UDP and TCP. Returns 0 or -errno. */
 int server_listen(struct server *s, const char *addr);

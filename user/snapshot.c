@@ -319,7 +319,7 @@ static int check_file(const uint8_t *buf, size_t size, const char *path, char *e
 }
 
 /* Stores every record of a checked file. */
-static int load_entries(const struct xdpdns_maps *m, const uint8_t *buf,
+static int load_entries(struct xdpdns_maps *m, const uint8_t *buf,
 			struct xdpdns_snapshot_counts *counts, const char *path, char *err,
 			size_t errlen)
 {
@@ -396,7 +396,7 @@ out:
 	return ret;
 }
 
-int xdpdns_snapshot_load(const struct xdpdns_maps *m, const char *path,
+int xdpdns_snapshot_load(struct xdpdns_maps *m, const char *path,
 			 struct xdpdns_snapshot_counts *counts, char *err, size_t errlen)
 {
 	struct stat st;
@@ -421,8 +421,12 @@ int xdpdns_snapshot_load(const struct xdpdns_maps *m, const char *path,
 	if (buf == MAP_FAILED)
 		return fail(err, errlen, -errno, path, "%s", strerror(errno));
 	ret = check_file(buf, st.st_size, path, err, errlen);
-	if (!ret)
+	if (!ret) {
+		uint64_t evicted = m->evicted;
+
 		ret = load_entries(m, buf, counts, path, err, errlen);
+		counts->evicted = m->evicted - evicted;
+	}
 	munmap(buf, st.st_size);
 	return ret;
 }

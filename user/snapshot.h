@@ -62,7 +62,8 @@ struct xdpdns_snapshot_counts {
 	uint64_t saved;      /* save: entries written */
 	uint64_t loaded;     /* load: entries stored in the maps */
 	uint64_t too_old;    /* load: past expiry + the maps' max_stale_sec: dropped */
-	uint64_t full;       /* load: skipped, their class's map was full */
+	uint64_t full;       /* load: skipped, their class's map was full and nothing evictable */
+	uint64_t evicted;    /* load: entries evicted to make room (the least recently used) */
 	uint64_t kept_newer; /* load: skipped, the maps held a newer answer to the same question */
 };
 
@@ -78,8 +79,8 @@ int xdpdns_snapshot_save(const struct xdpdns_maps *m, const char *path,
  * "snapshot PATH: bad checksum". Entries are keyed with the maps' hash seed and stored at
  * their real age (the time between save and load included); expired ones are kept for stale
  * serving unless past max_stale_sec. A newer answer already cached is kept. Returns 0 or
- * -errno (-ENOENT: no such file). */
-int xdpdns_snapshot_load(const struct xdpdns_maps *m, const char *path,
+ * -errno (-ENOENT: no such file). A map too small for the file evicts as the cache does. */
+int xdpdns_snapshot_load(struct xdpdns_maps *m, const char *path,
 			 struct xdpdns_snapshot_counts *counts, char *err, size_t errlen);
 
 /* This build's layout, as a header holds it. */

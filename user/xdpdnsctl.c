@@ -217,7 +217,7 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 	return 0;
 }
 
-static int cmd_snapshot(const struct xdpdns_maps *m, const char *verb, const char *path)
+static int cmd_snapshot(struct xdpdns_maps *m, const char *verb, const char *path)
 {
 	struct xdpdns_snapshot_counts n;
 	char err[512];
@@ -239,9 +239,10 @@ static int cmd_snapshot(const struct xdpdns_maps *m, const char *verb, const cha
 		return 1;
 	}
 	printf("loaded %llu entries from %s; dropped %llu past max-stale; skipped %llu with a newer "
-	       "answer cached, %llu that found their map full\n", (unsigned long long)n.loaded,
-	       path, (unsigned long long)n.too_old, (unsigned long long)n.kept_newer,
-	       (unsigned long long)n.full);
+	       "answer cached, %llu that found their map full; evicted %llu to make room\n",
+	       (unsigned long long)n.loaded, path, (unsigned long long)n.too_old,
+	       (unsigned long long)n.kept_newer, (unsigned long long)n.full,
+	       (unsigned long long)n.evicted);
 	return 0;
 }
 

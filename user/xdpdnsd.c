@@ -118,13 +118,14 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
  * (an adopted cache may list those of an earlier configuration). */
 static int serve_addresses(struct daemon *d)
 {
-	int i, err = xdpdns_services_clear(&d->loader.maps);
+	const char *addrs[XDPDNS_SERVICES_MAX];
+	int i, err;
 
-	for (i = 0; i < d->opts.n_listen && !err; i++) {
-		err = xdpdns_service_add(&d->loader.maps, d->opts.listen[i], d->opts.port);
-		if (err == -ENOSPC)
-			log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
-	}
+	for (i = 0; i < d->opts.n_listen; i++)
+		addrs[i] = d->opts.listen[i];
+	err = xdpdns_services_set(&d->loader.maps, addrs, d->opts.n_listen, d->opts.port);
+	if (err == -ENOSPC)
+		log_error("more than %d service addresses in the kernel", XDPDNS_SERVICES_MAX);
 	for (i = 0; i < d->opts.n_listen && !err; i++)
 		err = server_listen(&d->server, d->opts.listen[i]);
 	return err;
@@ -193,9 +194,9 @@ static void restore_snapshot(struct daemon *d)
 		return;
 	}
 	log_info("restored %llu entries from %s in %llu ms; dropped %llu past max-stale, %llu "
-		 "that found their map full", (unsigned long long)n.loaded, path,
-		 (unsigned long long)elapsed_ms(&t0), (unsigned long long)n.too_old,
-		 (unsigned long long)n.full);
+		 "that found their map full; evicted %llu to make room", (unsigned long long)n.loaded,
+		 path, (unsigned long long)elapsed_ms(&t0), (unsigned long long)n.too_old,
+		 (unsigned long long)n.full, (unsigned long long)n.evicted);
 }
 
 static void save_snapshot(struct daemon *d, enum xdpdns_log_level level)
@@ -247,14 +248,18 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 
 	if (o->mode != d->opts.mode)
 		log_warn("SIGHUP: the XDP mode changes only with a restart");
+	if (o->cache_entries != d->opts.cache_entries)
+		log_warn("SIGHUP: cache-entries changes only with a restart");
 	health_stop(&d->health);
 	if (relisten)
 		server_unlisten(&d->server);
 	{
 		enum xdpdns_xdp_mode mode = d->opts.mode;
+		uint32_t cache_entries = d->opts.cache_entries;
 
 		d->opts = *o; /* in place: the server and the health checks point here */
 		d->opts.mode = mode;
+		d->opts.cache_entries = cache_entries;
 	}
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
 	server_options_changed(&d->server);
@@ -352,7 +357,7 @@ static int start(struct daemon *d)
 	ret = ev_init(&d->loop);
 	if (ret)
 		return ret;
-	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode);
+	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode, d->opts.cache_entries);
 	if (ret)
 		return ret;
 	ret = write_kernel_config(d, &seed);
