@@ -256,6 +256,46 @@ static __always_inline int grow_at_front(struct xdp_md *ctx, const struct pkt_in
 	return 0;
 }
 
+/* Is a UDP socket bound where this query goes: the daemon, alive? Read from the frame as it
+ * came (before any rewrite). The lookup runs in the device's network namespace. */
+static __always_inline int daemon_listening(struct xdp_md *ctx, const struct pkt_info *pi)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct udphdr *udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 size;
+
+	if ((void *)(udph + 1) > data_end)
+		return 1; /* for the verifier: parse_packet read it */
+	if (pi->ipv6) {
+		struct ipv6hdr *ip6h = data + (pi->l3_off & L3_OFF_MAX);
+
+		if ((void *)(ip6h + 1) > data_end)
+			return 1;
+		__builtin_memcpy(t.ipv6.saddr, &ip6h->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6h->daddr, 16);
+		t.ipv6.sport = udph->source;
+		t.ipv6.dport = udph->dest;
+		size = sizeof(t.ipv6);
+	} else {
+		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
+
+		if ((void *)(iph + 1) > data_end)
+			return 1;
+		t.ipv4.saddr = iph->saddr;
+		t.ipv4.daddr = iph->daddr;
+		t.ipv4.sport = udph->source;
+		t.ipv4.dport = udph->dest;
+		size = sizeof(t.ipv4);
+	}
+	sk = bpf_sk_lookup_udp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	bpf_sk_release(sk);
+	return 1;
+}
+
 /* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
  * data[] size: a constant, so the verifier can bound every read of e. */
 static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
@@ -288,8 +328,11 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	if ((__s64)(now - e->stored_ns) > 0)
 		age = (now - e->stored_ns) / NSEC_PER_SEC;
 	if (age >= e->ttl_sec) {
-		/* RFC 8767: expired entries only while every upstream is down, for a while */
-		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)))
+		/* RFC 8767: expired entries only while no upstream can refresh them (every one
+		 * down, or the daemon catching up after an outage), or while no daemon listens
+		 * (killed, restarting: a query passed on would go unanswered), for a while */
+		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)) &&
+		    daemon_listening(ctx, pi))
 			return -XDPDNS_PASS_EXPIRED;
 		if (age - e->ttl_sec > cfg->max_stale_sec)
 			return -XDPDNS_PASS_STALE_TOO_OLD;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fault drills, in namespaces made here (tools/lab.sh): two upstreams (nsd on 192.0.2.1 and
 # 192.0.2.2), a steady load of queries for cached names from the client namespace, and one
-# fault at a time: upstreams stopped, flapping, 20% packet loss, answering SERVFAIL, a positive
-# name turning NXDOMAIN or empty (the October 2025 outage's own failure), a flood of misses. Every drill
+# fault at a time: upstreams stopped, flapping, 20% packet loss, answering SERVFAIL, answering
+# slower than the timeout, a positive name turning NXDOMAIN or empty (the October 2025 outage's
+# own failure), a flood of misses, the daemon killed (kill -9) and restarted. Every drill
 # prints answered / unanswered / wrong for the cached names; pass is 0 unanswered, 0 wrong,
 # and the upstream query rate within the budget.
 #
@@ -53,11 +54,15 @@ load_start() {
 		end=$((SECONDS + $1))
 		while [ $SECONDS -lt $end ]; do
 			for i in $(seq "$HOT"); do
-				a=$(lab_client dig +short +time=1 +tries=2 @"$LAB_CACHE4" hot$i.storm.example A 2>/dev/null)
-				case $a in
-				"10.9.0.$i") echo >>"$LAB_TMP/load.ok" ;;
-				"" | *"timed out"*) echo "hot$i" >>"$LAB_TMP/load.lost" ;;
-				*) echo "hot$i: $a" >>"$LAB_TMP/load.wrong" ;;
+				# the rcode and the answer: +short would print nothing for a SERVFAIL too
+				r=$(lab_client dig +noall +comments +answer +time=1 +tries=2 \
+					@"$LAB_CACHE4" hot$i.storm.example A 2>/dev/null)
+				rcode=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$r")
+				a=$(awk '$4 == "A" { print $5 }' <<<"$r")
+				case $rcode:$a in
+				"NOERROR:10.9.0.$i") echo >>"$LAB_TMP/load.ok" ;;
+				:*) echo "hot$i at $(date +%T.%N)" >>"$LAB_TMP/load.lost" ;;
+				*) echo "hot$i at $(date +%T.%N): $rcode ${a//$'\n'/ }" >>"$LAB_TMP/load.wrong" ;;
 				esac
 			done
 		done
@@ -72,6 +77,7 @@ load_check() { # load_check DRILL: waits for the load, prints and checks its cou
 	wrong=$(wc -l <"$LAB_TMP/load.wrong")
 	echo "     $1: answered $ok, unanswered $lost, wrong $wrong"
 	[ "$wrong" = 0 ] || head -3 "$LAB_TMP/load.wrong"
+	[ "$lost" = 0 ] || head -3 "$LAB_TMP/load.lost"
 	check "$1: every cached name answered, rightly" test "$lost" = 0 -a "$wrong" = 0 -a "$ok" -gt 0
 }
 
@@ -88,8 +94,9 @@ both_up() { # waits (up to 15 s: probes of a down server back off) until both ar
 	done
 	return 1
 }
+DLOG=$LAB_TMP/d.log # the running daemon's log
 wait_log() { # wait_log PATTERN SECONDS
-	for _ in $(seq $(($2 * 10))); do grep -q "$1" "$LAB_TMP/d.log" && return 0; sleep 0.1; done
+	for _ in $(seq $(($2 * 10))); do grep -q "$1" "$DLOG" && return 0; sleep 0.1; done
 	return 1
 }
 
@@ -98,11 +105,11 @@ ip -n "$LAB_UP_NS" addr add "$UP_B/24" dev "$LAB_IF_UP"
 upstream_start "$UP_A" && upstream_start "$UP_B" || { echo "0 passed, 1 failed"; exit 1; }
 BUDGET=100
 printf 'pinned.storm.example. 60 IN A 10.9.2.1\n' >"$LAB_TMP/fallback.zone"
-lab_daemon "$LAB_TMP/d.log" --upstream "$UP_B" --timeout 0.5 --attempts 1 \
-	--fallback-file "$LAB_TMP/fallback.zone" \
-	--health-query "storm.example. SOA" --health-interval 0.5 --health-failures 2 \
-	--guard-window 8 --negative-recheck 2 --upstream-qps $BUDGET --recovery-rate 50 ||
-	{ echo "0 passed, 1 failed"; exit 1; }
+DAEMON_ARGS=(--upstream "$UP_B" --timeout 0.5 --attempts 1
+	--fallback-file "$LAB_TMP/fallback.zone"
+	--health-query "storm.example. SOA" --health-interval 0.5 --health-failures 2
+	--guard-window 8 --negative-recheck 2 --upstream-qps $BUDGET --recovery-rate 50)
+lab_daemon "$DLOG" "${DAEMON_ARGS[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 for i in $(seq "$HOT"); do answer_of hot$i.storm.example A >/dev/null; done
 answer_of keep.storm.example A >/dev/null
 answer_of keep2.storm.example A >/dev/null
@@ -156,6 +163,28 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	load_check "upstreams answering SERVFAIL"
 	kill "$servfail_pid"
 	wait "$servfail_pid" 2>/dev/null
+
+	# 3b. both answering, but only after 1 s: slower than the timeout (0.5 s), every answer
+	# late (ldns-testns answers one query at a time, so they queue up behind each other)
+	{
+		for i in $(seq "$HOT"); do
+			printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id sleep=1\n'
+			printf 'REPLY QR AA RA NOERROR\nSECTION QUESTION\nhot%d.storm.example. IN A\n' "$i"
+			printf 'SECTION ANSWER\nhot%d.storm.example. 2 IN A 10.9.0.%d\nENTRY_END\n' "$i" "$i"
+		done
+		printf 'ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query sleep=1\n'
+		printf 'REPLY QR AA RA NOERROR\nENTRY_END\n'
+	} >"$LAB_TMP/slow.data"
+	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/slow.data"
+	slow_pid=${LAB_PIDS[-1]}
+	sleep 0.5 # listening
+	timeouts0=$(lab_ctl health | sed -n 's/.* timeouts=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	load_start 4
+	load_check "upstreams slower than the timeout"
+	timeouts=$(lab_ctl health | sed -n 's/.* timeouts=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	check "slow upstreams: their answers timed out ($((timeouts - timeouts0)))" test "$timeouts" -gt "$timeouts0"
+	kill "$slow_pid"
+	wait "$slow_pid" 2>/dev/null
 	upstream_start "$UP_A" && upstream_start "$UP_B"
 	both_up # the guard's drill needs the first upstream asked first
 
@@ -215,6 +244,20 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	echo "     flood: $(awk '/Queries completed/ { print $3 }' "$LAB_TMP/flood.out") misses answered, $sent upstream queries in $secs ms (budget $BUDGET/s)"
 	check "upstream queries within the budget ($sent <= $limit)" test "$sent" -le "$limit"
 	check "over-budget misses counted" test "$(stat_of over_budget)" -gt 0
+
+	# 7. the daemon killed (kill -9) under the load and started again: the kernel answers
+	# meanwhile, expired names too (served stale while no daemon listens)
+	stale0=$(lab_counter hit_stale)
+	load_start 4
+	sleep 1
+	kill -9 "$LAB_DAEMON_PID"
+	wait "$LAB_DAEMON_PID" 2>/dev/null
+	sleep 1 # the names expire (TTL 2) while nothing listens
+	DLOG=$LAB_TMP/d-restart$round.log
+	lab_daemon "$DLOG" "${DAEMON_ARGS[@]}" || echo "     the daemon did not start again"
+	load_check "daemon killed and restarted"
+	check "restarted with the kernel's cache" grep -q "cache kept" "$DLOG"
+	check "expired names served stale by the kernel meanwhile" test "$(lab_counter hit_stale)" -gt "$stale0"
 done
 
 check_done

@@ -64,27 +64,108 @@ static void cmd_health(struct server *s, FILE *out)
 	}
 }
 
-static void cmd_force(struct server *s, const char *args, FILE *out)
+/* The upstream named by text, as the health list shows it: its index, or -1. */
+static int upstream_named(struct server *s, const char *text)
 {
-	char addr[INET6_ADDRSTRLEN + 16], state[8];
 	struct xdpdns_sockaddr want;
 	int i;
 
-	if (sscanf(args, "%63s %7s", addr, state) != 2 || xdpdns_sockaddr_parse(addr, &want) ||
+	if (xdpdns_sockaddr_parse(text, &want))
+		return -1;
+	for (i = 0; i < s->upstreams.n; i++)
+		if (!strcmp(s->upstreams.servers[i].addr.text, want.text))
+			return i;
+	return -1;
+}
+
+static void cmd_force(struct server *s, const char *args, FILE *out)
+{
+	char addr[INET6_ADDRSTRLEN + 16], state[8];
+	int i;
+
+	if (sscanf(args, "%63s %7s", addr, state) != 2 ||
 	    (strcmp(state, "down") && strcmp(state, "up") && strcmp(state, "auto"))) {
 		fprintf(out, "error: force ADDR[:PORT] down|up|auto\n");
 		return;
 	}
-	for (i = 0; i < s->upstreams.n; i++)
-		if (!strcmp(s->upstreams.servers[i].addr.text, want.text))
-			break;
-	if (i == s->upstreams.n) {
-		fprintf(out, "error: %s is not an upstream\n", want.text);
+	i = upstream_named(s, addr);
+	if (i < 0) {
+		fprintf(out, "error: %s is not an upstream\n", addr);
 		return;
 	}
 	upstream_force(&s->upstreams, i, !strcmp(state, "down") ? UPSTREAM_FORCE_DOWN :
 					 !strcmp(state, "up") ? UPSTREAM_FORCE_UP : UPSTREAM_AUTO);
 	cmd_health(s, out);
+}
+
+static void drills_list(struct server *s, FILE *out)
+{
+	uint64_t now = ev_now_ms();
+	char what[320];
+	int i;
+
+	for (i = 0; i < s->upstreams.n; i++) {
+		struct upstream *u = &s->upstreams.servers[i];
+
+		drill_active(&u->drill, now); /* an expired one ends here */
+		drill_describe(&u->drill, now, what, sizeof(what));
+		fprintf(out, "%s drill: %s\n", u->addr.text, what);
+	}
+}
+
+/* drill | drill off [ADDR] | drill ADDR|all FAULT [ARG] [for SECONDS] */
+static void cmd_drill(struct server *s, const char *args, FILE *out)
+{
+	char target[INET6_ADDRSTRLEN + 16] = "", err[300], what[320];
+	uint64_t now = ev_now_ms();
+	int i, only = -1, n = 0;
+
+	while (*args == ' ')
+		args++;
+	if (!*args) {
+		drills_list(s, out);
+		return;
+	}
+	if (sscanf(args, "%63s%n", target, &n) != 1) {
+		fprintf(out, "error: drill [off [ADDR]] | drill ADDR|all FAULT [ARG] [for SECONDS]\n");
+		return;
+	}
+	args += n;
+	if (!strcmp(target, "off")) {
+		while (*args == ' ')
+			args++;
+		if (*args && (only = upstream_named(s, args)) < 0) {
+			fprintf(out, "error: %s is not an upstream\n", args);
+			return;
+		}
+	} else if (strcmp(target, "all") && (only = upstream_named(s, target)) < 0) {
+		fprintf(out, "error: %s is not an upstream (or 'all', or 'off')\n", target);
+		return;
+	}
+	for (i = 0; i < s->upstreams.n; i++) {
+		struct upstream *u = &s->upstreams.servers[i];
+		struct drill d;
+
+		if (only >= 0 && i != only)
+			continue;
+		if (!strcmp(target, "off")) {
+			if (drill_active(&u->drill, now))
+				log_info("drill on upstream %s ended by hand", u->addr.text);
+			drill_clear(&u->drill);
+			continue;
+		}
+		if (drill_parse(args, now, &d, err, sizeof(err))) {
+			fprintf(out, "error: %s\n", err);
+			return;
+		}
+		drill_clear(&u->drill);
+		u->drill = d;
+		snprintf(u->drill.label, sizeof(u->drill.label), "upstream %s", u->addr.text);
+		drill_describe(&d, now, what, sizeof(what));
+		log_warn("drill on upstream %s: %s (xdpdnsctl drill off ends it)", u->addr.text,
+			 what);
+	}
+	drills_list(s, out);
 }
 
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
@@ -119,6 +200,8 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		cmd_health(c->srv, out);
 	else if (!strncmp(cmd, "force ", 6))
 		cmd_force(c->srv, cmd + 6, out);
+	else if (!strcmp(cmd, "drill") || !strncmp(cmd, "drill ", 6))
+		cmd_drill(c->srv, cmd + 5, out);
 	else
 		fprintf(out, "error: unknown command '%s'\n", cmd);
 	fclose(out);

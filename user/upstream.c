@@ -130,6 +130,9 @@ static struct upstream *server_of(struct upstream_query *q)
 static void end_attempt(struct upstream_query *q)
 {
 	ev_timer_stop(q->set->loop, &q->timer);
+	ev_timer_stop(q->set->loop, &q->hold);
+	free(q->held);
+	q->held = NULL;
 	if (q->io.fd >= 0) {
 		ev_io_del(q->set->loop, &q->io);
 		close(q->io.fd);
@@ -181,12 +184,53 @@ static bool matches(const struct upstream_query *q, const ldns_pkt *p)
 	       ldns_dname_compare(ldns_rr_owner(rr), q->qname) == 0;
 }
 
+static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len);
+
+/* A slow drill's answer, held back until now. */
+static void on_hold(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct upstream_query *q = container_of(t, struct upstream_query, hold);
+	uint8_t *held = q->held;
+
+	(void)loop;
+	q->held = NULL;
+	got_answer(q, held, q->held_len);
+	free(held);
+}
+
+/* A drill on the server: the answer lost, held back (returns true), or delivered. */
+static bool drilled_away(struct upstream_query *q, const uint8_t *wire, size_t len)
+{
+	struct upstream *srv = server_of(q);
+	uint64_t now = ev_now_ms(), hold_ms = 0;
+
+	switch (drill_on_answer(&srv->drill, now, q->sent_ms, &hold_ms)) {
+	case DRILL_DROP:
+		return true;
+	case DRILL_HOLD:
+		if (q->held) /* one held at a time: a second is as late as the first */
+			return true;
+		q->held = malloc(len);
+		if (!q->held)
+			return true;
+		memcpy(q->held, wire, len);
+		q->held_len = len;
+		q->hold.cb = on_hold;
+		ev_timer_start(q->set->loop, &q->hold, hold_ms);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A datagram or TCP message from the server: ignored unless it answers our question. */
 static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
 {
 	struct upstream *srv = server_of(q);
 	ldns_pkt *p = NULL;
 
+	if (drilled_away(q, wire, len))
+		return;
 	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
 		srv->bogus++;
 		ldns_pkt_free(p);
@@ -194,6 +238,7 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 			next_attempt(q, -EPROTO);
 		return;
 	}
+	drill_rewrite(&srv->drill, ev_now_ms(), q->qname, p);
 	if (ldns_pkt_tc(p) && !q->tcp) {
 		ldns_pkt_free(p);
 		q->tcp = true;
@@ -353,7 +398,8 @@ static int send_attempt(struct upstream_query *q)
 		q->io.cb = on_tcp;
 		err = ev_io_add(q->set->loop, &q->io, EPOLLOUT);
 	} else {
-		if (send(fd, q->wire, q->wire_len, 0) < 0) {
+		if (!drill_drops_query(&srv->drill, ev_now_ms()) &&
+		    send(fd, q->wire, q->wire_len, 0) < 0) {
 			err = -errno;
 			goto fail;
 		}
@@ -363,6 +409,7 @@ static int send_attempt(struct upstream_query *q)
 	if (err)
 		goto fail;
 	srv->queries++;
+	q->sent_ms = ev_now_ms();
 	q->timer.cb = on_timeout;
 	return ev_timer_start(q->set->loop, &q->timer, q->set->timeout_ms);
 fail:
@@ -386,6 +433,8 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 	q->io.fd = -1;
 	q->wire = q->buf = NULL;
 	q->timer.slot = 0;
+	q->hold.slot = 0;
+	q->held = NULL;
 	for (;;) {
 		err = send_attempt(q);
 		if (!err)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <ldns/ldns.h>
 #include "config.h"
+#include "drill.h"
 #include "event.h"
 
 enum upstream_force {
@@ -27,6 +28,7 @@ struct upstream {
 	uint64_t answers;    /* usable answers */
 	uint64_t timeouts;
 	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
+	struct drill drill;  /* a fault injected by xdpdnsctl drill, if any */
 };
 
 struct upstream_set {
@@ -74,6 +76,10 @@ struct upstream_query {
 	int last_err;
 	struct ev_io io;
 	struct ev_timer timer;
+	uint64_t sent_ms;   /* when the attempt was sent */
+	struct ev_timer hold; /* a slow drill: the answer held back until then */
+	uint8_t *held;
+	size_t held_len;
 	uint8_t *wire;      /* the query being sent */
 	size_t wire_len;
 	uint8_t *buf;       /* TCP: length-prefixed query out, then the answer in */

@@ -25,6 +25,12 @@ static void usage(FILE *out)
 		"  health                     what the kernel acts on, and each upstream's state\n"
 		"  health up|down             force what the kernel acts on (down: serve stale)\n"
 		"  health ADDR down|up|auto   a drill: force one upstream (the daemon must run)\n"
+		"  drill                      the fault drills in force, on each upstream\n"
+		"  drill ADDR|all FAULT [ARG] [for SECONDS]\n"
+		"                             a fault where the daemon meets its upstreams, for\n"
+		"                             SECONDS (60): stop, slow MS, servfail, loss PERCENT,\n"
+		"                             flap SECONDS, nxdomain NAME, empty NAME\n"
+		"  drill off [ADDR]           end the drills (on every upstream, or on one)\n"
 		"  snapshot save FILE         save every kernel cache entry to FILE\n"
 		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
@@ -217,6 +223,44 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 	return 0;
 }
 
+/* Drills live in the daemon: the words go to it as they are, and its errors exit 2. */
+static int cmd_drill(const char *ifname, int argc, char **argv)
+{
+	char cmd[512] = "drill", *reply = NULL;
+	size_t len = 0, used = strlen(cmd);
+	FILE *mem;
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		int n = snprintf(cmd + used, sizeof(cmd) - used, " %s", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(cmd) - used) {
+			fprintf(stderr, "xdpdnsctl: drill: too long\n");
+			return 2;
+		}
+		used += n;
+	}
+	mem = open_memstream(&reply, &len);
+	if (!mem)
+		return 1;
+	err = control_request(ifname, cmd, mem);
+	fclose(mem);
+	if (err) {
+		fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", ifname,
+			err == -ENOENT ? "not running" : strerror(-err));
+		free(reply);
+		return 1;
+	}
+	if (!strncmp(reply, "error: ", 7)) {
+		fprintf(stderr, "xdpdnsctl: drill: %s", reply + 7);
+		free(reply);
+		return 2;
+	}
+	fputs(reply, stdout);
+	free(reply);
+	return 0;
+}
+
 static int cmd_snapshot(struct xdpdns_maps *m, const char *verb, const char *path)
 {
 	struct xdpdns_snapshot_counts n;
@@ -277,7 +321,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
-	    strcmp(cmd, "health") && strcmp(cmd, "snapshot")) {
+	    strcmp(cmd, "health") && strcmp(cmd, "snapshot") && strcmp(cmd, "drill")) {
 		fprintf(stderr, "xdpdnsctl: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -300,6 +344,8 @@ int main(int argc, char **argv)
 		ret = cmd_dump(&maps);
 	else if (!strcmp(cmd, "flush"))
 		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
+	else if (!strcmp(cmd, "drill"))
+		ret = cmd_drill(ifname, argc - optind - 1, argv + optind + 1);
 	else if (!strcmp(cmd, "snapshot"))
 		ret = cmd_snapshot(&maps, optind + 1 < argc ? argv[optind + 1] : NULL,
 				   optind + 2 < argc ? argv[optind + 2] : NULL);
