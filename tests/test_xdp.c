@@ -278,17 +278,55 @@ static void test_hit_cd_bit(void **state)
 	ldns_pkt_free(resp);
 }
 
+/* 802.1Q and QinQ (802.1ad outer, 802.1Q inner), IPv4 and IPv6: assert_answer() checks that
+ * the reply keeps every tag as it came. Three tags pass (table: "three VLAN tags"). */
 static void test_hit_vlan_and_qinq(void **state)
 {
 	const char *an[] = { "vlan.example.com. 300 IN A 192.0.2.12", NULL };
 	ldns_pkt *resp = store("vlan.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
-	struct exchange x = { .spec = { .vlans = 1 }, .opts = { .id = 4 } };
+	int vlans, ipv6;
 
-	build(&x, "vlan.example.com.", LDNS_RR_TYPE_A);
+	for (vlans = 1; vlans <= 2; vlans++) {
+		for (ipv6 = 0; ipv6 <= 1; ipv6++) {
+			struct exchange x = { .spec = { .vlans = vlans, .ipv6 = ipv6 },
+					      .opts = { .id = 4 } };
+
+			build(&x, "vlan.example.com.", LDNS_RR_TYPE_A);
+			expect_hit(&x, resp, 0, 0);
+		}
+	}
+	ldns_pkt_free(resp);
+}
+
+/* DF alone is not a fragment (Linux sets it on most UDP): answered, and the reply clears it. */
+static void test_hit_ipv4_dont_fragment(void **state)
+{
+	const char *an[] = { "df.example.com. 300 IN A 192.0.2.25", NULL };
+	ldns_pkt *resp = store("df.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
+	struct exchange x = { .opts = { .id = 21 } };
+	uint8_t *ip = x.in + 14;
+	uint16_t c;
+
+	build(&x, "df.example.com.", LDNS_RR_TYPE_A);
+	ip[6] = 0x40; /* DF */
+	ip[10] = ip[11] = 0;
+	c = ~inet_sum(ip, 20, 0);
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
 	expect_hit(&x, resp, 0, 0);
-	x.spec.vlans = 2;
-	x.spec.ipv6 = 1;
-	build(&x, "vlan.example.com.", LDNS_RR_TYPE_A);
+	assert_int_equal(x.out[14 + 6], 0);
+	ldns_pkt_free(resp);
+}
+
+/* ARCOUNT 1 holding an OPT is plain EDNS: a hit, not a "counts" pass. */
+static void test_hit_edns_arcount_1(void **state)
+{
+	const char *an[] = { "edns.example.com. 300 IN A 192.0.2.26", NULL };
+	ldns_pkt *resp = store("edns.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
+	struct exchange x = { .opts = { .id = 22, .edns = 1 } };
+
+	build(&x, "edns.example.com.", LDNS_RR_TYPE_A);
+	assert_int_equal(x.dns[10] << 8 | x.dns[11], 1);
 	expect_hit(&x, resp, 0, 0);
 	ldns_pkt_free(resp);
 }
@@ -510,38 +548,138 @@ static void test_servfail_never_served(void **state)
 	ldns_pkt_free(resp);
 }
 
-/* An entry found under the key of another name is a miss: the full name is compared. */
+/* Stores the answer for stored under the key of asked (same hash, type, length and flags: a
+ * forced collision) and checks that asking asked is a miss: the full name is compared. */
+static void expect_collision(const char *asked, const char *stored, uint16_t id)
+{
+	char rr[400];
+	const char *an[] = { rr, NULL };
+	ldns_pkt *a = make_response(asked, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, NULL);
+	ldns_pkt *s;
+	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = xdpdns_boottime_ns(), .ttl_sec = 300 };
+	struct exchange x = { .opts = { .id = id } };
+	struct xdpdns_entry_buf ba, bs;
+
+	snprintf(rr, sizeof(rr), "%s 300 IN A 192.0.2.20", stored);
+	s = make_response(stored, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
+	assert_non_null(a);
+	assert_non_null(s);
+	assert_int_equal(xdpdns_entry_build(a, &meta, &ba), 0);
+	assert_int_equal(xdpdns_entry_build(s, &meta, &bs), 0);
+	assert_int_equal(ba.key.name_len, bs.key.name_len); /* else the key could never match */
+	assert_int_equal(ba.cls, bs.cls);
+	assert_true(ba.key.name_hash != bs.key.name_hash); /* two names, really */
+	bs.key = ba.key; /* stored where asked hashes to */
+	assert_int_equal(xdpdns_cache_put(&H.maps, &bs), 0);
+	build(&x, asked, LDNS_RR_TYPE_A);
+	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_COLLISION);
+	ldns_pkt_free(a);
+	ldns_pkt_free(s);
+}
+
+/* A 255-byte wire name: three 63-byte labels, one of 61 ending in last, and the root. */
+static void name_255(char *name, char last)
+{
+	int i, len = 0;
+
+	for (i = 0; i < 4; i++) {
+		int n = i < 3 ? 63 : 61;
+
+		memset(name + len, 'a' + i, n);
+		len += n;
+		name[len++] = '.';
+	}
+	name[len - 2] = last;
+	name[len] = 0;
+}
+
+/* An entry found under the key of another name is a miss: the full name is compared, every
+ * byte of it, not a prefix and not case-insensitively beyond A-Z. */
 static void test_key_collision_is_a_miss(void **state)
 {
-	const char *an[] = { "one.example.com. 300 IN A 192.0.2.19", NULL };
-	const char *an2[] = { "two.example.com. 300 IN A 192.0.2.20", NULL };
-	ldns_pkt *one = make_response("one.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
-	ldns_pkt *two = make_response("two.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an2, NULL);
-	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .stored_ns = xdpdns_boottime_ns(), .ttl_sec = 300 };
-	struct exchange x = { .opts = { .id = 15 } };
-	struct xdpdns_entry_buf b1, b2;
+	char long1[300], long2[300];
 
-	assert_int_equal(xdpdns_entry_build(one, &meta, &b1), 0);
-	assert_int_equal(xdpdns_entry_build(two, &meta, &b2), 0);
-	b2.key = b1.key; /* "two" stored where "one" hashes to */
-	assert_int_equal(xdpdns_cache_put(&H.maps, &b2), 0);
-	build(&x, "one.example.com.", LDNS_RR_TYPE_A);
-	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_COLLISION);
-	ldns_pkt_free(one);
-	ldns_pkt_free(two);
+	expect_collision("one.example.com.", "two.example.com.", 15);
+	/* the names differ in their last word only */
+	name_255(long1, 'x');
+	name_255(long2, 'y');
+	expect_collision(long1, long2, 15);
+	/* '@' (0x40) and '`' (0x60) are one bit apart like 'A' and 'a', and are not a letter */
+	expect_collision("a\\064b.example.com.", "a\\096b.example.com.", 15);
+}
+
+/* Only A-Z fold to a-z: names differing in case share one entry; names differing in
+ * non-letters one case bit (0x20) apart ('@' '`', '[' '{', '^' '~', 0xc1 0xe1) are others. */
+static void test_case_folds_only_letters(void **state)
+{
+	const char *an[] = { "a\\064[^\\193.fold.example. 300 IN A 192.0.2.27", NULL };
+	ldns_pkt *resp = store("a\\064[^\\193.fold.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
+			       an, NULL, 0, 0, 300);
+	static const char *const others[] = {
+		"a\\096[^\\193.fold.example.", /* '@' -> '`' */
+		"a\\064{^\\193.fold.example.", /* '[' -> '{' */
+		"a\\064[~\\193.fold.example.", /* '^' -> '~' */
+		"a\\064[^\\225.fold.example.", /* 0xc1 -> 0xe1, Latin-1 'A' and 'a' */
+	};
+	struct exchange x = { .opts = { .id = 23 } };
+	size_t i;
+
+	build(&x, "A\\064[^\\193.FoLd.ExAmPlE.", LDNS_RR_TYPE_A);
+	expect_hit(&x, resp, 0, 0);
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		build(&x, others[i], LDNS_RR_TYPE_A);
+		expect_untouched(&x, XDP_PASS, XDPDNS_PASS_MISS);
+	}
+	ldns_pkt_free(resp);
+}
+
+/* Pads the frame past the IP datagram with bytes that are not zero, as some NICs and switches
+ * leave them: read as DNS bytes they would break the query's checksum and trailing-data
+ * checks, and carried into the reply they would be answer bytes. */
+static void pad_frame(struct exchange *x, size_t len)
+{
+	size_t end = x->in_len;
+
+	x->spec.min_frame_len = len;
+	x->in_len = frame_build(x->in, &x->spec, x->dns, x->dns_len);
+	assert_int_equal(x->in_len, len);
+	memset(x->in + end, 0xa5, len - end);
+}
+
+/* Runs a padded query and checks the reply's DNS length exactly: header, question, resp's
+ * body, nothing else (frame_parse() has checked the IP and UDP lengths and checksums). */
+static void expect_padded_hit(struct exchange *x, const ldns_pkt *resp, size_t qname_len)
+{
+	struct xdpdns_entry_meta meta = { .hash_seed = H.cfg.hash_seed, .ttl_sec = 300 };
+	struct xdpdns_entry_buf b;
+	struct frame_view r;
+
+	assert_int_equal(xdpdns_entry_build(resp, &meta, &b), 0);
+	expect_hit(x, resp, 0, 0);
+	assert_null(frame_parse(x->out, x->out_len, &r));
+	assert_int_equal(r.dns_len, 12 + qname_len + 4 + b.value.entry.body_len);
 }
 
 /* Lengths come from the IP and UDP headers, not from the end of a padded frame. */
 static void test_padded_minimum_frame(void **state)
 {
 	const char *an[] = { "x. 300 IN A 192.0.2.21", NULL };
+	const char *root_ns[] = { ". 300 IN NS a.root-servers.net.", NULL };
 	ldns_pkt *resp = store("x.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
-	struct exchange x = { .spec = { .min_frame_len = 80 }, .opts = { .id = 16 } };
+	ldns_pkt *root = store(".", LDNS_RR_TYPE_NS, LDNS_RCODE_NOERROR, root_ns, NULL, 0, 0, 300);
+	struct exchange x = { .opts = { .id = 16 } };
+
+	/* the smallest query there is, ". NS" over IPv4: 59 bytes, padded to the 60 of the wire */
+	build(&x, ".", LDNS_RR_TYPE_NS);
+	assert_int_equal(x.in_len, 59);
+	pad_frame(&x, 60);
+	expect_padded_hit(&x, root, 1);
 
 	build(&x, "x.", LDNS_RR_TYPE_A);
-	assert_int_equal(x.in_len, 80);
-	expect_hit(&x, resp, 0, 0);
+	pad_frame(&x, 80);
+	expect_padded_hit(&x, resp, 3);
 	ldns_pkt_free(resp);
+	ldns_pkt_free(root);
 }
 
 static void test_ipv4_without_udp_checksum(void **state)
@@ -1087,6 +1225,8 @@ int main(void)
 		cmocka_unit_test(test_hit_clears_ad_unless_asked),
 		cmocka_unit_test(test_hit_cd_bit),
 		cmocka_unit_test(test_hit_vlan_and_qinq),
+		cmocka_unit_test(test_hit_ipv4_dont_fragment),
+		cmocka_unit_test(test_hit_edns_arcount_1),
 		cmocka_unit_test(test_hit_longest_name),
 		cmocka_unit_test(test_hit_nxdomain_with_soa),
 		cmocka_unit_test(test_hit_nodata),
@@ -1099,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_too_big_for_client),
 		cmocka_unit_test(test_servfail_never_served),
 		cmocka_unit_test(test_key_collision_is_a_miss),
+		cmocka_unit_test(test_case_folds_only_letters),
 		cmocka_unit_test(test_padded_minimum_frame),
 		cmocka_unit_test(test_ipv4_without_udp_checksum),
 		cmocka_unit_test(test_checksum_offloaded_by_local_sender),
