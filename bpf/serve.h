@@ -87,7 +87,7 @@ static __always_inline int check_source(const __u8 *src, int ipv6)
 		if (w[0] == 0 && w[1] == bpf_cpu_to_be64(1))
 			return -XDPDNS_DROP_SRC_LOOPBACK; /* ::1 */
 		if (w[0] == 0 && ((const __u32 *)src)[2] == bpf_htonl(0xffff))
-			return -XDPDNS_DROP_SRC_ADDR; /* ::ffff:0:0/96, IPv4-mapped: never on a wire */
+			return -XDPDNS_DROP_SRC_ADDR; /* ::ffff:0:0/96: IPv4-mapped */
 	} else {
 		if (src[12] == 0)
 			return -XDPDNS_DROP_SRC_UNSPEC; /* 0/8, "this network" */
@@ -128,7 +128,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		if (!iph)
 			return -XDPDNS_PASS_BAD_LENGTH;
 		if (iph->version != 4)
-			return -XDPDNS_PASS_NOT_IP; /* the stack drops it: answering would misparse */
+			return -XDPDNS_PASS_NOT_IP; /* the stack drops it too */
 		if (iph->protocol != IPPROTO_UDP)
 			return -XDPDNS_PASS_NOT_UDP;
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))

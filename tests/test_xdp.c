@@ -1000,9 +1000,10 @@ static void mk_qtype_opt(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_
 static void mk_qtype_maila(struct exchange *x) { build(x, PASS_NAME, LDNS_RR_TYPE_MAILA); }
 static void mk_qtype_0(struct exchange *x) { base(x); put16(x->dns + qend(), 0); reframe(x); }
 static void mk_qclass_chaos(struct exchange *x) { base(x); put16(x->dns + qend() + 2, LDNS_RR_CLASS_CH); reframe(x); }
-static void mk_qclass_hs(struct exchange *x) { base(x); put16(x->dns + qend() + 2, LDNS_RR_CLASS_HS); reframe(x); }
-static void mk_qclass_none(struct exchange *x) { base(x); put16(x->dns + qend() + 2, LDNS_RR_CLASS_NONE); reframe(x); }
-static void mk_qclass_any(struct exchange *x) { base(x); put16(x->dns + qend() + 2, LDNS_RR_CLASS_ANY); reframe(x); }
+static void qclass(struct exchange *x, uint16_t c) { base(x); put16(x->dns + qend() + 2, c); reframe(x); }
+static void mk_qclass_hs(struct exchange *x) { qclass(x, LDNS_RR_CLASS_HS); }
+static void mk_qclass_none(struct exchange *x) { qclass(x, LDNS_RR_CLASS_NONE); }
+static void mk_qclass_any(struct exchange *x) { qclass(x, LDNS_RR_CLASS_ANY); }
 static void mk_edns_version_1(struct exchange *x) { base_edns(x); x->dns[qend() + 4 + 6] = 1; reframe(x); }
 static void mk_additional_not_opt(struct exchange *x) { base_edns(x); put16(x->dns + qend() + 4 + 1, LDNS_RR_TYPE_A); reframe(x); }
 static void mk_opt_rdlen_overrun(struct exchange *x) { base_edns(x); put16(x->dns + qend() + 4 + 9, 4); reframe(x); }
@@ -1026,7 +1027,13 @@ static void mk_trailing_bytes(struct exchange *x) { base(x); x->dns_len += 2; re
 static void mk_miss(struct exchange *x) { build(x, "uncached.example.com.", LDNS_RR_TYPE_A); }
 static void mk_src_port_0(struct exchange *x) { x->spec.sport = 0xffff; base(x); put16(x->in + 34, 0); }
 /* 0xffff -> 0 leaves the UDP checksum right: the same number in ones' complement */
-static void mk_src_port_0_ipv6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.sport = 0xffff; base(x); put16(x->in + 54, 0); }
+static void mk_src_port_0_ipv6(struct exchange *x)
+{
+	x->spec.ipv6 = 1;
+	x->spec.sport = 0xffff;
+	base(x);
+	put16(x->in + 54, 0);
+}
 static void mk_response(struct exchange *x) { base(x); x->dns[2] |= 0x80; reframe(x); }
 static void mk_response_big(struct exchange *x) { edns_option(x, 12, 1000); x->dns[2] |= 0x80; reframe(x); }
 static void mk_response_bad_csum(struct exchange *x) { mk_response(x); x->in[34 + 6] ^= 0x40; }
@@ -1058,7 +1065,12 @@ static void mk_src_loopback6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.src
 static void mk_src_unspecified(struct exchange *x) { x->spec.src = "0.0.0.0"; base(x); }
 static void mk_src_this_network(struct exchange *x) { x->spec.src = "0.1.2.3"; base(x); }
 static void mk_src_unspecified6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.src = "::"; base(x); }
-static void mk_src_v4_mapped6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.src = "::ffff:198.51.100.7"; base(x); }
+static void mk_src_v4_mapped6(struct exchange *x)
+{
+	x->spec.ipv6 = 1;
+	x->spec.src = "::ffff:198.51.100.7";
+	base(x);
+}
 static void mk_src_multicast6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.src = "ff02::fb"; base(x); }
 static void mk_src_mac_multicast(struct exchange *x) { base(x); x->in[6] = 0x01; }
 
