@@ -1025,8 +1025,8 @@ static void mk_edns_unknown_option(struct exchange *x) { edns_option(x, 65001, 2
 static void mk_query_too_long(struct exchange *x) { edns_option(x, 12, 480); }
 static void mk_trailing_bytes(struct exchange *x) { base(x); x->dns_len += 2; reframe(x); }
 static void mk_miss(struct exchange *x) { build(x, "uncached.example.com.", LDNS_RR_TYPE_A); }
-static void mk_src_port_0(struct exchange *x) { x->spec.sport = 0xffff; base(x); put16(x->in + 34, 0); }
 /* 0xffff -> 0 leaves the UDP checksum right: the same number in ones' complement */
+static void mk_src_port_0(struct exchange *x) { x->spec.sport = 0xffff; base(x); put16(x->in + 34, 0); }
 static void mk_src_port_0_ipv6(struct exchange *x)
 {
 	x->spec.ipv6 = 1;
