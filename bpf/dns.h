@@ -51,12 +51,11 @@ static __always_inline __u16 get16(const __u8 *q, __u32 off)
 	return (__u16)q[Q(off)] << 8 | q[Q(off + 1)];
 }
 
-/* Header: a plain query with one question and at most one additional record (the OPT). */
+/* Header: a plain query with one question and at most one additional record (the OPT).
+ * QR=1 never gets here: parse_packet() drops it from the frame. */
 static __always_inline int dns_parse_header(const __u8 *q, struct dns_query *dq)
 {
 	dq->flags = get16(q, 2);
-	if (dq->flags & DNS_QR)
-		return -XDPDNS_DROP_RESPONSE; /* a response sent to the service: reflection bait */
 	if (dq->flags & (DNS_OPCODE | DNS_TC))
 		return -XDPDNS_PASS_DNS_HEADER;
 	if (get16(q, 4) != 1 || get16(q, 6) != 0 || get16(q, 8) != 0 || get16(q, 10) > 1)

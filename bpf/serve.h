@@ -70,6 +70,37 @@ static __always_inline int is_service(const void *addr, __u16 port)
 	return 0;
 }
 
+/* Sources no client can have: the reply would go to a group, to nobody, or back into this host
+ * (a loop, or a spoof that makes us answer ourselves). The stack drops these as martians too;
+ * here they are dropped, not passed, so that the daemon never answers one either. src is 16
+ * bytes as in struct xdpdns_service (IPv4 as ::ffff:a.b.c.d). Subnet broadcasts are not
+ * knowable here: the stack's route lookup drops them. */
+static __always_inline int check_source(const __u8 *src, int ipv6)
+{
+	const __u64 *w = (const __u64 *)src;
+
+	if (ipv6) {
+		if (src[0] == 0xff)
+			return -XDPDNS_DROP_SRC_ADDR; /* multicast ff00::/8 */
+		if (w[0] == 0 && w[1] == 0)
+			return -XDPDNS_DROP_SRC_UNSPEC; /* :: */
+		if (w[0] == 0 && w[1] == bpf_cpu_to_be64(1))
+			return -XDPDNS_DROP_SRC_LOOPBACK; /* ::1 */
+		if (w[0] == 0 && ((const __u32 *)src)[2] == bpf_htonl(0xffff))
+			return -XDPDNS_DROP_SRC_ADDR; /* ::ffff:0:0/96: IPv4-mapped */
+	} else {
+		if (src[12] == 0)
+			return -XDPDNS_DROP_SRC_UNSPEC; /* 0/8, "this network" */
+		if (src[12] == 127)
+			return -XDPDNS_DROP_SRC_LOOPBACK;
+		if (src[12] >= 224)
+			return -XDPDNS_DROP_SRC_ADDR; /* multicast 224/4, class E and broadcast */
+	}
+	if (is_service(src, 0))
+		return -XDPDNS_DROP_SRC_SELF; /* our own address */
+	return 0;
+}
+
 /* L2-L4: a UDP datagram to one of our service addresses and ports, lengths consistent. */
 static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 {
@@ -81,6 +112,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	struct ethhdr *eth;
 	__u32 l4_len;
 	__be16 proto;
+	__u8 *dnsh;
+	int err;
 
 	pi->frame_len = data_end - data;
 	eth = parse_ethhdr(&c, &proto);
@@ -94,6 +127,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 
 		if (!iph)
 			return -XDPDNS_PASS_BAD_LENGTH;
+		if (iph->version != 4)
+			return -XDPDNS_PASS_NOT_IP; /* the stack drops it too */
 		if (iph->protocol != IPPROTO_UDP)
 			return -XDPDNS_PASS_NOT_UDP;
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
@@ -112,6 +147,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 
 		if (!ip6h)
 			return -XDPDNS_PASS_BAD_LENGTH;
+		if (ip6h->version != 6)
+			return -XDPDNS_PASS_NOT_IP;
 		if (ip6h->nexthdr != IPPROTO_UDP)
 			return -XDPDNS_PASS_NOT_UDP; /* extension headers, fragments included */
 		l4_len = bpf_ntohs(ip6h->payload_len);
@@ -127,7 +164,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	udph = parse_udphdr(&c);
 	if (!udph)
 		return -XDPDNS_PASS_BAD_LENGTH;
-	if (bpf_ntohs(udph->len) != l4_len)
+	/* IPv6 gives no floor to the payload length: 0 to 7 would make dns_len wrap */
+	if (bpf_ntohs(udph->len) != l4_len || l4_len < UDP_HDR_LEN)
 		return -XDPDNS_PASS_BAD_LENGTH;
 
 	if (!is_service(dst, bpf_ntohs(udph->dest)))
@@ -142,16 +180,9 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		return -XDPDNS_DROP_SRC_PORT;
 	if (eth->h_source[0] & 1)
 		return -XDPDNS_DROP_SRC_ADDR;
-	if (is_service(src, 0))
-		return -XDPDNS_DROP_SRC_ADDR; /* our own address: a loop or a spoof */
-	if (pi->ipv6) {
-		if (src[0] == 0xff)
-			return -XDPDNS_DROP_SRC_ADDR; /* multicast */
-	} else {
-		/* multicast 224/4, broadcast and class E 240/4, "this host" 0/8 */
-		if (src[12] >= 224 || src[12] == 0)
-			return -XDPDNS_DROP_SRC_ADDR;
-	}
+	err = check_source(src, pi->ipv6);
+	if (err)
+		return err;
 
 	/* the addresses' part of the checksums, summed only for packets that are ours: on a NIC
 	 * most UDP is not (IPv4 as the last 4 bytes of its ::ffff: form) */
@@ -165,6 +196,13 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	pi->udp_csum = bpf_ntohs(udph->check);
 	if (pi->dns_len < DNS_HDR_LEN)
 		return -XDPDNS_PASS_BAD_LENGTH;
+	/* QR=1 to the service is a response nobody asked for (reflection, or a loop): dropped
+	 * whatever its size or checksum, before those checks can pass it to the daemon */
+	dnsh = (__u8 *)(udph + 1);
+	if ((void *)(dnsh + DNS_HDR_LEN) > c.end) /* for the verifier: within tot_len */
+		return -XDPDNS_PASS_BAD_LENGTH;
+	if (dnsh[2] & (DNS_QR >> 8))
+		return -XDPDNS_DROP_RESPONSE;
 	if (pi->dns_len > XDPDNS_QUERY_MAX_LEN)
 		return -XDPDNS_PASS_QUERY_TOO_LONG;
 	return 0;
@@ -182,8 +220,8 @@ static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, _
 	barrier_var(len);
 	if (bpf_xdp_load_bytes(ctx, pi->dns_off, q, len))
 		return -XDPDNS_PASS_BAD_LENGTH;
-	if (pi->udp_csum == 0 && !pi->ipv6)
-		return 0;
+	if (pi->udp_csum == 0) /* IPv4: none sent; IPv6 must have one (RFC 8200 8.1) */
+		return pi->ipv6 ? -XDPDNS_PASS_BAD_CHECKSUM : 0;
 	/* A sender on this host whose checksum is offloaded (CHECKSUM_PARTIAL, as over a veth from
 	 * a pod or a namespace) leaves only the pseudo-header sum in the field: nothing to verify,
 	 * and nothing that crossed a wire. */

@@ -170,7 +170,8 @@ struct xdpdns_health {
 
 /* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats indexed by reason ----
  * Every packet the program sees bumps exactly one. The X-macro gives the enum here and the
- * names in userspace from one list: X(enum suffix, name, action).
+ * names in userspace from one list: X(enum suffix, name, action). New reasons go at the end:
+ * the values index the pinned counters (a longer list makes a new stats map at the upgrade).
  */
 #define XDPDNS_REASONS(X)                                                                    \
 	X(HIT_FRESH, "hit_fresh", XDP_TX)               /* answered from a fresh entry */     \
@@ -197,9 +198,12 @@ struct xdpdns_health {
 	X(PASS_EDNS, "pass_edns", XDP_PASS)             /* bad OPT, version, options */       \
 	X(PASS_TRAILING, "pass_trailing_data", XDP_PASS) /* bytes after the last record */    \
 	X(DROP_SRC_PORT, "drop_src_port_zero", XDP_DROP) /* reply would go to port 0 */       \
-	X(DROP_SRC_ADDR, "drop_src_addr", XDP_DROP)     /* multicast/broadcast/own source */  \
+	X(DROP_SRC_ADDR, "drop_src_addr", XDP_DROP)     /* multicast/broadcast, v4-mapped */  \
 	X(DROP_RESPONSE, "drop_response", XDP_DROP)     /* QR=1 sent to the service */        \
-	X(DROP_INTERNAL, "drop_internal", XDP_DROP)     /* rewrite failed half way */
+	X(DROP_INTERNAL, "drop_internal", XDP_DROP)     /* rewrite failed half way */         \
+	X(DROP_SRC_SELF, "drop_src_own_address", XDP_DROP) /* one of ours: loop, spoof */ \
+	X(DROP_SRC_LOOPBACK, "drop_src_loopback", XDP_DROP) /* 127/8, ::1 from the NIC */     \
+	X(DROP_SRC_UNSPEC, "drop_src_unspecified", XDP_DROP) /* 0/8, :: */
 
 #define XDPDNS_REASON_ENUM(name, str, action) XDPDNS_##name,
 enum xdpdns_reason {
