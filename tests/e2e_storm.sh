@@ -55,13 +55,14 @@ load_start() {
 		while [ $SECONDS -lt $end ]; do
 			for i in $(seq "$HOT"); do
 				# the rcode and the answer: +short would print nothing for a SERVFAIL too
+				t=$(date +%T.%N)
 				r=$(lab_client dig +noall +comments +answer +time=1 +tries=2 \
-					@"$LAB_CACHE4" hot$i.storm.example A 2>/dev/null)
+					@"$LAB_CACHE4" hot$i.storm.example A 2>&1)
 				rcode=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$r")
 				a=$(awk '$4 == "A" { print $5 }' <<<"$r")
 				case $rcode:$a in
 				"NOERROR:10.9.0.$i") echo >>"$LAB_TMP/load.ok" ;;
-				:*) echo "hot$i at $(date +%T.%N)" >>"$LAB_TMP/load.lost" ;;
+				:*) echo "hot$i asked at $t: ${r//$'\n'/ }" >>"$LAB_TMP/load.lost" ;;
 				*) echo "hot$i at $(date +%T.%N): $rcode ${a//$'\n'/ }" >>"$LAB_TMP/load.wrong" ;;
 				esac
 			done
@@ -77,7 +78,10 @@ load_check() { # load_check DRILL: waits for the load, prints and checks its cou
 	wrong=$(wc -l <"$LAB_TMP/load.wrong")
 	echo "     $1: answered $ok, unanswered $lost, wrong $wrong"
 	[ "$wrong" = 0 ] || head -3 "$LAB_TMP/load.wrong"
-	[ "$lost" = 0 ] || head -3 "$LAB_TMP/load.lost"
+	if [ "$lost" != 0 ]; then # what dig saw, and what the daemon said about then
+		head -3 "$LAB_TMP/load.lost"
+		tail -8 "$DLOG" | sed 's/^/     daemon: /'
+	fi
 	check "$1: every cached name answered, rightly" test "$lost" = 0 -a "$wrong" = 0 -a "$ok" -gt 0
 }
 
@@ -163,6 +167,10 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	load_check "upstreams answering SERVFAIL"
 	kill "$servfail_pid"
 	wait "$servfail_pid" 2>/dev/null
+	upstream_start "$UP_A" && upstream_start "$UP_B"
+	both_up # so that the slow drill starts from upstreams that answer
+	upstream_stop "$UP_A"
+	upstream_stop "$UP_B"
 
 	# 3b. both answering, but only after 1 s: slower than the timeout (0.5 s), every answer
 	# late (ldns-testns answers one query at a time, so they queue up behind each other)
