@@ -3,11 +3,64 @@
 
 MAKEFLAGS += --no-print-directory
 
+# Where `make install` puts things (GNU names); DESTDIR stages them elsewhere. The config lives
+# in /etc whatever the prefix: the daemon and the unit look there.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/xdpdns
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/xdpdns
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL    ?= install
+
 all: deps
 	@$(MAKE) -C bpf
 	@$(MAKE) -C user
 	@$(MAKE) -C tests
 	@$(MAKE) -C tools
+	@$(MAKE) -C man
+
+## install: daemon, xdpdnsctl, man pages, systemd unit, example config (PREFIX, DESTDIR)
+# The XDP program is not installed: xdpdnsd carries it (the libbpf skeleton), and so does
+# xdpdns-linkloss, a drill tool that drops packets: in libexec, out of PATH.
+install:
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user
+	@$(MAKE) -C tools $(CURDIR)/.output/xdpdns-linkloss
+	@$(MAKE) -C man
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/xdpdns
+	$(INSTALL) -m 755 .output/xdpdnsd .output/xdpdnsctl $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 755 .output/xdpdns-linkloss $(DESTDIR)$(LIBEXECDIR)
+	$(INSTALL) -m 644 .output/man/xdpdns.conf.5 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 644 .output/man/xdpdnsd.8 .output/man/xdpdnsctl.8 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 644 user/xdpdns.conf.example README.md $(DESTDIR)$(DOCDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		deploy/systemd/xdpdns@.service.in >$(DESTDIR)$(UNITDIR)/xdpdns@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/xdpdns@.service
+	$(INSTALL) -m 644 deploy/systemd/xdpdns.sysusers $(DESTDIR)$(SYSUSERSDIR)/xdpdns.conf
+	@# an existing config is the operator's: never overwritten
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/xdpdns/xdpdns.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/xdpdns/xdpdns.conf"; \
+	else \
+		$(INSTALL) -m 644 user/xdpdns.conf.example $(DESTDIR)$(SYSCONFDIR)/xdpdns/xdpdns.conf; \
+	fi
+	@# the unit's user, on this host (a staged install leaves it to the package)
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/xdpdns.conf; \
+	fi
+
+## uninstall: what install put there, but the config in /etc
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xdpdnsd $(DESTDIR)$(SBINDIR)/xdpdnsctl \
+		$(DESTDIR)$(LIBEXECDIR)/xdpdns-linkloss $(DESTDIR)$(MANDIR)/man5/xdpdns.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/xdpdnsd.8 $(DESTDIR)$(MANDIR)/man8/xdpdnsctl.8 \
+		$(DESTDIR)$(UNITDIR)/xdpdns@.service $(DESTDIR)$(SYSUSERSDIR)/xdpdns.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 ## test: build everything and run every test (needs root: the tests load BPF programs)
 test: all
@@ -44,4 +97,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all test soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall test soak bench bench-xdp run deps clean help

@@ -12,6 +12,9 @@ packages=(
 	zlib1g-dev                            # CRC-32 of cache snapshots
 	libcmocka-dev                         # unit tests
 	iproute2 iputils-ping                 # namespaces for the lab
+	libcap2-bin                           # capsh: the capability tests
+	mandoc groff-base man-db systemd      # install test: man pages linted, unit verified
+	yamllint python3-yaml python3-kubernetes # deploy test: manifests against the API models
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
 )

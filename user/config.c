@@ -93,6 +93,9 @@ static const struct opt_def opts[] = {
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "fallback-file", OPT_STRING, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
 	  "pinned answers for when upstreams are down and nothing is cached (none)" },
+	{ "user", OPT_STRING, OFF(user), 0, SIZE(user), "NAME",
+	  "once attached and listening, run as NAME with only CAP_NET_BIND_SERVICE; needs keep "
+	  "yes (root)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
 };
 
@@ -408,6 +411,40 @@ void xdpdns_options_usage(FILE *out, const char *prog)
 	fprintf(out, "  %-34s %s\n", "--help", "this text");
 }
 
+/* s for a roff text line: backslashes and minus signs escaped, and a leading '.' or '\''
+ * (a request) made text. */
+static void roff_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void xdpdns_options_roff(FILE *out, bool flags)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++) {
+		if (opts[i].type == OPT_CONFIG && !flags)
+			continue; /* command line only */
+		fputs(".TP\n.BI \"", out); /* the tag: NAME in bold, then its value in italics */
+		roff_text(out, flags ? "--" : "");
+		roff_text(out, opts[i].name);
+		fputs(" \" \"", out);
+		roff_text(out, opts[i].arg);
+		fputs("\"\n", out);
+		roff_text(out, opts[i].help);
+		fputs("\n", out);
+	}
+}
+
 int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, char *err,
 			      size_t errlen)
 {
@@ -545,6 +582,9 @@ int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errle
 
 	if (!o->iface[0])
 		return xdpdns_fail(err, errlen, "no interface: give --iface or 'iface' in the config");
+	if (o->user[0] && !o->keep)
+		return xdpdns_fail(err, errlen, "user: needs keep yes: running as %s, the daemon can't "
+				   "take its XDP program off at exit", o->user);
 	if (o->min_ttl_sec > o->max_ttl_sec)
 		return xdpdns_fail(err, errlen, "min-ttl is above max-ttl");
 	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))

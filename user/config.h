@@ -59,6 +59,7 @@ struct xdpdns_options {
 	uint32_t cache_entries;    /* kernel class S capacity; M and L in proportion (loader.c) */
 	bool keep;                 /* leave the program attached at exit */
 	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
+	char user[64];             /* run as this user after start-up (privileges.h); empty: root */
 	enum xdpdns_log_level log_level;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
@@ -99,5 +100,9 @@ const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *b
 
 /* --help, generated from the option table. */
 void xdpdns_options_usage(FILE *out, const char *prog);
+
+/* The option table as man(7) .TP paragraphs for the man pages (man/): as config file lines
+ * ("NAME VALUE"), or as flags ("--NAME VALUE") when flags is true. */
+void xdpdns_options_roff(FILE *out, bool flags);
 
 #endif /* XDPDNS_CONFIG_H */

@@ -250,6 +250,7 @@ void control_stop(struct control *c)
 int control_request(const char *ifname, const char *cmd, FILE *out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 2 };
 	char buf[4096];
 	ssize_t n;
 	int fd, err = socket_path(ifname, sun.sun_path, sizeof(sun.sun_path));
@@ -259,6 +260,8 @@ int control_request(const char *ifname, const char *cmd, FILE *out)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* a daemon that is stuck must fail a health probe, not hang it */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		err = errno == ECONNREFUSED ? -ENOENT : -errno; /* a socket left by a killed daemon */
 		close(fd);

@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		"  stats                      kernel counters summed over CPUs, and the daemon's\n"
 		"  dump                       kernel cache entries: name, type, rcode, TTL left, hits\n"
 		"  flush [NAME]               remove every kernel cache entry, or those for NAME\n"
-		"  health                     what the kernel acts on, and each upstream's state\n"
+		"  health                     what the kernel acts on, and each upstream's state;\n"
+		"                             exit status 3 when no daemon answers\n"
 		"  health up|down             force what the kernel acts on (down: serve stale)\n"
 		"  health ADDR down|up|auto   a drill: force one upstream (the daemon must run)\n"
 		"  drill                      the fault drills in force, on each upstream\n"
@@ -65,7 +66,8 @@ static int default_iface(char *ifname, size_t len)
 }
 
 /* The daemon's side of a command, if a daemon runs; the kernel side works without it. */
-static void ask_daemon(const char *ifname, const char *cmd, const char *title)
+/* Prints the daemon's answer to cmd under title. Returns 0, or -errno when it did not answer. */
+static int ask_daemon(const char *ifname, const char *cmd, const char *title)
 {
 	int err;
 
@@ -76,6 +78,7 @@ static void ask_daemon(const char *ifname, const char *cmd, const char *title)
 		printf("  (no daemon running on %s)\n", ifname);
 	else if (err)
 		printf("  (can't ask the daemon: %s)\n", strerror(-err));
+	return err;
 }
 
 static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
@@ -218,8 +221,9 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 				  "all down (expired answers served stale)" :
 				  h.flags & XDPDNS_HEALTH_RECOVERING ?
 				  "up, recovering (expired answers served stale until refreshed)" : "up");
-	if (!set)
-		ask_daemon(ifname, "health", "each upstream, as the daemon sees it:");
+	/* 3: a probe's failure (kubernetes, systemd): the kernel's cache is there, no daemon */
+	if (!set && ask_daemon(ifname, "health", "each upstream, as the daemon sees it:"))
+		return 3;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "health.h"
 #include "loader.h"
 #include "log.h"
+#include "privileges.h"
 #include "server.h"
 #include "snapshot.h"
 
@@ -290,6 +292,10 @@ static void reload(struct ev_loop *loop, struct daemon *d)
 			log_warn("SIGHUP: the interface changes only with a restart: kept %s",
 				 d->opts.iface);
 		snprintf(o.iface, sizeof(o.iface), "%s", d->opts.iface);
+		if (strcmp(o.user, d->opts.user))
+			log_warn("SIGHUP: the user changes only with a restart: kept '%s'",
+				 d->opts.user);
+		snprintf(o.user, sizeof(o.user), "%s", d->opts.user);
 		ret = complete_options(&o, err, sizeof(err));
 	}
 	if (!ret) /* read again even if its name is the same: the file may have changed */
@@ -340,6 +346,43 @@ static int watch_signals(struct daemon *d)
 	return ev_io_add(&d->loop, &d->signals, EPOLLIN);
 }
 
+/* `user`: what needs root is done (attached, maps open, listening): become the user. The
+ * default snapshot directory is made the user's first; another must be writable by it. */
+static int drop_privileges(struct daemon *d)
+{
+	char buf[300], dir[300], err[512];
+	const char *path = xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf));
+	bool kept_bpf;
+	uid_t uid;
+	gid_t gid;
+	int ret;
+
+	if (!d->opts.user[0])
+		return 0;
+	ret = xdpdns_user_lookup(d->opts.user, &uid, &gid, err, sizeof(err));
+	if (!ret && path == buf &&
+	    ((mkdir(XDPDNS_SNAPSHOT_DIR, 0700) && errno != EEXIST) ||
+	     chown(XDPDNS_SNAPSHOT_DIR, uid, gid))) {
+		ret = -errno;
+		snprintf(err, sizeof(err), "can't give %s to user %s: %s", XDPDNS_SNAPSHOT_DIR,
+			 d->opts.user, strerror(errno));
+	}
+	if (!ret)
+		ret = xdpdns_privileges_drop(d->opts.user, uid, gid, &d->loader.maps, &kept_bpf, err,
+					     sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		return ret;
+	}
+	log_info("running as user %s (%u:%u) with CAP_NET_BIND_SERVICE%s", d->opts.user, uid, gid,
+		 kept_bpf ? " and CAP_BPF (this kernel wants it for map updates)" : " only");
+	snprintf(dir, sizeof(dir), "%s", path ? path : "");
+	if (path && access(dirname(dir), W_OK))
+		log_warn("snapshot-file %s: user %s can't write its directory: snapshots will fail",
+			 path, d->opts.user);
+	return 0;
+}
+
 /* Everything up to serving; on failure, logged and undone by the caller. */
 static int start(struct daemon *d)
 {
@@ -379,6 +422,8 @@ static int start(struct daemon *d)
 		ret = serve_addresses(d);
 	if (!ret)
 		ret = watch_signals(d);
+	if (!ret)
+		ret = drop_privileges(d);
 	if (ret)
 		return ret;
 	arm_snapshot_timer(d);
@@ -386,6 +431,8 @@ static int start(struct daemon *d)
 		log_info("upstream %d: %s", i + 1, d->opts.upstreams[i].text);
 	for (i = 0; i < d->opts.n_listen; i++)
 		log_info("serving %s port %u", d->opts.listen[i], d->opts.port);
+	/* systemd's Type=notify: started only now, so units ordered after us find a cache */
+	xdpdns_sd_notify("READY=1\nSTATUS=serving");
 	return 0;
 }
 
@@ -414,6 +461,7 @@ int main(int argc, char **argv)
 	ret = start(&d);
 	if (!ret) {
 		ev_run(&d.loop);
+		xdpdns_sd_notify("STOPPING=1");
 		ev_timer_stop(&d.loop, &d.snapshot_timer);
 		save_snapshot(&d, XDPDNS_LOG_INFO); /* before the program may be detached */
 	}
