@@ -168,7 +168,7 @@ for _ in $(seq 30); do lab_ctl health | grep -q "upstreams: up" && break; sleep 
 check "upstream back: marked up" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q 'upstreams: up'"
 # the name used during the outage is refreshed by the recovery, not by a rush of misses
 for _ in $(seq 30); do grep -q "recovery done" "$LAB_TMP/d2.log" && break; sleep 0.1; done
-check "recovery refreshed the stale name" grep -q "refreshing 1 stale entries" "$LAB_TMP/d2.log"
+check "recovery refreshed the stale names" grep -q "refreshing [1-9][0-9]* stale entries" "$LAB_TMP/d2.log"
 check "recovery ends, the kernel flag with it" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -qx 'upstreams: up'"
 fresh=$(ttl_of short.e2e.example A)
 check "fresh answers return (TTL $fresh)" test "${fresh:-99}" -le 2

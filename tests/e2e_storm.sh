@@ -50,6 +50,8 @@ load_start() {
 	: >"$LAB_TMP/load.ok"
 	: >"$LAB_TMP/load.lost"
 	: >"$LAB_TMP/load.wrong"
+	LOAD_Q0=$(upstream_queries)
+	LOAD_T0=$(date +%s%N)
 	(
 		end=$((SECONDS + $1))
 		while [ $SECONDS -lt $end ]; do
@@ -83,6 +85,12 @@ load_check() { # load_check DRILL: waits for the load, prints and checks its cou
 		tail -8 "$DLOG" | sed 's/^/     daemon: /'
 	fi
 	check "$1: every cached name answered, rightly" test "$lost" = 0 -a "$wrong" = 0 -a "$ok" -gt 0
+	# and the upstreams asked within the budget: a second's worth of burst, plus the probes
+	# (two upstreams every 0.5 s, unbudgeted); a restarted daemon counts from zero again
+	local sent=$(($(upstream_queries) - LOAD_Q0)) ms=$((($(date +%s%N) - LOAD_T0) / 1000000))
+	[ "$sent" -ge 0 ] || sent=$(upstream_queries)
+	local limit=$((BUDGET * ms / 1000 + BUDGET + 4 * ms / 1000 + 4))
+	check "$1: $sent upstream queries in $ms ms, within the budget ($limit)" test "$sent" -le "$limit"
 }
 
 stat_of() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test harness for the XDP program. */
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
@@ -137,4 +142,48 @@ ldns_pkt *make_response(const char *name, ldns_rr_type type, ldns_pkt_rcode rcod
 		return NULL;
 	}
 	return p;
+}
+
+/* The daemon's sockets: see harness_daemon_up(). FREEBIND: the addresses are on no interface. */
+static int daemon_fds[2] = { -1, -1 };
+static bool own_netns;
+
+int harness_daemon_up(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+	int one = 1;
+
+	if (!own_netns) {
+		if (unshare(CLONE_NEWNET))
+			return -errno;
+		own_netns = true;
+	}
+	harness_daemon_down();
+	inet_pton(AF_INET, FRAME_SERVICE4, &sin.sin_addr);
+	inet_pton(AF_INET6, FRAME_SERVICE6, &sin6.sin6_addr);
+	daemon_fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	daemon_fds[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (daemon_fds[0] < 0 || daemon_fds[1] < 0 ||
+	    setsockopt(daemon_fds[0], IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) ||
+	    setsockopt(daemon_fds[1], IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
+	    bind(daemon_fds[0], (struct sockaddr *)&sin, sizeof(sin)) ||
+	    bind(daemon_fds[1], (struct sockaddr *)&sin6, sizeof(sin6))) {
+		int err = -errno;
+
+		harness_daemon_down();
+		return err;
+	}
+	return 0;
+}
+
+void harness_daemon_down(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (daemon_fds[i] >= 0)
+			close(daemon_fds[i]);
+		daemon_fds[i] = -1;
+	}
 }

@@ -24,6 +24,13 @@ int harness_open(struct harness *h);
 int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd);
 void harness_close(struct harness *h);
 
+/* The daemon as far as the program can tell: UDP sockets bound on the frame.h service
+ * addresses, port 53, in a network namespace of the test's own (made at the first call, so
+ * the program's socket lookups see only these). The program serves expired entries stale
+ * while none is bound. Returns 0 or -errno. */
+int harness_daemon_up(void);
+void harness_daemon_down(void);
+
 /* Runs the program once on in; the frame it leaves goes to out. Returns the XDP action. */
 int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *out,
 		size_t *out_len);

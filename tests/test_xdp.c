@@ -2,16 +2,12 @@
 /* The XDP program on crafted frames (BPF_PROG_TEST_RUN): answers checked field by field with
  * ldns and the frame's checksums with frame.c's own arithmetic; every case the program must not
  * answer checked to leave the frame bit for bit as it came. */
-#include <errno.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <cmocka.h>
 #include "harness.h"
@@ -476,41 +472,6 @@ static void test_stale_while_upstreams_down(void **state)
 	ldns_pkt_free(resp);
 }
 
-/* The daemon's sockets on the service addresses, as far as the program can tell: it serves
- * expired entries stale while none is bound (see test_stale_while_no_daemon). FREEBIND: the
- * addresses are not on any interface here. */
-static int daemon_fds[2] = { -1, -1 };
-
-static int daemon_sockets_open(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(53) };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
-	int one = 1;
-
-	inet_pton(AF_INET, FRAME_SERVICE4, &sin.sin_addr);
-	inet_pton(AF_INET6, FRAME_SERVICE6, &sin6.sin6_addr);
-	daemon_fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	daemon_fds[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (daemon_fds[0] < 0 || daemon_fds[1] < 0 ||
-	    setsockopt(daemon_fds[0], IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) ||
-	    setsockopt(daemon_fds[1], IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
-	    bind(daemon_fds[0], (struct sockaddr *)&sin, sizeof(sin)) ||
-	    bind(daemon_fds[1], (struct sockaddr *)&sin6, sizeof(sin6)))
-		return -errno;
-	return 0;
-}
-
-static void daemon_sockets_close(void)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (daemon_fds[i] >= 0)
-			close(daemon_fds[i]);
-		daemon_fds[i] = -1;
-	}
-}
-
 /* The daemon killed or restarting: nothing would answer an expired entry's query, so it is
  * served stale though the upstreams are up; once a socket is bound again, it passes. */
 static void test_stale_while_no_daemon(void **state)
@@ -521,12 +482,12 @@ static void test_stale_while_no_daemon(void **state)
 	struct exchange x6 = { .spec = { .ipv6 = 1 }, .opts = { .id = 14 } };
 
 	set_health(0);
-	daemon_sockets_close();
+	harness_daemon_down();
 	build(&x, "gone.example.com.", LDNS_RR_TYPE_A);
 	expect_hit(&x, resp, 0, XDPDNS_DEFAULT_STALE_TTL_SEC);
 	build(&x6, "gone.example.com.", LDNS_RR_TYPE_A);
 	expect_hit(&x6, resp, 0, XDPDNS_DEFAULT_STALE_TTL_SEC);
-	assert_int_equal(daemon_sockets_open(), 0);
+	assert_int_equal(harness_daemon_up(), 0);
 	build(&x, "gone.example.com.", LDNS_RR_TYPE_A);
 	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_EXPIRED);
 	build(&x6, "gone.example.com.", LDNS_RR_TYPE_A);
@@ -1279,12 +1240,7 @@ static int setup(void **state)
 {
 	int err;
 
-	/* a network namespace of our own: the program's socket lookups see only ours */
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "can't make a network namespace: %s\n", strerror(errno));
-		return -errno;
-	}
-	err = daemon_sockets_open();
+	err = harness_daemon_up();
 	if (err) {
 		fprintf(stderr, "can't bind the daemon's sockets: %s\n", strerror(-err));
 		return err;
@@ -1298,7 +1254,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	harness_close(&H);
-	daemon_sockets_close();
+	harness_daemon_down();
 	return 0;
 }
 

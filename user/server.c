@@ -465,13 +465,15 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 			dcache_put(&s->cache, &p->key, NULL, 0, ev_now_ms(),
 				   s->opts->servfail_ttl_sec);
 	} else if (!copy && old) {
-		/* a failed prefetch: back off before the next, 1 s, 2 s, 4 s... */
+		/* a failed prefetch: back off before the next, 1 s, 2 s, 4 s..., jittered so that
+		 * names that failed together are not retried together */
 		uint64_t backoff = 1000ULL << (old->refresh_fails < 6 ? old->refresh_fails : 6);
 
 		old->refreshing = false;
 		old->refresh_fails++;
 		old->refresh_after_ms = ev_now_ms() +
-					(backoff < REFRESH_BACKOFF_MAX_MS ? backoff : REFRESH_BACKOFF_MAX_MS);
+					ev_jittered_ms(backoff < REFRESH_BACKOFF_MAX_MS ? backoff :
+										   REFRESH_BACKOFF_MAX_MS);
 	}
 	ldns_pkt_free(copy);
 	ldns_rdf_deep_free(p->uq.qname);
