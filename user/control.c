@@ -70,7 +70,8 @@ static void cmd_force(struct server *s, const char *args, FILE *out)
 	struct xdpdns_sockaddr want;
 	int i;
 
-	if (sscanf(args, "%63s %7s", addr, state) != 2 || xdpdns_sockaddr_parse(addr, &want) ||
+	/* the width is sizeof(addr) - 1 */
+	if (sscanf(args, "%61s %7s", addr, state) != 2 || xdpdns_sockaddr_parse(addr, &want) ||
 	    (strcmp(state, "down") && strcmp(state, "up") && strcmp(state, "auto"))) {
 		fprintf(out, "error: force ADDR[:PORT] down|up|auto\n");
 		return;

@@ -181,34 +181,58 @@ static bool matches(const struct upstream_query *q, const ldns_pkt *p)
 	       ldns_dname_compare(ldns_rr_owner(rr), q->qname) == 0;
 }
 
+enum upstream_verdict upstream_answer_check(const struct upstream_query *q, const uint8_t *wire,
+					   size_t len, bool tcp, ldns_pkt **answer)
+{
+	ldns_pkt *p = NULL;
+
+	*answer = NULL;
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+		ldns_pkt_free(p);
+		return UPSTREAM_BOGUS;
+	}
+	if (ldns_pkt_tc(p) && !tcp) {
+		ldns_pkt_free(p);
+		return UPSTREAM_TRUNCATED;
+	}
+	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ||
+	    ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+		bool servfail = ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL;
+
+		ldns_pkt_free(p);
+		return servfail ? UPSTREAM_SERVFAIL : UPSTREAM_REFUSED;
+	}
+	*answer = p;
+	return UPSTREAM_ANSWER;
+}
+
 /* A datagram or TCP message from the server: ignored unless it answers our question. */
 static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
 {
 	struct upstream *srv = server_of(q);
-	ldns_pkt *p = NULL;
+	ldns_pkt *p;
+	enum upstream_verdict v = upstream_answer_check(q, wire, len, q->tcp, &p);
 
-	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+	switch (v) {
+	case UPSTREAM_BOGUS:
 		srv->bogus++;
-		ldns_pkt_free(p);
 		if (q->tcp) /* one message per TCP query: the stream is no good */
 			next_attempt(q, -EPROTO);
 		return;
-	}
-	if (ldns_pkt_tc(p) && !q->tcp) {
-		ldns_pkt_free(p);
+	case UPSTREAM_TRUNCATED:
 		q->tcp = true;
 		end_attempt(q);
 		if (send_attempt(q))
 			next_attempt(q, -EIO);
 		return;
-	}
-	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ||
-	    ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+	case UPSTREAM_SERVFAIL:
+	case UPSTREAM_REFUSED:
 		log_debug("upstream %s: %s for the question", srv->addr.text,
-			  ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ? "SERVFAIL" : "REFUSED");
-		ldns_pkt_free(p);
+			  v == UPSTREAM_SERVFAIL ? "SERVFAIL" : "REFUSED");
 		next_attempt(q, -EIO);
 		return;
+	case UPSTREAM_ANSWER:
+		break;
 	}
 	srv->answers++;
 	server_result(q->set, srv, true);
