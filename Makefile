@@ -13,6 +13,10 @@ all: deps
 test: all
 	@$(MAKE) -C tests test
 
+## fuzz: the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS (60) each; crashes in .output/fuzz/crashes/
+fuzz: all
+	@$(MAKE) -C tests fuzz
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -44,4 +48,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all test soak bench bench-xdp run deps clean help
+.PHONY: all test fuzz soak bench bench-xdp run deps clean help

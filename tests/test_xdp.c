@@ -712,6 +712,8 @@ static void mk_other_port(struct exchange *x) { x->spec.dport = 5353; base(x); }
 static void mk_other_address(struct exchange *x) { x->spec.dst = "192.0.2.54"; base(x); }
 static void mk_other_address6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.dst = "2001:db8::54"; base(x); }
 static void mk_bad_udp_checksum(struct exchange *x) { base(x); x->in[34 + 6] ^= 0x40; }
+/* found by tests/fuzz/fuzz_xdp.c: answered, with the reply's header checksum wrong too */
+static void mk_bad_ip_checksum(struct exchange *x) { base(x); x->in[14 + 10] ^= 0x40; }
 static void mk_bad_udp_checksum6(struct exchange *x) { x->spec.ipv6 = 1; base(x); x->in[54 + 6] ^= 0x01; }
 static void mk_l2_multicast(struct exchange *x) { base(x); x->in[0] = 0x01; }
 static void mk_opcode_notify(struct exchange *x) { base(x); x->dns[2] |= 4 << 3; reframe(x); }
@@ -814,6 +816,7 @@ static const struct untouched_case untouched_cases[] = {
 	{ "other address", mk_other_address, XDP_PASS, XDPDNS_PASS_NOT_SERVICE },
 	{ "other IPv6 address", mk_other_address6, XDP_PASS, XDPDNS_PASS_NOT_SERVICE },
 	{ "bad UDP checksum", mk_bad_udp_checksum, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
+	{ "bad IPv4 header checksum", mk_bad_ip_checksum, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
 	{ "bad UDP checksum IPv6", mk_bad_udp_checksum6, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
 	{ "to a group MAC", mk_l2_multicast, XDP_PASS, XDPDNS_PASS_L2_MULTICAST },
 	{ "opcode NOTIFY", mk_opcode_notify, XDP_PASS, XDPDNS_PASS_DNS_HEADER },

@@ -11,6 +11,7 @@ packages=(
 	libldns-dev ldnsutils                 # DNS wire format in userspace
 	zlib1g-dev                            # CRC-32 of cache snapshots
 	libcmocka-dev                         # unit tests
+	libclang-rt-14-dev                    # libFuzzer, ASan, UBSan (tests/fuzz, make fuzz)
 	iproute2 iputils-ping                 # namespaces for the lab
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
