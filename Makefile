@@ -66,6 +66,10 @@ uninstall:
 test: all
 	@$(MAKE) -C tests test
 
+## fuzz: the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS (60) each; crashes in .output/fuzz/crashes/
+fuzz: all
+	@$(MAKE) -C tests fuzz
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -97,4 +101,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall test soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall test fuzz soak bench bench-xdp run deps clean help

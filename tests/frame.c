@@ -39,8 +39,8 @@ size_t frame_build(uint8_t *buf, const struct frame_spec *spec, const uint8_t *d
 	const char *src = spec->src ? spec->src : spec->ipv6 ? FRAME_CLIENT6 : FRAME_CLIENT4;
 	const char *dst = spec->dst ? spec->dst : spec->ipv6 ? FRAME_SERVICE6 : FRAME_SERVICE4;
 	uint8_t saddr[16] = { 0 }, daddr[16] = { 0 };
-	struct udphdr *udp;
-	size_t off = 12, udp_len = sizeof(*udp) + len;
+	struct udphdr udp = { 0 };
+	size_t off = 12, udp_len = sizeof(udp) + len;
 	int i;
 
 	memset(buf, 0, FRAME_MAX_LEN);
@@ -59,54 +59,64 @@ size_t frame_build(uint8_t *buf, const struct frame_spec *spec, const uint8_t *d
 	off += 2;
 
 	if (spec->ipv6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + off);
+		struct ipv6hdr ip6 = { 0 }; /* built aligned: buf + off is not */
 
 		inet_pton(AF_INET6, src, saddr);
 		inet_pton(AF_INET6, dst, daddr);
-		ip6->version = 6;
-		ip6->payload_len = htons(udp_len);
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = 64;
-		memcpy(&ip6->saddr, saddr, 16);
-		memcpy(&ip6->daddr, daddr, 16);
-		off += sizeof(*ip6);
+		ip6.version = 6;
+		ip6.payload_len = htons(udp_len);
+		ip6.nexthdr = IPPROTO_UDP;
+		ip6.hop_limit = 64;
+		memcpy(&ip6.saddr, saddr, 16);
+		memcpy(&ip6.daddr, daddr, 16);
+		memcpy(buf + off, &ip6, sizeof(ip6));
+		off += sizeof(ip6);
 	} else {
-		struct iphdr *ip = (struct iphdr *)(buf + off);
-		size_t hlen = sizeof(*ip) + spec->ip_options_len;
+		struct iphdr ip = { 0 }; /* built aligned: buf + off is not */
+		size_t hlen = sizeof(ip) + spec->ip_options_len;
 
 		inet_pton(AF_INET, src, saddr);
 		inet_pton(AF_INET, dst, daddr);
-		ip->version = 4;
-		ip->ihl = hlen / 4;
-		ip->tot_len = htons(hlen + udp_len);
-		ip->id = htons(0x1234);
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		memcpy(&ip->saddr, saddr, 4);
-		memcpy(&ip->daddr, daddr, 4);
-		memset(buf + off + sizeof(*ip), 1, spec->ip_options_len); /* NOP options */
-		ip->check = htons(~inet_sum(buf + off, hlen, 0) & 0xffff);
+		ip.version = 4;
+		ip.ihl = hlen / 4;
+		ip.tot_len = htons(hlen + udp_len);
+		ip.id = htons(0x1234);
+		ip.ttl = 64;
+		ip.protocol = IPPROTO_UDP;
+		memcpy(&ip.saddr, saddr, 4);
+		memcpy(&ip.daddr, daddr, 4);
+		memcpy(buf + off, &ip, sizeof(ip));
+		memset(buf + off + sizeof(ip), 1, spec->ip_options_len); /* NOP options */
+		ip.check = htons(~inet_sum(buf + off, hlen, 0) & 0xffff);
+		memcpy(buf + off, &ip, sizeof(ip));
 		off += hlen;
 	}
 
-	udp = (struct udphdr *)(buf + off);
-	udp->source = htons(spec->sport ? spec->sport : 40000);
-	udp->dest = htons(spec->dport ? spec->dport : 53);
-	udp->len = htons(udp_len);
-	memcpy(buf + off + sizeof(*udp), dns, len);
+	udp.source = htons(spec->sport ? spec->sport : 40000);
+	udp.dest = htons(spec->dport ? spec->dport : 53);
+	udp.len = htons(udp_len);
+	memcpy(buf + off, &udp, sizeof(udp));
+	memcpy(buf + off + sizeof(udp), dns, len);
 	if (spec->udp_csum_partial) {
-		udp->check = htons(inet_sum(NULL, 0, pseudo_sum(spec->ipv6, saddr, daddr, udp_len)));
+		udp.check = htons(inet_sum(NULL, 0, pseudo_sum(spec->ipv6, saddr, daddr, udp_len)));
 	} else if (!spec->udp_csum_zero || spec->ipv6) {
 		uint32_t sum = inet_sum(buf + off, udp_len, pseudo_sum(spec->ipv6, saddr, daddr, udp_len));
 		uint16_t csum = ~sum & 0xffff;
 
-		udp->check = htons(csum ? csum : 0xffff);
+		udp.check = htons(csum ? csum : 0xffff);
 	}
+	memcpy(buf + off, &udp, sizeof(udp));
 	off += udp_len;
 	return off < spec->min_frame_len ? spec->min_frame_len : off;
 }
 
 const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v)
+{
+	return frame_parse_flags(buf, len, v, 0);
+}
+
+const char *frame_parse_flags(const uint8_t *buf, size_t len, struct frame_view *v,
+			      unsigned int flags)
 {
 	size_t off = 12, udp_len, hlen;
 	uint16_t proto;
@@ -145,6 +155,8 @@ const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v)
 		if (off + 20 > len)
 			return "truncated IPv4 header";
 		hlen = (buf[off] & 0xf) * 4;
+		if (hlen < 20 || off + hlen > len)
+			return "bad IPv4 header length";
 		if (inet_sum(buf + off, hlen, 0) != 0xffff)
 			return "bad IPv4 header checksum";
 		tot = (size_t)buf[off + 2] << 8 | buf[off + 3];
@@ -157,7 +169,7 @@ const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v)
 	} else {
 		return "not IP";
 	}
-	if (off + hlen + udp_len != len)
+	if (flags & FRAME_PADDED ? off + hlen + udp_len > len : off + hlen + udp_len != len)
 		return "IP length does not match the frame";
 	udp = buf + off + hlen;
 	if (udp_len < 8 || ((size_t)udp[4] << 8 | udp[5]) != udp_len)
@@ -167,7 +179,7 @@ const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v)
 	v->udp_csum = (uint16_t)udp[6] << 8 | udp[7];
 	if (v->udp_csum == 0 && v->ipv6)
 		return "IPv6 UDP checksum is zero";
-	if (v->udp_csum && inet_sum(udp, udp_len, pseudo_sum(v->ipv6, v->src, v->dst, udp_len)) != 0xffff)
+	if (v->udp_csum && !(flags & FRAME_ANY_CSUM) && inet_sum(udp, udp_len, pseudo_sum(v->ipv6, v->src, v->dst, udp_len)) != 0xffff)
 		return "bad UDP checksum";
 	v->dns_off = off + hlen + 8;
 	v->dns = buf + v->dns_off;

@@ -41,6 +41,12 @@ struct frame_view {
  * a length that does not add up or a checksum that does not verify. */
 const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v);
 
+/* frame_parse() with FRAME_* flags: a received frame, to find the query in, not a reply. */
+#define FRAME_PADDED   0x1 /* Ethernet padding after the IP packet allowed */
+#define FRAME_ANY_CSUM 0x2 /* the UDP checksum is not verified (offload leaves a partial one) */
+const char *frame_parse_flags(const uint8_t *buf, size_t len, struct frame_view *v,
+			      unsigned int flags);
+
 /* RFC 1071 over buf, folded, not complemented; initial is a partial sum. */
 uint32_t inet_sum(const uint8_t *buf, size_t len, uint32_t initial);
 

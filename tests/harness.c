@@ -16,10 +16,14 @@
 int harness_open(struct harness *h)
 {
 	struct xdpdns *skel = xdpdns__open_and_load();
+	int err;
 
 	if (!skel)
 		return -errno;
-	return harness_attach(h, skel->obj, bpf_program__fd(skel->progs.xdpdns_xdp_serve));
+	err = harness_attach(h, skel->obj, bpf_program__fd(skel->progs.xdpdns_xdp_serve));
+	if (!err) /* kept, so that harness_close() frees the skeleton too (LeakSanitizer) */
+		h->skel = skel;
+	return err;
 }
 
 int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
@@ -45,7 +49,11 @@ int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
 
 void harness_close(struct harness *h)
 {
-	bpf_object__close(h->obj); /* frees the skeleton's maps and program with it */
+	if (h->skel)
+		xdpdns__destroy(h->skel); /* the object, its maps and program with it */
+	else
+		bpf_object__close(h->obj);
+	h->skel = NULL;
 	h->obj = NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "frame.h"
 
 struct harness {
+	struct xdpdns *skel; /* harness_open()'s, NULL when attached to another object */
 	struct bpf_object *obj;
 	int prog_fd;
 	struct xdpdns_maps maps;

@@ -132,6 +132,29 @@ static void test_refuses_what_the_kernel_must_not_serve(void **state)
 	ldns_pkt_free(tc);
 }
 
+/* Found by tests/fuzz/fuzz_cache_entry.c: an answer to a question of class CH (or none) was
+ * stored under a key that has no class, to be served to IN queries. */
+static void test_refuses_a_question_of_another_class(void **state)
+{
+	const char *an[] = { "r.example. 300 IN A 192.0.2.5", NULL };
+	ldns_pkt *ch = response("r.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
+	/* the fuzzer's input: NXDOMAIN to "www.examp\000\001." type 0 class 0, then junk */
+	static const uint8_t crash[] = {
+		0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w', 7, 'e', 'x',
+		'a', 'm', 'p', 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0, 1, 0, 1,
+	};
+	ldns_pkt *zero = NULL;
+	struct xdpdns_entry_buf b;
+
+	ldns_rr_set_class(ldns_rr_list_rr(ldns_pkt_question(ch), 0), LDNS_RR_CLASS_CH);
+	assert_int_equal(xdpdns_entry_build(ch, &meta, &b), -EINVAL);
+	assert_int_equal(ldns_wire2pkt(&zero, crash, sizeof(crash)), LDNS_STATUS_OK);
+	assert_int_equal(xdpdns_entry_build(zero, &meta, &b), -EINVAL);
+	ldns_pkt_free(ch);
+	ldns_pkt_free(zero);
+}
+
 static void test_too_many_records(void **state)
 {
 	char rrs[XDPDNS_ENTRY_TTLS_MAX + 1][64];
@@ -228,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_case_does_not_change_the_key),
 		cmocka_unit_test(test_nxdomain_with_soa_is_compact),
 		cmocka_unit_test(test_refuses_what_the_kernel_must_not_serve),
+		cmocka_unit_test(test_refuses_a_question_of_another_class),
 		cmocka_unit_test(test_too_many_records),
 		cmocka_unit_test(test_class_boundaries),
 		cmocka_unit_test(test_typical_entry_fits_256_bytes),

@@ -946,6 +946,8 @@ static void mk_other_port(struct exchange *x) { x->spec.dport = 5353; base(x); }
 static void mk_other_address(struct exchange *x) { x->spec.dst = "192.0.2.54"; base(x); }
 static void mk_other_address6(struct exchange *x) { x->spec.ipv6 = 1; x->spec.dst = "2001:db8::54"; base(x); }
 static void mk_bad_udp_checksum(struct exchange *x) { base(x); x->in[34 + 6] ^= 0x40; }
+/* found by tests/fuzz/fuzz_xdp.c: answered, with the reply's header checksum wrong too */
+static void mk_bad_ip_checksum(struct exchange *x) { base(x); x->in[14 + 10] ^= 0x40; }
 static void mk_bad_udp_checksum6(struct exchange *x) { x->spec.ipv6 = 1; base(x); x->in[54 + 6] ^= 0x01; }
 static void mk_l2_multicast(struct exchange *x) { base(x); x->in[0] = 0x01; }
 static void mk_opcode_notify(struct exchange *x) { base(x); x->dns[2] |= 4 << 3; reframe(x); }
@@ -1140,6 +1142,7 @@ static const struct untouched_case untouched_cases[] = {
 	{ "DNS payload empty, IPv6", mk_dns_empty6, XDP_PASS, XDPDNS_PASS_BAD_LENGTH },
 	{ "query over 512 bytes", mk_query_too_long, XDP_PASS, XDPDNS_PASS_QUERY_TOO_LONG },
 	{ "bad UDP checksum", mk_bad_udp_checksum, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
+	{ "bad IPv4 header checksum", mk_bad_ip_checksum, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
 	{ "bad UDP checksum IPv6", mk_bad_udp_checksum6, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
 	{ "zero UDP checksum IPv6", mk_udp_csum_zero6, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM },
 	/* not for us */

@@ -11,6 +11,7 @@ packages=(
 	libldns-dev ldnsutils                 # DNS wire format in userspace
 	zlib1g-dev                            # CRC-32 of cache snapshots
 	libcmocka-dev                         # unit tests
+	libclang-rt-14-dev                    # libFuzzer, ASan, UBSan (tests/fuzz, make fuzz)
 	iproute2 iputils-ping                 # namespaces for the lab
 	libcap2-bin                           # capsh: the capability tests
 	mandoc groff-base man-db systemd      # install test: man pages linted, unit verified

@@ -160,6 +160,11 @@ int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *met
 	if (ldns_pkt_get_rcode(resp) != LDNS_RCODE_NOERROR &&
 	    ldns_pkt_get_rcode(resp) != LDNS_RCODE_NXDOMAIN)
 		return -EINVAL; /* SERVFAIL and the rest are the daemon's to answer */
+	/* the key has no class: the kernel answers class IN only, and xdpdns_entry_answer()
+	 * gives the question back as IN (found by tests/fuzz/fuzz_cache_entry.c) */
+	question = ldns_rr_list_rr(ldns_pkt_question(resp), 0);
+	if (!question || ldns_rr_get_class(question) != LDNS_RR_CLASS_IN)
+		return -EINVAL;
 
 	p = xdpdns_answer_copy(resp);
 	if (!p)

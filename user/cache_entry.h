@@ -31,8 +31,9 @@ struct xdpdns_entry_meta {
 	uint8_t key_flags;  /* XDPDNS_KEY_DO / XDPDNS_KEY_CD of the query it answers */
 };
 
-/* Builds the entry for resp, a NOERROR or NXDOMAIN answer to one question. Returns 0,
- * -EINVAL if resp is not an answer the kernel may serve (rcode, TC, question count),
+/* Builds the entry for resp, a NOERROR or NXDOMAIN answer to one question of class IN.
+ * Returns 0, -EINVAL if resp is not an answer the kernel may serve (rcode, TC, question count
+ * or class),
  * -E2BIG if it has more than XDPDNS_ENTRY_TTLS_MAX records or fits no class,
  * -ENOMEM. The response's OPT record is left out: the kernel writes its own. */
 int xdpdns_entry_build(const ldns_pkt *resp, const struct xdpdns_entry_meta *meta,

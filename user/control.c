@@ -83,7 +83,8 @@ static void cmd_force(struct server *s, const char *args, FILE *out)
 	char addr[INET6_ADDRSTRLEN + 16], state[8];
 	int i;
 
-	if (sscanf(args, "%63s %7s", addr, state) != 2 ||
+	/* the width is sizeof(addr) - 1 */
+	if (sscanf(args, "%61s %7s", addr, state) != 2 ||
 	    (strcmp(state, "down") && strcmp(state, "up") && strcmp(state, "auto"))) {
 		fprintf(out, "error: force ADDR[:PORT] down|up|auto\n");
 		return;
@@ -126,7 +127,7 @@ static void cmd_drill(struct server *s, const char *args, FILE *out)
 		drills_list(s, out);
 		return;
 	}
-	if (sscanf(args, "%63s%n", target, &n) != 1) {
+	if (sscanf(args, "%61s%n", target, &n) != 1) { /* the width is sizeof(target) - 1 */
 		fprintf(out, "error: drill [off [ADDR]] | drill ADDR|all FAULT [ARG] [for SECONDS]\n");
 		return;
 	}

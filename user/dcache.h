@@ -13,7 +13,7 @@
 #include "xdpdns_kern_user.h"
 
 struct dcache_key {
-	uint8_t len;
+	uint16_t len; /* up to 258: a uint8_t wrapped for names of 253 bytes and more */
 	uint8_t bytes[XDPDNS_NAME_MAX_LEN + 3]; /* name, type (2), flags (1) */
 };
 
@@ -29,7 +29,7 @@ struct dcache_entry {
 	bool refreshing;                    /* a prefetch is under way */
 	uint8_t refresh_fails;              /* prefetches failed in a row: backoff */
 	uint64_t refresh_after_ms;          /* no prefetch before (backoff) */
-	uint8_t key_len;
+	uint16_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
 	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
 };

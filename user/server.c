@@ -36,6 +36,9 @@ struct waiter {
 	struct sockaddr_storage client;
 	socklen_t client_len;
 	struct tcp_conn *conn; /* TCP instead */
+	server_reply_fn reply; /* or neither: server_query()'s caller takes the answer */
+	void *reply_ctx;
+	bool tcp;              /* over TCP (conn, or reply as TCP): no UDP size limit */
 };
 
 /* A resolution in flight, and everyone waiting for it. */
@@ -119,7 +122,7 @@ static void send_response(struct server *s, const struct waiter *w, ldns_pkt *r)
 
 	if (ldns_pkt2wire(&wire, r, &len) != LDNS_STATUS_OK)
 		return;
-	if (!w->conn && len > udp_limit(w->query)) {
+	if (!w->tcp && len > udp_limit(w->query)) {
 		ldns_rr_list_deep_free(ldns_pkt_answer(r));
 		ldns_rr_list_deep_free(ldns_pkt_authority(r));
 		ldns_rr_list_deep_free(ldns_pkt_additional(r));
@@ -136,7 +139,9 @@ static void send_response(struct server *s, const struct waiter *w, ldns_pkt *r)
 			return;
 		s->stats.truncated++;
 	}
-	if (w->conn)
+	if (w->reply)
+		w->reply(w->reply_ctx, wire, len);
+	else if (w->conn)
 		tcp_write(w->conn, wire, len);
 	else
 		sendto(w->udp_fd, wire, len, MSG_DONTWAIT, (struct sockaddr *)&w->client,
@@ -203,10 +208,11 @@ static void set_ttls(ldns_rr_list *rrs, uint32_t lo, uint32_t hi, uint32_t *min)
 
 /* Clamps the TTLs of a (copied) answer and returns how long to cache it: positive answers for
  * their smallest TTL within [min-ttl, max-ttl]; negative ones (RFC 2308 5) for the SOA's TTL or
- * MINIMUM, whichever is less, at most max-negative-ttl; 0 for an answer not to cache (a
+ * MINIMUM, whichever is less, at most max-negative-ttl and at most the TTL of any record
+ * outside the authority section; 0 for an answer not to cache (a
  * negative answer without SOA). Every record's TTL is at least the entry's, so TTLs aged in the
  * kernel never reach 0 before the entry expires. */
-static uint32_t cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
+uint32_t server_cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
 {
 	uint32_t min = UINT32_MAX;
 	bool negative = ldns_pkt_get_rcode(a) == LDNS_RCODE_NXDOMAIN || !ldns_pkt_ancount(a);
@@ -219,10 +225,16 @@ static uint32_t cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
 			ldns_rr *rr = ldns_rr_list_rr(ns, i);
 
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
-				uint32_t ttl = ldns_rr_ttl(rr);
+				uint32_t ttl = ldns_rr_ttl(rr), others = UINT32_MAX;
 				uint32_t minimum = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
 
 				ttl = clamp(ttl < minimum ? ttl : minimum, 0, o->max_negative_ttl_sec);
+				/* nor longer than the other records (a CNAME before the NXDOMAIN,
+				 * additional ones), whose TTLs stay: found by tests/fuzz */
+				set_ttls(ldns_pkt_answer(a), 0, UINT32_MAX, &others);
+				set_ttls(ldns_pkt_additional(a), 0, UINT32_MAX, &others);
+				if (others < ttl)
+					ttl = others;
 				set_ttls(ldns_pkt_authority(a), ttl, ttl, &min);
 				return min;
 			}
@@ -428,7 +440,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 
 	if (copy) {
 		s->stats.resolved++;
-		ttl = cache_ttl(s->opts, copy);
+		ttl = server_cache_ttl(s->opts, copy);
 		if (guard_is_negative(copy)) {
 			copy = guard_answer(s, p, old, copy, &ttl, &guarded);
 			if (!guarded)
@@ -856,6 +868,19 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 }
 
+void server_query(struct server *s, const uint8_t *wire, size_t len, bool tcp,
+		  server_reply_fn reply, void *ctx)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return;
+	w->reply = reply;
+	w->reply_ctx = ctx;
+	w->tcp = tcp;
+	handle_query(s, wire, len, w);
+}
+
 /* ---- UDP ---- */
 
 static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
@@ -988,6 +1013,7 @@ static void on_tcp_conn(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		w = calloc(1, sizeof(*w));
 		if (w) {
 			w->conn = c;
+			w->tcp = true;
 			c->refs++;
 			c->srv->stats.queries_tcp++;
 			handle_query(c->srv, c->in + 2, len, w);

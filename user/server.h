@@ -102,6 +102,22 @@ void server_options_changed(struct server *s);
  * one from a snapshot. Returns 0 or -errno (logged). */
 int server_import_kernel(struct server *s);
 
+/* Clamps the TTLs of a (copied) upstream answer a, as the caches keep it, and returns how long
+ * to cache it; 0: not to cache (server.c says how). */
+uint32_t server_cache_ttl(const struct xdpdns_options *o, ldns_pkt *a);
+
+/* Where server_query() delivers a response: wire is the response's, valid during the call. */
+typedef void (*server_reply_fn)(void *ctx, const uint8_t *wire, size_t len);
+
+/* Handles one query as if it came over UDP (tcp false: the answer is truncated to the client's
+ * UDP size) or TCP, without a socket: the path both listeners take. Every response goes to
+ * reply(ctx, ...): at once when the answer needs no upstream (a cache hit, an error, SERVFAIL or
+ * stale with every upstream down, as on a server without upstreams), else when the resolution
+ * ends, so ctx must outlive the query or the server. No call at all for what gets no answer (a
+ * response, fewer than 12 bytes). For tests and fuzzing (tests/fuzz/). */
+void server_query(struct server *s, const uint8_t *wire, size_t len, bool tcp,
+		  server_reply_fn reply, void *ctx);
+
 /* Closes everything; resolutions in flight are dropped. */
 void server_fini(struct server *s);
 

@@ -184,6 +184,31 @@ static bool matches(const struct upstream_query *q, const ldns_pkt *p)
 	       ldns_dname_compare(ldns_rr_owner(rr), q->qname) == 0;
 }
 
+enum upstream_verdict upstream_answer_check(const struct upstream_query *q, const uint8_t *wire,
+					   size_t len, bool tcp, ldns_pkt **answer)
+{
+	ldns_pkt *p = NULL;
+
+	*answer = NULL;
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+		ldns_pkt_free(p);
+		return UPSTREAM_BOGUS;
+	}
+	if (ldns_pkt_tc(p) && !tcp) {
+		ldns_pkt_free(p);
+		return UPSTREAM_TRUNCATED;
+	}
+	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ||
+	    ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+		bool servfail = ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL;
+
+		ldns_pkt_free(p);
+		return servfail ? UPSTREAM_SERVFAIL : UPSTREAM_REFUSED;
+	}
+	*answer = p;
+	return UPSTREAM_ANSWER;
+}
+
 static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len);
 
 /* A slow drill's answer, held back until now. */
@@ -198,13 +223,13 @@ static void on_hold(struct ev_loop *loop, struct ev_timer *t)
 	free(held);
 }
 
-/* A drill on the server: the answer lost, held back (returns true), or delivered. */
+/* A drill on the server: the answer lost or held back (returns true), or delivered. */
 static bool drilled_away(struct upstream_query *q, const uint8_t *wire, size_t len)
 {
 	struct upstream *srv = server_of(q);
-	uint64_t now = ev_now_ms(), hold_ms = 0;
+	uint64_t hold_ms = 0;
 
-	switch (drill_on_answer(&srv->drill, now, q->sent_ms, &hold_ms)) {
+	switch (drill_on_answer(&srv->drill, ev_now_ms(), q->sent_ms, &hold_ms)) {
 	case DRILL_DROP:
 		return true;
 	case DRILL_HOLD:
@@ -223,37 +248,60 @@ static bool drilled_away(struct upstream_query *q, const uint8_t *wire, size_t l
 	}
 }
 
+/* A drill that rewrites answers (servfail, empty, nxdomain): the answer as the drill has it,
+ * in a buffer of the caller's to free, with its length in *len; NULL: the answer as it came. */
+static uint8_t *drilled_answer(struct upstream_query *q, const uint8_t *wire, size_t *len)
+{
+	struct upstream *srv = server_of(q);
+	ldns_pkt *p = NULL;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+
+	if (!drill_active(&srv->drill, ev_now_ms()) ||
+	    ldns_wire2pkt(&p, wire, *len) != LDNS_STATUS_OK || !matches(q, p)) {
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	if (drill_rewrite(&srv->drill, ev_now_ms(), q->qname, p) &&
+	    ldns_pkt2wire(&out, p, &out_len) == LDNS_STATUS_OK)
+		*len = out_len;
+	ldns_pkt_free(p);
+	return out;
+}
+
 /* A datagram or TCP message from the server: ignored unless it answers our question. */
 static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
 {
 	struct upstream *srv = server_of(q);
-	ldns_pkt *p = NULL;
+	enum upstream_verdict v;
+	uint8_t *drilled;
+	ldns_pkt *p;
 
 	if (drilled_away(q, wire, len))
 		return;
-	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+	drilled = drilled_answer(q, wire, &len);
+	v = upstream_answer_check(q, drilled ? drilled : wire, len, q->tcp, &p);
+	free(drilled);
+	switch (v) {
+	case UPSTREAM_BOGUS:
 		srv->bogus++;
-		ldns_pkt_free(p);
 		if (q->tcp) /* one message per TCP query: the stream is no good */
 			next_attempt(q, -EPROTO);
 		return;
-	}
-	drill_rewrite(&srv->drill, ev_now_ms(), q->qname, p);
-	if (ldns_pkt_tc(p) && !q->tcp) {
-		ldns_pkt_free(p);
+	case UPSTREAM_TRUNCATED:
 		q->tcp = true;
 		end_attempt(q);
 		if (send_attempt(q))
 			next_attempt(q, -EIO);
 		return;
-	}
-	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ||
-	    ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+	case UPSTREAM_SERVFAIL:
+	case UPSTREAM_REFUSED:
 		log_debug("upstream %s: %s for the question", srv->addr.text,
-			  ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL ? "SERVFAIL" : "REFUSED");
-		ldns_pkt_free(p);
+			  v == UPSTREAM_SERVFAIL ? "SERVFAIL" : "REFUSED");
 		next_attempt(q, -EIO);
 		return;
+	case UPSTREAM_ANSWER:
+		break;
 	}
 	srv->answers++;
 	server_result(q->set, srv, true);

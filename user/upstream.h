@@ -99,6 +99,21 @@ void upstream_force(struct upstream_set *s, int i, enum upstream_force force);
  * budget allows no query now. */
 int upstream_query_start(struct upstream_set *s, struct upstream_query *q);
 
+/* What an upstream's message is to query q (its ID, question and type). */
+enum upstream_verdict {
+	UPSTREAM_ANSWER,    /* the answer: *answer is the caller's to free */
+	UPSTREAM_BOGUS,     /* unparsable, or not the answer to q (RFC 5452 9.1): ignored */
+	UPSTREAM_TRUNCATED, /* TC over UDP: ask again over TCP */
+	UPSTREAM_SERVFAIL,  /* SERVFAIL or REFUSED: ask the next server */
+	UPSTREAM_REFUSED,
+};
+
+/* Parses wire, a message that came for q over UDP or TCP, and says what it is; *answer only with
+ * UPSTREAM_ANSWER, else NULL. No sockets, no state changed: what an attempt does with each
+ * message, and tests/fuzz/fuzz_upstream.c's entry point. */
+enum upstream_verdict upstream_answer_check(const struct upstream_query *q, const uint8_t *wire,
+					   size_t len, bool tcp, ldns_pkt **answer);
+
 /* Stops q; done will not run. */
 void upstream_query_cancel(struct upstream_query *q);
 
