@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Resolving through upstream resolvers: ordered failover, per-attempt timeouts, a retry over
  * TCP when an answer is truncated. Every attempt uses a fresh socket connected to the server
- * (a random source port, and only that server's datagrams get through) and a random ID; an
- * answer counts only with that ID and the question that was asked. */
+ * (a random source port, and only that server's datagrams get through) and a random ID from
+ * getrandom(); an answer counts only with that ID and the question that was asked, and with
+ * upstream-0x20 the question's case as we randomised it (draft-vixie-dnsext-dns0x20). */
 #ifndef XDPDNS_UPSTREAM_H
 #define XDPDNS_UPSTREAM_H
 
@@ -29,6 +30,14 @@ struct upstream {
 	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
 };
 
+/* Answers ignored, all servers: off-path forgeries, or a broken server. Datagrams from another
+ * address or port never get here: the kernel drops them at the connected socket. */
+struct upstream_bogus {
+	uint64_t unparsable; /* ldns could not parse it: garbage, truncated, bad counts */
+	uint64_t wrong_id;
+	uint64_t wrong_question; /* name, type, class, or (0x20) the name's case */
+};
+
 struct upstream_set {
 	struct ev_loop *loop;
 	struct upstream servers[XDPDNS_UPSTREAMS_MAX];
@@ -36,6 +45,8 @@ struct upstream_set {
 	uint32_t timeout_ms;
 	uint32_t attempts;      /* rounds over the servers */
 	uint16_t edns_udp_size; /* offered in our queries */
+	bool use_0x20;          /* upstream-0x20: random case in the query name */
+	struct upstream_bogus bogus;
 	uint32_t down_after;    /* consecutive failures that mark a server down */
 	/* the budget: a token bucket of qps tokens a second, holding at most one second's worth;
 	 * every attempt but a health probe takes one. qps 0: no limit. */
@@ -70,6 +81,7 @@ struct upstream_query {
 	uint32_t tries;
 	int server;         /* index of the server the current attempt went to */
 	uint16_t id;
+	ldns_rdf *sent_qname; /* the name as sent: with upstream-0x20, in random case */
 	bool tcp;
 	int last_err;
 	struct ev_io io;
