@@ -14,6 +14,7 @@ packages=(
 	iproute2 iputils-ping                 # namespaces for the lab
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
+	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 )
 
 missing=()

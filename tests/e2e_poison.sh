@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Hostile input, end to end, in namespaces made here (tools/lab.sh):
+#  1. malformed queries get FORMERR, NOTIMP or BADVERS, and the daemon answers the next query;
+#  2. a poisoning drill: an off-path attacker on the upstream's host floods the cache with
+#     forged answers (source spoofed to the upstream's address and port 53, random IDs, random
+#     ports of the ephemeral range, some to the service port) while the daemon resolves names
+#     that the upstream (ldns-testns) answers after 2 s. No forged answer may be served or
+#     cached, by the daemon or the kernel.
+# POISON_FORGED (default 100000) and POISON_SECONDS (default 12) bound the flood.
+set -uo pipefail
+. "$(dirname "$0")/../tools/lab.sh"
+
+. "$(dirname "$0")/check.sh"
+
+trap 'lab_down' EXIT
+
+HOSTILE=$(cd "$(dirname "$0")" && pwd)/hostile.py
+FORGED_ADDR=198.51.100.66
+NAMES=8
+
+entry() { # entry NAME SLEEP ADDR: an ldns-testns answer (the question copied, case and all)
+	cat <<-EOF
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id copy_query sleep=$2
+	REPLY QR RD RA NOERROR
+	SECTION QUESTION
+	$1 IN A
+	SECTION ANSWER
+	$1 300 IN A $3
+	ENTRY_END
+	EOF
+}
+ROUNDS=3
+name() { echo "r$1-p$2.poison.test"; } # name ROUND I
+addr() { echo "192.0.2.$((100 + $1 * 10 + $2))"; }
+{
+	entry ok.poison.test. 0 192.0.2.80
+	for r in $(seq $ROUNDS); do
+		for i in $(seq $NAMES); do
+			entry "$(name "$r" "$i")." 2 "$(addr "$r" "$i")"
+			name "$r" "$i" >>"$LAB_TMP/names"
+		done
+	done
+} >"$LAB_TMP/testns.data"
+
+daemon_stat() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
+dig4() { lab_client dig +time=6 +tries=1 @"$LAB_CACHE4" "$@"; }
+ask() { lab_client python3 "$HOSTILE" ask "$LAB_CACHE4" "$1"; }
+
+lab_up || exit 1
+# one process per name in flight: each sleeps through its answer
+lab_bg "$LAB_UP_NS" ldns-testns -f $NAMES -p 53 "$LAB_TMP/testns.data" >"$LAB_TMP/testns.log" 2>&1
+# a timeout above the upstream's 2 s; rare probes, no prefetch
+lab_daemon "$LAB_TMP/d.log" --timeout 5 --health-query "ok.poison.test. A" \
+	--health-interval 60 --prefetch 0 || { echo "0 passed, 1 failed"; exit 1; }
+for _ in $(seq 30); do dig4 +short ok.poison.test A | grep -q 192.0.2.80 && break; sleep 0.1; done
+
+# 1. malformed queries (uncached names: they reach the daemon whatever the XDP program does)
+m0=$(daemon_stat malformed)
+check "garbage: FORMERR" test "$(ask garbage)" = 1
+check "no question: FORMERR" test "$(ask noquestion)" = 1
+check "opcode UPDATE: NOTIMP" test "$(ask update)" = 4
+check "EDNS version 1: BADVERS" test "$(ask badvers)" = 16
+check "two OPT records: FORMERR" test "$(ask twoopt)" = 1
+check "counted as malformed" test $(($(daemon_stat malformed) - m0)) -eq 5
+check "the daemon answers the next query" test "$(ask ok)" = 0
+check "daemon still running" kill -0 "$LAB_DAEMON_PID"
+
+# 2. the drill: the flood starts, then in each round a new set of names is asked at once (each
+# resolution is open for 2 s, the window a forgery must hit)
+lab_bg "$LAB_UP_NS" python3 "$HOSTILE" forge "$LAB_UPSTREAM4" "$LAB_CACHE4" "$LAB_TMP/names" \
+	"$FORGED_ADDR" "${POISON_FORGED:-300000}" "${POISON_SECONDS:-9}" >"$LAB_TMP/forge.log" 2>&1
+forger=${LAB_PIDS[-1]}
+sleep 1
+for r in $(seq $ROUNDS); do
+	pids=()
+	for i in $(seq $NAMES); do
+		dig4 +short "$(name "$r" "$i")" A >"$LAB_TMP/a.$r.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+done
+resolved_under_fire=$(daemon_stat resolved)
+wait "$forger"
+forged=$(awk '/^forged/ { print $2 }' "$LAB_TMP/forge.log")
+check "forged answers sent ($(cat "$LAB_TMP/forge.log"))" test "${forged:-0}" -gt 10000
+
+# every name again: the kernel's answer, then (its kernel entry flushed) the daemon's cache's
+h0=$(lab_counter hit_fresh)
+d0=$(daemon_stat answered_from_daemon_cache)
+for r in $(seq $ROUNDS); do
+	for i in $(seq $NAMES); do
+		dig4 +short "$(name "$r" "$i")" A >"$LAB_TMP/k.$r.$i" 2>&1
+		lab_ctl flush "$(name "$r" "$i")" >/dev/null
+		dig4 +short "$(name "$r" "$i")" A >"$LAB_TMP/d.$r.$i" 2>&1
+	done
+done
+kernel_hits=$(($(lab_counter hit_fresh) - h0))
+daemon_hits=$(($(daemon_stat answered_from_daemon_cache) - d0))
+n=$((ROUNDS * NAMES))
+accepted=$(cat "$LAB_TMP"/[akd].* | grep -c "$FORGED_ADDR")
+genuine=0
+for r in $(seq $ROUNDS); do
+	for i in $(seq $NAMES); do
+		for f in a k d; do
+			grep -qx "$(addr "$r" "$i")" "$LAB_TMP/$f.$r.$i" && genuine=$((genuine + 1))
+		done
+	done
+done
+echo "forged sent ${forged:-0}, forged accepted $accepted, genuine answers $genuine of $((n * 3))"
+check "every name resolved under fire ($resolved_under_fire)" test "$resolved_under_fire" -ge $((n + 1))
+check "no forged answer served" test "$accepted" -eq 0
+check "genuine answers for every name, every time" test "$genuine" -eq $((n * 3))
+check "the kernel's answers ($kernel_hits of $n)" test "$kernel_hits" -eq $n
+check "the daemon cache's answers ($daemon_hits of $n)" test "$daemon_hits" -eq $n
+lab_ctl stats | grep -E '^(upstream_|scrubbed|not_cached|outdated|waiters)' | sed 's/^/  /'
+check "daemon still running" kill -0 "$LAB_DAEMON_PID"
+
+check_done
