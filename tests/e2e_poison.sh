@@ -6,7 +6,9 @@
 #     forged answers (source spoofed to the upstream's address and port 53, random IDs, random
 #     ports of the ephemeral range, some to the service port) while the daemon resolves names
 #     that the upstream (ldns-testns) answers after 2 s. No forged answer may be served or
-#     cached, by the daemon or the kernel.
+#     cached, by the daemon or the kernel;
+#  3. upstream answers scrubbed (unrelated records), passed on but not cached (TTL 0, NXDOMAIN
+#     without SOA), malformed (SERVFAIL, the daemon stays up).
 # POISON_FORGED (default 100000) and POISON_SECONDS (default 12) bound the flood.
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
@@ -43,6 +45,51 @@ addr() { echo "192.0.2.$((100 + $1 * 10 + $2))"; }
 			name "$r" "$i" >>"$LAB_TMP/names"
 		done
 	done
+	# 3. answers to scrub or not to cache
+	cat <<-EOF
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id
+	REPLY QR RD RA NOERROR
+	SECTION QUESTION
+	mixed.poison.test. IN A
+	SECTION ANSWER
+	mixed.poison.test. 300 IN A 192.0.2.81
+	bank.poison.test. 300 IN A $FORGED_ADDR
+	SECTION AUTHORITY
+	evil.test. 300 IN NS ns.evil.test.
+	SECTION ADDITIONAL
+	ns.evil.test. 300 IN A $FORGED_ADDR
+	ENTRY_END
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id
+	REPLY QR RD RA NOERROR
+	SECTION QUESTION
+	zero.poison.test. IN A
+	SECTION ANSWER
+	zero.poison.test. 0 IN A 192.0.2.82
+	ENTRY_END
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id
+	REPLY QR RD RA NXDOMAIN
+	SECTION QUESTION
+	nosoa.poison.test. IN A
+	ENTRY_END
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id
+	REPLY QR RD RA NOERROR
+	SECTION QUESTION
+	garbage.poison.test. IN A
+	HEX_ANSWER_BEGIN
+	00 00 81 80 00 01 00 05 00 00 00 00
+	07 67 61 72 62 61 67 65 06 70 6f 69 73 6f 6e 04 74 65 73 74 00 00 01 00 01
+	c0 0c 00 01 00 01 00 00 01 2c 00 04 c6 33
+	HEX_ANSWER_END
+	ENTRY_END
+	EOF
 } >"$LAB_TMP/testns.data"
 
 daemon_stat() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
@@ -52,8 +99,9 @@ ask() { lab_client python3 "$HOSTILE" ask "$LAB_CACHE4" "$1"; }
 lab_up || exit 1
 # one process per name in flight: each sleeps through its answer
 lab_bg "$LAB_UP_NS" ldns-testns -f $NAMES -p 53 "$LAB_TMP/testns.data" >"$LAB_TMP/testns.log" 2>&1
-# a timeout above the upstream's 2 s; rare probes, no prefetch
-lab_daemon "$LAB_TMP/d.log" --timeout 5 --health-query "ok.poison.test. A" \
+# a timeout above the upstream's 2 s, one attempt (a malformed answer fails in 3 s); rare probes,
+# no prefetch
+lab_daemon "$LAB_TMP/d.log" --timeout 3 --attempts 1 --health-query "ok.poison.test. A" \
 	--health-interval 60 --prefetch 0 || { echo "0 passed, 1 failed"; exit 1; }
 for _ in $(seq 30); do dig4 +short ok.poison.test A | grep -q 192.0.2.80 && break; sleep 0.1; done
 
@@ -115,6 +163,29 @@ check "no forged answer served" test "$accepted" -eq 0
 check "genuine answers for every name, every time" test "$genuine" -eq $((n * 3))
 check "the kernel's answers ($kernel_hits of $n)" test "$kernel_hits" -eq $n
 check "the daemon cache's answers ($daemon_hits of $n)" test "$daemon_hits" -eq $n
+
+# 3. scrubbed: only the answer to the question; not cached: TTL 0, NXDOMAIN without SOA;
+# malformed (five records announced, one cut short): SERVFAIL after the attempt's timeout
+s0=$(daemon_stat scrubbed_records)
+n0=$(daemon_stat not_cached)
+dig4 mixed.poison.test A >"$LAB_TMP/mixed" 2>&1
+check "scrubbed: the answer kept" grep -q "^mixed.poison.test..*192.0.2.81" "$LAB_TMP/mixed"
+check "scrubbed: nothing else" sh -c "! grep -q -e $FORGED_ADDR -e evil.test $LAB_TMP/mixed"
+check "scrubbed: 3 records dropped" test $(($(daemon_stat scrubbed_records) - s0)) -eq 3
+check "TTL 0 passed on" test "$(dig4 +short zero.poison.test A)" = 192.0.2.82
+m0=$(lab_counter miss)
+dig4 +short zero.poison.test A >/dev/null
+check "TTL 0 not cached: asked again" test "$(lab_counter miss)" -eq $((m0 + 1))
+check "NXDOMAIN without SOA passed on" sh -c "ip netns exec $LAB_CLIENT dig +time=6 +tries=1 @$LAB_CACHE4 nosoa.poison.test A | grep -q NXDOMAIN"
+check "both not cached" test $(($(daemon_stat not_cached) - n0)) -ge 3
+r0=$(daemon_stat resolved)
+dig4 nosoa.poison.test A >/dev/null
+check "NXDOMAIN without SOA not cached: resolved again" test "$(daemon_stat resolved)" -eq $((r0 + 1))
+u0=$(daemon_stat upstream_unparsable)
+check "malformed upstream answer: SERVFAIL" sh -c "ip netns exec $LAB_CLIENT dig +time=8 +tries=1 @$LAB_CACHE4 garbage.poison.test A | grep -q SERVFAIL"
+check "counted as unparsable" test "$(daemon_stat upstream_unparsable)" -gt "$u0"
+check "the daemon answers the next query" test "$(ask ok)" = 0
+
 lab_ctl stats | grep -E '^(upstream_|scrubbed|not_cached|outdated|waiters)' | sed 's/^/  /'
 check "daemon still running" kill -0 "$LAB_DAEMON_PID"
 
