@@ -39,6 +39,7 @@ name() { echo "r$1-p$2.poison.test"; } # name ROUND I
 addr() { echo "192.0.2.$((100 + $1 * 10 + $2))"; }
 {
 	entry ok.poison.test. 0 192.0.2.80
+	entry burst.poison.test. 2 192.0.2.83
 	for r in $(seq $ROUNDS); do
 		for i in $(seq $NAMES); do
 			entry "$(name "$r" "$i")." 2 "$(addr "$r" "$i")"
@@ -185,6 +186,16 @@ u0=$(daemon_stat upstream_unparsable)
 check "malformed upstream answer: SERVFAIL" sh -c "ip netns exec $LAB_CLIENT dig +time=8 +tries=1 @$LAB_CACHE4 garbage.poison.test A | grep -q SERVFAIL"
 check "counted as unparsable" test "$(daemon_stat upstream_unparsable)" -gt "$u0"
 check "the daemon answers the next query" test "$(ask ok)" = 0
+
+# 4. 70 identical questions at once for a slow name: one upstream query, 64 wait for it, the
+# rest get SERVFAIL at once (nothing stale to give): a flood of identical misses can't open
+# more queries for a forger to hit
+q0=$(lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p')
+w0=$(daemon_stat waiters_over_cap)
+got=$(lab_client python3 "$HOSTILE" burst "$LAB_CACHE4" burst.poison.test 70)
+check "burst: 64 answered, 6 SERVFAIL ($got)" test "$got" = "none:0 0:64 2:6"
+check "burst: 6 over the cap" test $(($(daemon_stat waiters_over_cap) - w0)) -eq 6
+check "burst: one upstream query" test $(($(lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p') - q0)) -eq 1
 
 lab_ctl stats | grep -E '^(upstream_|scrubbed|not_cached|outdated|waiters)' | sed 's/^/  /'
 check "daemon still running" kill -0 "$LAB_DAEMON_PID"

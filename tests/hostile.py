@@ -8,6 +8,11 @@
       question runs past the end), noquestion (QDCOUNT 0), update (opcode 5), badvers (EDNS
       version 1), twoopt (two OPT records), ok (a plain query for ok.poison.test A).
 
+  hostile.py burst ADDR NAME N
+      Sends N queries for NAME A (distinct IDs, one socket) to ADDR port 53 at once, collects
+      the answers for 5 s and prints "none:COUNT" (unanswered), then "RCODE:COUNT" for each
+      rcode seen, in order.
+
   hostile.py forge SRC DST NAMESFILE ADDR COUNT SECONDS
       An off-path attacker: at most COUNT forged answers, for at most SECONDS, from SRC port 53
       (spoofed with a raw socket) to DST, each a NOERROR answer "NAME A ADDR" (TTL 3600) for a
@@ -93,6 +98,26 @@ def ask(addr, kind):
     print(rcode_of(msg) if struct.unpack("!H", msg[:2])[0] == qid else "wrong-id")
 
 
+def burst(addr, name, n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ids = random.sample(range(65536), n)
+    for qid in ids:
+        s.sendto(struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + question(name), (addr, 53))
+    counts, pending, deadline = {}, set(ids), time.monotonic() + 5
+    while pending and time.monotonic() < deadline:
+        s.settimeout(max(deadline - time.monotonic(), 0.01))
+        try:
+            msg = s.recv(65535)
+        except socket.timeout:
+            break
+        qid = struct.unpack("!H", msg[:2])[0]
+        if qid in pending:
+            pending.discard(qid)
+            rcode = rcode_of(msg)
+            counts[rcode] = counts.get(rcode, 0) + 1
+    print(" ".join(["none:%d" % len(pending)] + ["%d:%d" % kv for kv in sorted(counts.items())]))
+
+
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -133,6 +158,8 @@ def forge(src, dst, names_file, addr, count, seconds):
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "ask":
         ask(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "burst":
+        burst(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) == 8 and sys.argv[1] == "forge":
         forge(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]),
               float(sys.argv[7]))
