@@ -32,7 +32,8 @@ static bool above_chain(const struct chain *c, const ldns_rdf *zone, bool strict
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (strict ? ldns_dname_is_subdomain(c->names[i], zone) : in_zone(c->names[i], zone))
+		if (strict ? ldns_dname_is_subdomain(c->names[i], zone)
+			   : in_zone(c->names[i], zone))
 			return true;
 	return false;
 }
@@ -40,10 +41,22 @@ static bool above_chain(const struct chain *c, const ldns_rdf *zone, bool strict
 /* The type an RRSIG covers, or 0. */
 static ldns_rr_type covered(const ldns_rr *rr)
 {
-	const ldns_rdf *t = ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG ?
-				    ldns_rr_rrsig_typecovered(rr) : NULL;
+	const ldns_rdf *t =
+		ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG ? ldns_rr_rrsig_typecovered(rr) : NULL;
 
 	return t ? ldns_rdf2rr_type(t) : 0;
+}
+
+/* Is a CNAME owned by name among the records kept? */
+static bool kept_cname(const ldns_rr_list *an, const bool *keep, const ldns_rdf *name)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++)
+		if (keep[i] && ldns_rr_get_type(ldns_rr_list_rr(an, i)) == LDNS_RR_TYPE_CNAME &&
+		    !ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(an, i)), name))
+			return true;
+	return false;
 }
 
 /* Marks in keep the answer records of the chain from qname; fills c. */
@@ -69,7 +82,8 @@ static void walk_answer(const ldns_rr_list *an, ldns_rr_type qtype, struct chain
 			}
 			if (!on_chain(c, ldns_rr_owner(rr)))
 				continue;
-			if (type == qtype || qtype == LDNS_RR_TYPE_ANY || type == LDNS_RR_TYPE_CNAME)
+			if (type == qtype || qtype == LDNS_RR_TYPE_ANY ||
+			    type == LDNS_RR_TYPE_CNAME)
 				keep[i] = true;
 			if (type != LDNS_RR_TYPE_CNAME || qtype == LDNS_RR_TYPE_CNAME ||
 			    qtype == LDNS_RR_TYPE_ANY)
@@ -84,16 +98,11 @@ static void walk_answer(const ldns_rr_list *an, ldns_rr_type qtype, struct chain
 	/* a name with a CNAME has no other data (RFC 1034 3.6.2): the chain goes on from it */
 	for (i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		size_t j;
+		ldns_rr_type type = ldns_rr_get_type(rr);
 
-		if (!keep[i] || ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME ||
-		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME)
-			continue;
-		for (j = 0; j < n && keep[i]; j++)
-			keep[i] = !(keep[j] &&
-				    ldns_rr_get_type(ldns_rr_list_rr(an, j)) == LDNS_RR_TYPE_CNAME &&
-				    !ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(an, j)),
-							ldns_rr_owner(rr)));
+		if (keep[i] && type != LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_DNAME &&
+		    kept_cname(an, keep, ldns_rr_owner(rr)))
+			keep[i] = false;
 	}
 	for (i = 0; i < n; i++) { /* signatures of what was kept */
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
@@ -105,7 +114,8 @@ static void walk_answer(const ldns_rr_list *an, ldns_rr_type qtype, struct chain
 			keep[i] = above_chain(c, ldns_rr_owner(rr), true);
 		else
 			keep[i] = on_chain(c, ldns_rr_owner(rr)) &&
-				  (t == qtype || t == LDNS_RR_TYPE_CNAME || qtype == LDNS_RR_TYPE_ANY);
+				  (t == qtype || t == LDNS_RR_TYPE_CNAME ||
+				   qtype == LDNS_RR_TYPE_ANY);
 	}
 }
 
@@ -147,8 +157,9 @@ static void walk_authority(const ldns_rr_list *ns, const struct chain *c, bool *
 		for (j = 0; j < n && !keep[i]; j++) {
 			const ldns_rr *z = ldns_rr_list_rr(ns, j);
 
-			keep[i] = keep[j] && (ldns_rr_get_type(z) == LDNS_RR_TYPE_SOA ||
-					      ldns_rr_get_type(z) == LDNS_RR_TYPE_NS) &&
+			keep[i] = keep[j] &&
+				  (ldns_rr_get_type(z) == LDNS_RR_TYPE_SOA ||
+				   ldns_rr_get_type(z) == LDNS_RR_TYPE_NS) &&
 				  in_zone(ldns_rr_owner(rr), ldns_rr_owner(z));
 		}
 	}
@@ -208,7 +219,7 @@ int xdpdns_scrub(ldns_pkt *a, const ldns_rdf *qname, ldns_rr_type qtype,
 	struct chain c = { .names = { qname }, .n = 1 };
 	ldns_pkt_rcode rcode = ldns_pkt_get_rcode(a);
 
-	*res = (struct xdpdns_scrub_result){ 0 };
+	*res = (struct xdpdns_scrub_result){0};
 	if (!keep)
 		return -ENOMEM;
 	walk_answer(an, qtype, &c, keep);
