@@ -15,7 +15,17 @@ set -uo pipefail
 
 . "$(dirname "$0")/check.sh"
 
-trap 'lab_down' EXIT
+# ldns-testns -f forks its instances, and lab_down ends the first process only: the others,
+# by their parent's PID, first
+testns_pid=
+stop_testns() {
+	local kids
+	[ -n "$testns_pid" ] || return 0
+	kids=$(pgrep -P "$testns_pid")
+	[ -z "$kids" ] || kill $kids 2>/dev/null
+	return 0
+}
+trap 'stop_testns; lab_down' EXIT
 
 HOSTILE=$(cd "$(dirname "$0")" && pwd)/hostile.py
 FORGED_ADDR=198.51.100.66
@@ -100,6 +110,7 @@ ask() { lab_client python3 "$HOSTILE" ask "$LAB_CACHE4" "$1"; }
 lab_up || exit 1
 # one process per name in flight: each sleeps through its answer
 lab_bg "$LAB_UP_NS" ldns-testns -f $NAMES -p 53 "$LAB_TMP/testns.data" >"$LAB_TMP/testns.log" 2>&1
+testns_pid=${LAB_PIDS[-1]}
 # a timeout above the upstream's 2 s, one attempt (a malformed answer fails in 3 s); rare probes,
 # no prefetch
 lab_daemon "$LAB_TMP/d.log" --timeout 3 --attempts 1 --health-query "ok.poison.test. A" \
