@@ -2,6 +2,7 @@
 /* The upstream client against a scripted fake resolver on 127.0.0.1 (a child process): the
  * query name picks its behaviour. */
 #include <arpa/inet.h>
+#include <strings.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,10 +20,31 @@
 static pid_t fake_pid;
 static uint16_t fake_port;
 
-/* The fake resolver's answer to wire (a query), or NULL to stay silent. Names:
+/* Sends the datagram out to `to` from a new socket bound to from_addr (port 0: any). */
+static void send_from(const char *from_addr, uint16_t from_port, const uint8_t *out,
+		      size_t out_len, const struct sockaddr *to, socklen_t tolen)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(from_port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+
+	inet_pton(AF_INET, from_addr, &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		sendto(fd, out, out_len, 0, to, tolen);
+	close(fd);
+}
+
+/* The fake resolver's answer to wire (a query), or NULL to stay silent. Names (in any case):
  *   ok.        an A record               wrongid.  a wrong ID first, then the answer
  *   wrongq.    another question first    tc.       TC=1 over UDP, the answer over TCP
- *   servfail.  SERVFAIL                  silent.   nothing */
+ *   servfail.  SERVFAIL                  silent.   nothing
+ *   wrongaddr. wrongport.  a forged answer (A 192.0.2.66) from 127.0.0.2:port or from
+ *              127.0.0.1:another port first, then the answer
+ *   garbage.   random bytes, the answer cut short, the answer with bad counts, then the answer
+ *   garbageonly.  only those three
+ *   case.      the answer with every letter of the question's name in the other case (A
+ *              192.0.2.66) first, then the answer
+ *   port.      A 10.0.X.Y where X.Y is the query's source port */
 static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 		       const struct sockaddr *to, socklen_t tolen)
 {
@@ -35,24 +57,82 @@ static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 	if (ldns_wire2pkt(&q, wire, len) != LDNS_STATUS_OK)
 		return;
 	name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+	if (!tcp && !strcasecmp(name, "port.")) {
+		char line[64];
+		uint16_t port = ntohs(((const struct sockaddr_in *)to)->sin_port);
+
+		snprintf(line, sizeof(line), "port. 60 IN A 10.0.%u.%u", port >> 8, port & 0xff);
+		ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL);
+		r = ldns_pkt_clone(q);
+		ldns_pkt_set_qr(r, true);
+		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, rr);
+		rr = NULL;
+		goto send;
+	}
 	r = ldns_pkt_clone(q);
 	ldns_pkt_set_qr(r, true);
 	ldns_pkt_set_ra(r, true);
 	ldns_rr_new_frm_str(&rr, "ok. 60 IN A 192.0.2.1", 0, NULL, NULL);
-	if (!strcmp(name, "silent.")) {
+	if (!strcasecmp(name, "silent.")) {
 		goto out;
-	} else if (!strcmp(name, "servfail.")) {
+	} else if (!strcasecmp(name, "servfail.")) {
 		ldns_pkt_set_rcode(r, LDNS_RCODE_SERVFAIL);
-	} else if (!strcmp(name, "tc.") && !tcp) {
+	} else if (!strcasecmp(name, "tc.") && !tcp) {
 		ldns_pkt_set_tc(r, true);
 	} else {
 		ldns_rr_set_owner(rr, ldns_rdf_clone(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0))));
 		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, ldns_rr_clone(rr));
 	}
-	if (!strcmp(name, "wrongid.") || !strcmp(name, "wrongq.")) {
+	if (!tcp && (!strcasecmp(name, "wrongaddr.") || !strcasecmp(name, "wrongport.") ||
+		     !strcasecmp(name, "case."))) {
+		ldns_pkt *forged = ldns_pkt_clone(r);
+		ldns_rr *a = ldns_rr_list_rr(ldns_pkt_answer(forged), 0);
+		ldns_rdf *qn = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(forged), 0));
+		size_t i;
+
+		ldns_rdf_deep_free(ldns_rr_set_rdf(a, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A,
+									 "192.0.2.66"), 0));
+		for (i = 0; i < ldns_rdf_size(qn); i++) { /* "case.": every letter flipped */
+			uint8_t *c = ldns_rdf_data(qn) + i;
+
+			if (!strcasecmp(name, "case.") && (*c | 0x20) >= 'a' && (*c | 0x20) <= 'z')
+				*c ^= 0x20;
+		}
+		ldns_pkt2wire(&out, forged, &out_len);
+		if (!strcasecmp(name, "wrongaddr."))
+			send_from("127.0.0.2", fake_port, out, out_len, to, tolen);
+		else if (!strcasecmp(name, "wrongport."))
+			send_from("127.0.0.1", 0, out, out_len, to, tolen);
+		else
+			sendto(fd, out, out_len, 0, to, tolen);
+		free(out);
+		out = NULL;
+		ldns_pkt_free(forged);
+		usleep(20000); /* the forgery is there first */
+	}
+	if (!tcp && (!strcasecmp(name, "garbage.") || !strcasecmp(name, "garbageonly."))) {
+		uint8_t junk[64];
+		size_t i;
+
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = i * 37 + 11;
+		junk[0] = ldns_pkt_id(q) >> 8; /* the right ID, even */
+		junk[1] = ldns_pkt_id(q) & 0xff;
+		sendto(fd, junk, sizeof(junk), 0, to, tolen);
+		ldns_pkt2wire(&out, r, &out_len);
+		sendto(fd, out, out_len - 3, 0, to, tolen);     /* cut short */
+		out[7] += 3;                                     /* ancount: 3 records too many */
+		sendto(fd, out, out_len, 0, to, tolen);
+		free(out);
+		out = NULL;
+		usleep(20000);
+		if (!strcasecmp(name, "garbageonly."))
+			goto out;
+	}
+	if (!strcasecmp(name, "wrongid.") || !strcasecmp(name, "wrongq.")) {
 		ldns_pkt *bad = ldns_pkt_clone(r);
 
-		if (!strcmp(name, "wrongid."))
+		if (!strcasecmp(name, "wrongid."))
 			ldns_pkt_set_id(bad, ldns_pkt_id(q) ^ 0x5555);
 		else
 			ldns_rr_set_owner(ldns_rr_list_rr(ldns_pkt_question(bad), 0),
@@ -63,6 +143,7 @@ static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 		out = NULL;
 		ldns_pkt_free(bad);
 	}
+send:
 	ldns_pkt2wire(&out, r, &out_len);
 	if (tcp) {
 		uint8_t hdr[2] = { out_len >> 8, out_len & 0xff };
@@ -146,6 +227,7 @@ struct result {
 	ldns_pkt *answer;
 	int err;
 	uint64_t bogus; /* datagrams the client ignored, all servers */
+	struct upstream_bogus kinds;
 	struct ev_loop *loop;
 	struct upstream_query q; /* last: done() finds the result from it */
 };
@@ -168,6 +250,8 @@ static void on_guard(struct ev_loop *loop, struct ev_timer *t)
 	ev_stop(loop);
 }
 
+static bool use_0x20; /* upstream-0x20 for resolve() */
+
 /* Resolves name through upstreams ("127.0.0.1:PORT" for the fake); timeout per attempt. */
 static void resolve(struct result *r, const char *name, const char *const *upstreams,
 		    uint32_t timeout_ms)
@@ -180,6 +264,7 @@ static void resolve(struct result *r, const char *name, const char *const *upstr
 
 	xdpdns_options_defaults(&o);
 	o.timeout_ms = timeout_ms;
+	o.upstream_0x20 = use_0x20;
 	for (i = 0; upstreams[i]; i++)
 		assert_int_equal(xdpdns_options_set(&o, "upstream", upstreams[i], err, sizeof(err)), 0);
 	assert_int_equal(ev_init(&loop), 0);
@@ -199,6 +284,7 @@ static void resolve(struct result *r, const char *name, const char *const *upstr
 		upstream_query_cancel(&r->q);
 	for (i = 0; i < set.n; i++)
 		r->bogus += set.servers[i].bogus;
+	r->kinds = set.bogus;
 	ldns_rdf_deep_free(r->q.qname);
 	ev_fini(&loop);
 	assert_true(r->done);
@@ -248,6 +334,101 @@ static void test_wrong_id_and_question_ignored(void **state)
 	assert_answer_a(&r, "wrongq.");
 	assert_int_equal(r.bogus, 1);
 	ldns_pkt_free(r.answer);
+}
+
+/* The A record's address in r's answer, as text (to free). */
+static char *answer_addr(const struct result *r)
+{
+	return ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(r->answer), 0), 0));
+}
+
+/* A forged answer from another address, or from the server's address but another port, comes
+ * first: the connected socket never sees it, and the genuine answer is taken. */
+static void test_wrong_source_ignored(void **state)
+{
+	const char *names[] = { "wrongaddr.", "wrongport." };
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *addr;
+
+		resolve(&r, names[i], up, 500);
+		assert_answer_a(&r, names[i]);
+		addr = answer_addr(&r);
+		assert_string_equal(addr, "192.0.2.1");
+		assert_int_equal(r.bogus, 0); /* dropped by the kernel, not by us */
+		free(addr);
+		ldns_pkt_free(r.answer);
+	}
+}
+
+/* Garbage, a cut-short answer and one with bad counts (all with the right ID) are ignored; the
+ * genuine answer that follows is taken, and without it the attempt times out. */
+static void test_malformed_answers_ignored(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+
+	resolve(&r, "garbage.", up, 500);
+	assert_answer_a(&r, "garbage.");
+	assert_int_equal(r.bogus, 3);
+	assert_int_equal(r.kinds.unparsable, 3);
+	ldns_pkt_free(r.answer);
+	resolve(&r, "garbageonly.", up, 100);
+	assert_null(r.answer);
+	assert_int_equal(r.err, -ETIMEDOUT);
+	assert_true(r.kinds.unparsable >= 3);
+}
+
+/* upstream-0x20: an answer whose question is not in the case we sent is ignored. Without it, the
+ * case does not matter (the first answer is taken). */
+static void test_0x20(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	char *addr;
+
+	use_0x20 = true;
+	resolve(&r, "case.", up, 500);
+	use_0x20 = false;
+	assert_answer_a(&r, "case.");
+	addr = answer_addr(&r);
+	assert_string_equal(addr, "192.0.2.1");
+	assert_int_equal(r.kinds.wrong_question, 1);
+	free(addr);
+	ldns_pkt_free(r.answer);
+
+	resolve(&r, "case.", up, 500);
+	addr = answer_addr(&r);
+	assert_string_equal(addr, "192.0.2.66");
+	assert_int_equal(r.bogus, 0);
+	free(addr);
+	ldns_pkt_free(r.answer);
+}
+
+/* Every query from its own random source port (RFC 5452 9.2): sequential ports would be
+ * guessable. A few close pairs may happen by chance (about 1 in 900 per pair). */
+static void test_random_source_ports(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	unsigned int ports[8], close_pairs = 0, i;
+	struct result r;
+
+	for (i = 0; i < 8; i++) {
+		const ldns_rdf *a;
+
+		resolve(&r, "port.", up, 500);
+		assert_int_equal(r.err, 0);
+		a = ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(r.answer), 0), 0);
+		ports[i] = ldns_rdf_data(a)[2] << 8 | ldns_rdf_data(a)[3];
+		ldns_pkt_free(r.answer);
+		if (i && (ports[i] > ports[i - 1] ? ports[i] - ports[i - 1] :
+						    ports[i - 1] - ports[i]) < 32)
+			close_pairs++;
+	}
+	assert_true(close_pairs < 3);
 }
 
 static void test_truncated_retries_over_tcp(void **state)
@@ -365,6 +546,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_wrong_id_and_question_ignored),
+		cmocka_unit_test(test_wrong_source_ignored),
+		cmocka_unit_test(test_malformed_answers_ignored),
+		cmocka_unit_test(test_0x20),
+		cmocka_unit_test(test_random_source_ports),
 		cmocka_unit_test(test_truncated_retries_over_tcp),
 		cmocka_unit_test(test_servfail_everywhere),
 		cmocka_unit_test(test_failover),

@@ -18,6 +18,7 @@ packages=(
 	yamllint python3-yaml python3-kubernetes # deploy test: manifests against the API models
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
+	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 )
 
 missing=()

@@ -79,6 +79,8 @@ static const struct opt_def opts[] = {
 	  "queries per second to the upstreams at most; 0: no limit (10000)" },
 	{ "upstream-inflight", OPT_U32, OFF(upstream_inflight), 1, 10000, "N",
 	  "resolutions in flight at most (2000)" },
+	{ "upstream-0x20", OPT_BOOL, OFF(upstream_0x20), 0, 0, "yes|no",
+	  "random case in upstream query names; answers must echo it byte for byte (no)" },
 	{ "recovery-rate", OPT_U32, OFF(recovery_rate), 1, 100000, "N",
 	  "stale entries refreshed per second when upstreams come back (200)" },
 	{ "snapshot-file", OPT_STRING, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",

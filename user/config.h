@@ -53,6 +53,7 @@ struct xdpdns_options {
 	uint32_t negative_recheck_ms; /* negative TTL of names positive within the last hour */
 	uint32_t upstream_qps;     /* queries per second to all upstreams; 0: no limit */
 	uint32_t upstream_inflight; /* resolutions in flight at most */
+	bool upstream_0x20;        /* random case in upstream query names, checked in answers */
 	uint32_t recovery_rate;    /* stale entries refreshed per second after an outage */
 	char snapshot_file[256];   /* see xdpdns_options_snapshot_path() */
 	uint32_t snapshot_interval_sec; /* save this often too; 0: only at stop */

@@ -46,6 +46,16 @@ static void cmd_stats(struct server *s, FILE *out)
 		(unsigned long long)s->upstreams.over_budget,
 		(unsigned long long)st->recovery_refreshes, s->recovery_n - s->recovery_next,
 		(unsigned long long)st->fallback_answers);
+	/* hostile input: upstream answers ignored (wrong ID or question, unparsable), scrubbed,
+	 * not cached, outdated; coalesced queries over the cap */
+	fprintf(out, "upstream_unparsable %llu\nupstream_wrong_id %llu\n"
+		     "upstream_wrong_question %llu\nscrubbed_records %llu\nnot_cached %llu\n"
+		     "outdated_answers %llu\nwaiters_over_cap %llu\n",
+		(unsigned long long)s->upstreams.bogus.unparsable,
+		(unsigned long long)s->upstreams.bogus.wrong_id,
+		(unsigned long long)s->upstreams.bogus.wrong_question,
+		(unsigned long long)st->scrubbed_records, (unsigned long long)st->not_cached,
+		(unsigned long long)st->outdated_answers, (unsigned long long)st->waiters_over_cap);
 }
 
 static void cmd_health(struct server *s, FILE *out)

@@ -138,6 +138,22 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 	return e;
 }
 
+int dcache_store(struct dcache *c, const struct dcache_key *k, const uint8_t *wire, size_t len,
+		 uint64_t now_ms, uint32_t ttl_sec, uint64_t gen, struct dcache_entry **out)
+{
+	struct dcache_entry *e = dcache_get(c, k);
+
+	if (e && e->gen > gen)
+		return -ESTALE;
+	e = dcache_put(c, k, wire, len, now_ms, ttl_sec);
+	if (!e)
+		return -ENOMEM;
+	e->gen = gen;
+	if (out)
+		*out = e;
+	return 0;
+}
+
 ldns_pkt *dcache_answer(const struct dcache_entry *e)
 {
 	ldns_pkt *p = NULL;

@@ -31,6 +31,7 @@ struct dcache_entry {
 	uint64_t refresh_after_ms;          /* no prefetch before (backoff) */
 	uint16_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
+	uint64_t gen;                       /* of the resolution that stored it (dcache_store) */
 	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
 };
 
@@ -56,6 +57,13 @@ struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);
  * Returns the new entry, or NULL when out of memory. */
 struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, const uint8_t *wire,
 				size_t len, uint64_t now_ms, uint32_t ttl_sec);
+
+/* dcache_put() of the outcome of a resolution of generation gen (a counter the caller bumps
+ * for every resolution it starts, so a later query has a larger one): refused with -ESTALE when
+ * the entry under k came from a later resolution, so that an answer arriving late never
+ * overwrites a newer one. Returns 0 (*out, if not NULL, is the new entry), -ESTALE or -ENOMEM. */
+int dcache_store(struct dcache *c, const struct dcache_key *k, const uint8_t *wire, size_t len,
+		 uint64_t now_ms, uint32_t ttl_sec, uint64_t gen, struct dcache_entry **out);
 
 /* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
 ldns_pkt *dcache_answer(const struct dcache_entry *e);

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "cache_entry.h"
 #include "log.h"
+#include "scrub.h"
 #include "server.h"
 
 #define DNS_MAX_LEN 65535
@@ -51,6 +52,7 @@ struct pending {
 	unsigned int n_waiters;
 	struct upstream_query uq;
 	struct ev_timer stale_timer; /* RFC 8767 client response timer */
+	uint64_t gen;                /* the server's next_gen when it started (dcache_store) */
 };
 
 /* ---- answers ---- */
@@ -429,7 +431,8 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	struct server *s = p->srv;
 	struct dcache_entry *old = dcache_get(&s->cache, &p->key);
 	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
-	bool stale = !copy && stale_ok(s, old, ev_now_ms()), guarded = false;
+	struct xdpdns_scrub_result scrubbed;
+	bool stale, guarded = false;
 	struct waiter *w, *next;
 	uint32_t ttl = 0;
 
@@ -437,10 +440,24 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	s->n_pending--;
 	ev_timer_stop(s->loop, &p->stale_timer);
 	ldns_pkt_free(answer);
+	/* only what answers the question is served and cached (scrub.h) */
+	if (copy && xdpdns_scrub(copy, p->uq.qname, p->uq.qtype, &scrubbed)) {
+		ldns_pkt_free(copy);
+		copy = NULL;
+		err = -ENOMEM;
+	}
+	stale = !copy && stale_ok(s, old, ev_now_ms());
 
 	if (copy) {
 		s->stats.resolved++;
+		s->stats.scrubbed_records += scrubbed.dropped;
 		ttl = server_cache_ttl(s->opts, copy);
+		if (scrubbed.nocache) { /* passed to the clients, not stored */
+			s->stats.not_cached++;
+			log_debug("an answer not cached: %s",
+				  xdpdns_scrub_nocache_str(scrubbed.nocache));
+			ttl = 0;
+		}
 		if (guard_is_negative(copy)) {
 			copy = guard_answer(s, p, old, copy, &ttl, &guarded);
 			if (!guarded)
@@ -467,15 +484,19 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		size_t len = 0;
 		struct dcache_entry *e = NULL;
 
-		if (ldns_pkt2wire(&wire, copy, &len) == LDNS_STATUS_OK)
-			e = dcache_put(&s->cache, &p->key, wire, len, ev_now_ms(), ttl);
+		err = ldns_pkt2wire(&wire, copy, &len) == LDNS_STATUS_OK ?
+			      dcache_store(&s->cache, &p->key, wire, len, ev_now_ms(), ttl, p->gen, &e) :
+			      -ENOMEM;
 		free(wire);
-		fill_kernel(s, copy, p->key_flags, ttl, e);
+		if (err == -ESTALE) /* a later query's answer is in: this one is older */
+			s->stats.outdated_answers++;
+		else
+			fill_kernel(s, copy, p->key_flags, ttl, e);
 	} else if (!copy && !stale && (!old || !old->wire_len)) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
 		if (err != -EBUSY) /* not a failure: the budget was spent */
-			dcache_put(&s->cache, &p->key, NULL, 0, ev_now_ms(),
-				   s->opts->servfail_ttl_sec);
+			dcache_store(&s->cache, &p->key, NULL, 0, ev_now_ms(),
+				     s->opts->servfail_ttl_sec, p->gen, NULL);
 	} else if (!copy && old) {
 		/* a failed prefetch: back off before the next, 1 s, 2 s, 4 s..., jittered so that
 		 * names that failed together are not retried together */
@@ -530,6 +551,7 @@ static struct pending *start_resolution(struct server *s, const struct dcache_ke
 	p->key = *key;
 	p->key_flags = key_flags;
 	p->srv = s;
+	p->gen = ++s->next_gen;
 	p->stale_timer.cb = on_stale_timer;
 	p->uq.qname = ldns_rdf_clone(qname);
 	if (p->uq.qname)
@@ -812,7 +834,10 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		respond_error(s, w, wire, len, LDNS_RCODE_NOTIMPL, false);
 		return;
 	}
-	if (ldns_pkt_qdcount(w->query) != 1) {
+	/* ldns takes one OPT record and drops it from the count: more than one is left out of the
+	 * count too (RFC 6891 6.1.1: more than one OPT is FORMERR) */
+	if (ldns_pkt_qdcount(w->query) != 1 ||
+	    ((unsigned int)wire[10] << 8 | wire[11]) - ldns_pkt_arcount(w->query) > 1) {
 		respond_error(s, w, wire, len, LDNS_RCODE_FORMERR, false);
 		return;
 	}
@@ -843,8 +868,9 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	slot = pending_slot(s, &key);
 	if (*slot) { /* already being resolved: wait for it */
 		p = *slot;
-		if (p->n_waiters >= SERVER_WAITERS_MAX) {
-			respond(s, w, NULL, LDNS_RCODE_SERVFAIL, 0, 0);
+		if (p->n_waiters >= SERVER_WAITERS_MAX) { /* stale if there is, else SERVFAIL */
+			s->stats.waiters_over_cap++;
+			respond_unresolved(s, w, e, false);
 			waiter_free(w);
 			return;
 		}
@@ -1148,6 +1174,7 @@ void server_options_changed(struct server *s)
 		for (int j = 0; j < s->upstreams.n; j++)
 			if (!strcmp(fresh.servers[i].addr.text, s->upstreams.servers[j].addr.text))
 				fresh.servers[i] = s->upstreams.servers[j];
+	fresh.bogus = s->upstreams.bogus; /* counters go on */
 	fresh.changed = s->upstreams.changed;
 	fresh.owner = s->upstreams.owner;
 	s->upstreams = fresh;

@@ -17,7 +17,9 @@
 #define SERVER_LISTENERS_MAX (2 * XDPDNS_SERVICES_MAX) /* UDP and TCP per address */
 #define SERVER_PENDING_BUCKETS 4096
 #define SERVER_PENDING_MAX 10000   /* resolutions in flight; upstream-inflight is at most this */
-#define SERVER_WAITERS_MAX 256     /* clients waiting on one resolution */
+/* clients waiting on one resolution: identical questions share one upstream query, and the
+ * cap keeps a flood of them (a birthday attack needs many queries in flight) from piling up */
+#define SERVER_WAITERS_MAX 64
 #define SERVER_TCP_CONNS_MAX 256
 #define SERVER_TCP_IDLE_MS 10000   /* RFC 7766 6.2.3: a few seconds to tens of seconds */
 #define SERVER_DCACHE_ENTRIES 200000
@@ -47,6 +49,11 @@ struct server_stats {
 	uint64_t over_budget;   /* queries answered without asking upstream: budget spent */
 	uint64_t recovery_refreshes; /* stale entries refreshed after an outage */
 	uint64_t fallback_answers; /* from fallback-file: upstreams failed, nothing cached */
+	/* hostile input (scrub.h) */
+	uint64_t scrubbed_records; /* upstream records dropped: not the answer to the question */
+	uint64_t not_cached;       /* answers passed on, not stored: TC, TTL 0, no SOA, rcode */
+	uint64_t outdated_answers; /* not stored: a later query's answer was in already */
+	uint64_t waiters_over_cap; /* queries beyond SERVER_WAITERS_MAX on one resolution */
 };
 
 struct listener {
@@ -79,6 +86,7 @@ struct server {
 	size_t recovery_n, recovery_next;
 	struct ev_timer recovery_timer;
 	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
+	uint64_t next_gen;        /* generations of resolutions (dcache_store) */
 	struct server_stats stats;
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include "log.h"
 #include "upstream.h"
+#include "xdpdns_kern_user.h"
 
 #define DNS_MAX_LEN 65535
 
@@ -25,6 +26,7 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	s->timeout_ms = o->timeout_ms;
 	s->attempts = o->attempts;
 	s->edns_udp_size = o->edns_udp_size;
+	s->use_0x20 = o->upstream_0x20;
 	s->down_after = o->health_failures;
 	s->qps = o->upstream_qps;
 	s->tokens = o->upstream_qps;
@@ -141,6 +143,8 @@ static void end_attempt(struct upstream_query *q)
 	free(q->wire);
 	free(q->buf);
 	q->wire = q->buf = NULL;
+	ldns_rdf_deep_free(q->sent_qname);
+	q->sent_qname = NULL;
 }
 
 static void finish(struct upstream_query *q, ldns_pkt *answer, int err)
@@ -171,28 +175,36 @@ static void next_attempt(struct upstream_query *q, int err)
 	finish(q, NULL, q->last_err);
 }
 
-/* The answer to what we asked? (RFC 5452 9.1: ID and question) */
-static bool matches(const struct upstream_query *q, const ldns_pkt *p)
+/* The answer to what we asked? (RFC 5452 9.1: ID and question) UPSTREAM_ANSWER, or why not. */
+static enum upstream_verdict matches(const struct upstream_query *q, const ldns_pkt *p)
 {
-	const ldns_rr *rr;
+	const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
+	const ldns_rdf *name = rr ? ldns_rr_owner(rr) : NULL;
 
-	if (!ldns_pkt_qr(p) || ldns_pkt_id(p) != q->id || ldns_pkt_qdcount(p) != 1)
-		return false;
-	rr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
-	return rr && ldns_rr_get_type(rr) == q->qtype &&
-	       ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-	       ldns_dname_compare(ldns_rr_owner(rr), q->qname) == 0;
+	if (!ldns_pkt_qr(p) || ldns_pkt_id(p) != q->id)
+		return UPSTREAM_WRONG_ID;
+	if (ldns_pkt_qdcount(p) != 1 || !rr || ldns_rr_get_type(rr) != q->qtype ||
+	    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || ldns_dname_compare(name, q->qname) ||
+	    /* 0x20: the case as sent, byte for byte */
+	    (q->set && q->set->use_0x20 &&
+	     memcmp(ldns_rdf_data(name), ldns_rdf_data(q->sent_qname), ldns_rdf_size(name))))
+		return UPSTREAM_WRONG_QUESTION;
+	return UPSTREAM_ANSWER;
 }
 
 enum upstream_verdict upstream_answer_check(const struct upstream_query *q, const uint8_t *wire,
 					   size_t len, bool tcp, ldns_pkt **answer)
 {
+	enum upstream_verdict v;
 	ldns_pkt *p = NULL;
 
 	*answer = NULL;
-	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !matches(q, p)) {
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
+		return UPSTREAM_UNPARSABLE;
+	v = matches(q, p);
+	if (v != UPSTREAM_ANSWER) {
 		ldns_pkt_free(p);
-		return UPSTREAM_BOGUS;
+		return v;
 	}
 	if (ldns_pkt_tc(p) && !tcp) {
 		ldns_pkt_free(p);
@@ -258,7 +270,7 @@ static uint8_t *drilled_answer(struct upstream_query *q, const uint8_t *wire, si
 	size_t out_len = 0;
 
 	if (!drill_active(&srv->drill, ev_now_ms()) ||
-	    ldns_wire2pkt(&p, wire, *len) != LDNS_STATUS_OK || !matches(q, p)) {
+	    ldns_wire2pkt(&p, wire, *len) != LDNS_STATUS_OK || matches(q, p) != UPSTREAM_ANSWER) {
 		ldns_pkt_free(p);
 		return NULL;
 	}
@@ -283,7 +295,12 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 	v = upstream_answer_check(q, drilled ? drilled : wire, len, q->tcp, &p);
 	free(drilled);
 	switch (v) {
-	case UPSTREAM_BOGUS:
+	case UPSTREAM_UNPARSABLE:
+	case UPSTREAM_WRONG_ID:
+	case UPSTREAM_WRONG_QUESTION:
+		q->set->bogus.unparsable += v == UPSTREAM_UNPARSABLE;
+		q->set->bogus.wrong_id += v == UPSTREAM_WRONG_ID;
+		q->set->bogus.wrong_question += v == UPSTREAM_WRONG_QUESTION;
 		srv->bogus++;
 		if (q->tcp) /* one message per TCP query: the stream is no good */
 			next_attempt(q, -EPROTO);
@@ -392,13 +409,35 @@ static int random_id(uint16_t *id)
 	return getrandom(id, sizeof(*id), 0) == sizeof(*id) ? 0 : -errno;
 }
 
-/* Builds the query for this attempt with a new ID. */
+/* 0x20: every letter of name in a random case. Returns 0 or -errno. */
+static int randomise_case(ldns_rdf *name)
+{
+	uint8_t *d = ldns_rdf_data(name), bits[XDPDNS_NAME_MAX_LEN];
+	size_t n = ldns_rdf_size(name), i;
+
+	if (n > sizeof(bits) || getrandom(bits, n, 0) != (ssize_t)n)
+		return n > sizeof(bits) ? -EINVAL : -errno;
+	/* length bytes (<= 63) are not letters: untouched */
+	for (i = 0; i < n; i++)
+		if ((d[i] | 0x20) >= 'a' && (d[i] | 0x20) <= 'z')
+			d[i] = (bits[i] & 1) ? (d[i] | 0x20) : (d[i] & ~0x20);
+	return 0;
+}
+
+/* Builds the query for this attempt with a new ID (and, with 0x20, a new case). */
 static int build_query(struct upstream_query *q)
 {
-	ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(q->qname), q->qtype, LDNS_RR_CLASS_IN,
-					 LDNS_RD | (q->cd ? LDNS_CD : 0));
+	ldns_pkt *p;
 	int err = random_id(&q->id);
 
+	ldns_rdf_deep_free(q->sent_qname);
+	q->sent_qname = ldns_rdf_clone(q->qname);
+	if (!q->sent_qname)
+		return -ENOMEM;
+	if (!err && q->set->use_0x20)
+		err = randomise_case(q->sent_qname);
+	p = ldns_pkt_query_new(ldns_rdf_clone(q->sent_qname), q->qtype, LDNS_RR_CLASS_IN,
+			       LDNS_RD | (q->cd ? LDNS_CD : 0));
 	if (!p)
 		return -ENOMEM;
 	ldns_pkt_set_id(p, q->id);
@@ -480,6 +519,7 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 	q->last_err = -ETIMEDOUT;
 	q->io.fd = -1;
 	q->wire = q->buf = NULL;
+	q->sent_qname = NULL;
 	q->timer.slot = 0;
 	q->hold.slot = 0;
 	q->held = NULL;
@@ -487,11 +527,17 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 		err = send_attempt(q);
 		if (!err)
 			return 0;
-		if (err == -EBUSY)
+		if (err == -EBUSY) {
+			ldns_rdf_deep_free(q->sent_qname);
+			q->sent_qname = NULL;
 			return err;
+		}
 		server_result(s, server_of(q), false);
-		if (++q->tries >= max_tries(q))
+		if (++q->tries >= max_tries(q)) {
+			ldns_rdf_deep_free(q->sent_qname);
+			q->sent_qname = NULL;
 			return err;
+		}
 	}
 }
 

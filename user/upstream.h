@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Resolving through upstream resolvers: ordered failover, per-attempt timeouts, a retry over
  * TCP when an answer is truncated. Every attempt uses a fresh socket connected to the server
- * (a random source port, and only that server's datagrams get through) and a random ID; an
- * answer counts only with that ID and the question that was asked. */
+ * (a random source port, and only that server's datagrams get through) and a random ID from
+ * getrandom(); an answer counts only with that ID and the question that was asked, and with
+ * upstream-0x20 the question's case as we randomised it (draft-vixie-dnsext-dns0x20). */
 #ifndef XDPDNS_UPSTREAM_H
 #define XDPDNS_UPSTREAM_H
 
@@ -31,6 +32,14 @@ struct upstream {
 	struct drill drill;  /* a fault injected by xdpdnsctl drill, if any */
 };
 
+/* Answers ignored, all servers: off-path forgeries, or a broken server. Datagrams from another
+ * address or port never get here: the kernel drops them at the connected socket. */
+struct upstream_bogus {
+	uint64_t unparsable; /* ldns could not parse it: garbage, truncated, bad counts */
+	uint64_t wrong_id;
+	uint64_t wrong_question; /* name, type, class, or (0x20) the name's case */
+};
+
 struct upstream_set {
 	struct ev_loop *loop;
 	struct upstream servers[XDPDNS_UPSTREAMS_MAX];
@@ -38,6 +47,8 @@ struct upstream_set {
 	uint32_t timeout_ms;
 	uint32_t attempts;      /* rounds over the servers */
 	uint16_t edns_udp_size; /* offered in our queries */
+	bool use_0x20;          /* upstream-0x20: random case in the query name */
+	struct upstream_bogus bogus;
 	uint32_t down_after;    /* consecutive failures that mark a server down */
 	/* the budget: a token bucket of qps tokens a second, holding at most one second's worth;
 	 * every attempt but a health probe takes one. qps 0: no limit. */
@@ -72,6 +83,7 @@ struct upstream_query {
 	uint32_t tries;
 	int server;         /* index of the server the current attempt went to */
 	uint16_t id;
+	ldns_rdf *sent_qname; /* the name as sent: with upstream-0x20, in random case */
 	bool tcp;
 	int last_err;
 	struct ev_io io;
@@ -102,7 +114,10 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q);
 /* What an upstream's message is to query q (its ID, question and type). */
 enum upstream_verdict {
 	UPSTREAM_ANSWER,    /* the answer: *answer is the caller's to free */
-	UPSTREAM_BOGUS,     /* unparsable, or not the answer to q (RFC 5452 9.1): ignored */
+	/* ignored: not a DNS message, or not the answer to q (RFC 5452 9.1) */
+	UPSTREAM_UNPARSABLE,
+	UPSTREAM_WRONG_ID,
+	UPSTREAM_WRONG_QUESTION,
 	UPSTREAM_TRUNCATED, /* TC over UDP: ask again over TCP */
 	UPSTREAM_SERVFAIL,  /* SERVFAIL or REFUSED: ask the next server */
 	UPSTREAM_REFUSED,
