@@ -264,11 +264,11 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	# 7. the daemon killed (kill -9) under the load and started again: the kernel answers
 	# meanwhile, expired names too (served stale while no daemon listens)
 	stale0=$(lab_counter hit_stale)
-	load_start 4
+	load_start 5
 	sleep 1
 	kill -9 "$LAB_DAEMON_PID"
 	wait "$LAB_DAEMON_PID" 2>/dev/null
-	sleep 1 # the names expire (TTL 2) while nothing listens
+	sleep 2.5 # every name expires (TTL 2) while nothing listens
 	DLOG=$LAB_TMP/d-restart$round.log
 	lab_daemon "$DLOG" "${DAEMON_ARGS[@]}" || echo "     the daemon did not start again"
 	load_check "daemon killed and restarted"
