@@ -14,6 +14,7 @@ packages=(
 	iproute2 iputils-ping                 # namespaces for the lab
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
+	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include <ldns/ldns.h>
 #include "config.h"
 #include "event.h"
+#include "metrics.h"
 
 enum upstream_force {
 	UPSTREAM_AUTO,       /* health decides */
@@ -27,6 +28,7 @@ struct upstream {
 	uint64_t answers;    /* usable answers */
 	uint64_t timeouts;
 	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
+	struct xdpdns_histogram latency; /* from an attempt sent to its matching response */
 };
 
 struct upstream_set {
@@ -72,6 +74,7 @@ struct upstream_query {
 	uint16_t id;
 	bool tcp;
 	int last_err;
+	uint64_t sent_ns;   /* xdpdns_monotonic_ns() when the current attempt started */
 	struct ev_io io;
 	struct ev_timer timer;
 	uint8_t *wire;      /* the query being sent */
