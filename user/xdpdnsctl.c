@@ -349,10 +349,16 @@ static int top_sample(const struct xdpdns_maps *m, const char *ifname, struct to
 	return 0;
 }
 
+/* Per second from before to now over dt s; a counter that went back (the daemon restarted)
+ * counts from 0. */
+static double rate(uint64_t now, uint64_t before, double dt)
+{
+	return (double)(now >= before ? now - before : now) / dt;
+}
+
 static void top_row(const char *what, uint64_t now, uint64_t before, double dt)
 {
-	printf("  %-26s %12.1f %14llu\n", what, (double)(now - before) / dt,
-	       (unsigned long long)now);
+	printf("  %-26s %12.1f %14llu\n", what, rate(now, before, dt), (unsigned long long)now);
 }
 
 static uint64_t kernel_sum(const struct top_sample *s, int action, int except)
@@ -372,7 +378,7 @@ static void top_draw(const char *ifname, const struct top_sample *a, const struc
 	double dt = (b->t_ns - a->t_ns) / 1e9;
 	uint64_t khits = b->kernel[XDPDNS_HIT_FRESH] + b->kernel[XDPDNS_HIT_STALE];
 	uint64_t khits0 = a->kernel[XDPDNS_HIT_FRESH] + a->kernel[XDPDNS_HIT_STALE];
-	double share = (double)(khits - khits0) + (double)(b->queries - a->queries);
+	double share = rate(khits, khits0, 1) + rate(b->queries, a->queries, 1);
 	char when[32];
 	time_t now = time(NULL);
 	int i, j;
@@ -404,7 +410,7 @@ static void top_draw(const char *ifname, const struct top_sample *a, const struc
 	top_row("  SERVFAIL", b->servfail, a->servfail, dt);
 	top_row("prefetches", b->prefetches, a->prefetches, dt);
 	printf("  %-26s %11.1f%%\n", "answered by the kernel",
-	       share > 0 ? 100.0 * (double)(khits - khits0) / share : 0.0);
+	       share > 0 ? 100.0 * rate(khits, khits0, 1) / share : 0.0);
 	printf("\n  %-24s %-6s %10s %10s %10s\n", "upstream", "health", "queries/s",
 	       "answers/s", "timeouts/s");
 	for (i = 0; i < b->n_up; i++) {
@@ -416,8 +422,8 @@ static void top_draw(const char *ifname, const struct top_sample *a, const struc
 		if (!u0)
 			u0 = u; /* new since the last redraw (a reload): no rate yet */
 		printf("  %-24s %-6s %10.1f %10.1f %10.1f\n", u->addr, u->state,
-		       (double)(u->queries - u0->queries) / dt, (double)(u->answers - u0->answers) / dt,
-		       (double)(u->timeouts - u0->timeouts) / dt);
+		       rate(u->queries, u0->queries, dt), rate(u->answers, u0->answers, dt),
+		       rate(u->timeouts, u0->timeouts, dt));
 	}
 	fflush(stdout);
 }

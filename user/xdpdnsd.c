@@ -260,7 +260,9 @@ static bool same_sockaddr(const struct xdpdns_sockaddr *a, const struct xdpdns_s
 static int apply(struct daemon *d, const struct xdpdns_options *o)
 {
 	bool relisten = !same_listen(&d->opts, o);
-	bool remetrics = !same_sockaddr(&d->opts.metrics_listen, &o->metrics_listen);
+	/* also when the same address failed before: the port may be free now */
+	bool remetrics = !same_sockaddr(&d->opts.metrics_listen, &o->metrics_listen) ||
+			 (o->metrics_listen.len && d->metrics.io.fd < 0);
 	uint64_t seed;
 	int err;
 
