@@ -331,7 +331,9 @@ static int respond(struct metrics_conn *c, bool too_big)
 	return ret;
 }
 
-/* Sends what is left of the response; closes the connection when it is all sent or failed. */
+/* Sends what is left of the response. Then, a lingering close: our side shut, the client's
+ * read until it closes (or METRICS_CONN_MS), as closing with bytes unread (a refused request
+ * cut short, a body) would reset the connection and could lose the response. */
 static void conn_send(struct metrics_conn *c)
 {
 	while (c->resp_sent < c->resp_len) {
@@ -341,11 +343,25 @@ static void conn_send(struct metrics_conn *c)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return; /* EPOLLOUT calls again */
-			break;
+			conn_close(c);
+			return;
 		}
 		c->resp_sent += n;
 	}
-	conn_close(c);
+	if (shutdown(c->io.fd, SHUT_WR) || ev_io_mod(c->m->loop, &c->io, EPOLLIN))
+		conn_close(c);
+}
+
+/* After the response: what the client still sends is read and dropped until it closes. */
+static void conn_drain(struct metrics_conn *c)
+{
+	char scratch[512];
+	ssize_t n;
+
+	while ((n = recv(c->io.fd, scratch, sizeof(scratch), 0)) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		conn_close(c);
 }
 
 /* The end of the headers: a blank line (CRLF, or bare LF from hand-typed requests). */
@@ -363,10 +379,12 @@ static void on_conn(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	(void)events;
 	if (io->fd < 0) /* closed by metrics_stop() earlier in this batch of events */
 		return;
-	if (c->resp) {
+	if (c->resp && c->resp_sent < c->resp_len)
 		conn_send(c);
+	else if (c->resp)
+		conn_drain(c);
+	if (c->resp || io->fd < 0)
 		return;
-	}
 	for (;;) {
 		n = recv(io->fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -416,7 +434,7 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		c->req_len = 0;
 		c->resp = NULL;
 		if (ev_io_add(loop, &c->io, EPOLLIN) ||
-		    ev_timer_start(loop, &c->idle, METRICS_IDLE_MS)) {
+		    ev_timer_start(loop, &c->idle, METRICS_CONN_MS)) {
 			close(fd);
 			c->io.fd = -1;
 			ev_timer_stop(loop, &c->idle);

@@ -17,7 +17,8 @@
 #define XDPDNS_METRICS_DEFAULT_LISTEN "127.0.0.1:9153"
 #define METRICS_CONNS_MAX 4          /* scrapes served at once; more are closed at accept */
 #define METRICS_REQUEST_MAX_LEN 2048 /* request line and headers; a bigger request gets 431 */
-#define METRICS_IDLE_MS 5000         /* a connection that sends or reads nothing is closed */
+#define METRICS_CONN_MS 5000         /* a connection is closed this long after accept, done or
+				      * not: a slow client holds a slot no longer */
 /* Counting the kernel's entries walks its maps' keys (about 1 s for a million): done again
  * only when the last count is older than this, so frequent scrapes do not stall the loop. */
 #define METRICS_KERNEL_COUNT_MS 10000
