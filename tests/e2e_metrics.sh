@@ -137,6 +137,15 @@ scrape >"$LAB_TMP/m3"
 check "metrics: upstream down" test "$(value "$LAB_TMP/m3" 'xdpdns_upstream_up{upstream="192.0.2.1:53"}')" = 0
 lab_ctl health 192.0.2.1:53 auto >/dev/null
 check "upstream up: an event" logged '"event":"upstream_up"'
+# flapping: a second down and up within 10 s are suppressed, and counted on the next line
+lab_ctl health 192.0.2.1:53 down >/dev/null
+lab_ctl health 192.0.2.1:53 auto >/dev/null
+check "flapping: suppressed" test "$(grep -c '"event":"upstream_down"' "$log")" -eq 1
+sleep 10
+lab_ctl health 192.0.2.1:53 down >/dev/null
+check "10 s later: logged, with the count" \
+	logged '"event":"upstream_down","upstream":"192.0.2.1:53","suppressed":1}'
+lab_ctl health 192.0.2.1:53 auto >/dev/null
 
 # 5. SIGHUP: metrics move to IPv6, then off
 printf 'metrics-listen [::1]:9154\nlog-format json\n' >"$conf"
