@@ -66,7 +66,7 @@ static void cmd_health(struct server *s, FILE *out)
 
 static void cmd_force(struct server *s, const char *args, FILE *out)
 {
-	char addr[INET6_ADDRSTRLEN + 16], state[8];
+	char addr[64], state[8]; /* as the formats below: %63s, %7s */
 	struct xdpdns_sockaddr want;
 	int i;
 
