@@ -102,8 +102,11 @@ static void emit(enum xdpdns_log_level level, const char *msg, const char *event
 	struct timespec now;
 	struct tm tm;
 
-#define PUT(...) (n += n < sizeof(line) ? (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__) : 0)
-#define PUT_ESCAPED(s) (n += n < sizeof(line) ? xdpdns_json_escape(line + n, sizeof(line) - n, s) : 0)
+/* appends to line; once it is full (n past its end), nothing more */
+#define PUT(...) \
+	(n += n < sizeof(line) ? (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__) : 0)
+#define PUT_ESCAPED(s) \
+	(n += n < sizeof(line) ? xdpdns_json_escape(line + n, sizeof(line) - n, s) : 0)
 	if (log_format == XDPDNS_LOG_TEXT) {
 		PUT("%s: %s: %s", log_ident, level_names[level], msg);
 		if (suppressed)

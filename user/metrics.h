@@ -19,8 +19,9 @@
 #define METRICS_REQUEST_MAX_LEN 2048 /* request line and headers; a bigger request gets 431 */
 #define METRICS_CONN_MS 5000         /* a connection is closed this long after accept, done or
 				      * not: a slow client holds a slot no longer */
-/* Counting the kernel's entries walks its maps' keys (about 1 s for a million): done again
- * only when the last count is older than this, so frequent scrapes do not stall the loop. */
+/* Counting the kernel's entries walks its maps' keys (0.7 s for a million, measured on a
+ * 2-core VM): done again only when the last count is older than this, so that frequent
+ * scrapes do not stall the loop. */
 #define METRICS_KERNEL_COUNT_MS 10000
 
 /* Upper bounds of the upstream latency buckets, in ns; the last bucket (+Inf) is implicit. */
