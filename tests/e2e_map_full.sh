@@ -51,7 +51,9 @@ for c in $(seq 0 $((COLD / CHUNK - 1))); do
 	hot_set
 done >"$LAB_TMP/load"
 hits0=$(lab_counter hit_fresh)
+t0=$(date +%s)
 ask "$LAB_TMP/load" >"$LAB_TMP/load.out"
+load_sec=$(($(date +%s) - t0))
 
 sent=$(wc -l <"$LAB_TMP/load")
 replies=$(grep -c "status: NOERROR" "$LAB_TMP/load.out")
@@ -70,6 +72,11 @@ check "every answer right" test "$right" -eq "$sent"
 check "hot names answered by the kernel all along" test "$hot_hits" -eq $((HOT * COLD / CHUNK))
 check "evictions counted" test "${evicted:-0}" -ge $((COLD + HOT - CAPACITY))
 check "no fill skipped" test "${skipped:-1}" -eq 0
+# hundreds of evictions: logged as an event, at most once per 10 s (and once more at a
+# window's edge)
+full_lines=$(grep -c "kernel cache class S full: evicting" "$LAB_TMP/d1.log")
+check "a full map logged, rate-limited ($full_lines lines in $load_sec s)" \
+	test "$full_lines" -ge 1 -a "$full_lines" -le $((load_sec / 10 + 2))
 entries=$(lab_ctl dump | grep -c "\.full\.example\.")
 check "the kernel holds at most its capacity ($entries)" test "$entries" -le $CAPACITY
 

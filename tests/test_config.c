@@ -177,6 +177,33 @@ static void test_example_file(void **state)
 	assert_string_equal(o.snapshot_file, d.snapshot_file);
 	assert_int_equal(o.n_listen, 0);
 	assert_int_equal(o.n_upstreams, 0);
+	assert_int_equal(o.log_format, d.log_format);
+	assert_string_equal(o.metrics_listen.text, d.metrics_listen.text);
+}
+
+/* metrics-listen: ADDR:PORT, [ADDR]:PORT, ADDR (port 9153), or off; log-format text|json. */
+static void test_metrics_and_log_format(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+
+	xdpdns_options_defaults(&o);
+	assert_string_equal(o.metrics_listen.text, "127.0.0.1:9153");
+	assert_int_equal(o.log_format, XDPDNS_LOG_TEXT);
+	assert_int_equal(xdpdns_options_set(&o, "metrics-listen", "[::1]:9100", err, sizeof(err)), 0);
+	assert_string_equal(o.metrics_listen.text, "[::1]:9100");
+	assert_int_equal(o.metrics_listen.sa.ss_family, AF_INET6);
+	assert_int_equal(xdpdns_options_set(&o, "metrics-listen", "192.0.2.53", err, sizeof(err)), 0);
+	assert_string_equal(o.metrics_listen.text, "192.0.2.53:9153");
+	assert_int_equal(xdpdns_options_set(&o, "metrics-listen", "off", err, sizeof(err)), 0);
+	assert_int_equal(o.metrics_listen.len, 0);
+	assert_int_not_equal(xdpdns_options_set(&o, "metrics-listen", "localhost:9153", err,
+						sizeof(err)), 0);
+	assert_string_equal(err, "metrics-listen: 'localhost:9153' is not ADDR:PORT, [ADDR]:PORT or off");
+	assert_int_equal(xdpdns_options_set(&o, "log-format", "json", err, sizeof(err)), 0);
+	assert_int_equal(o.log_format, XDPDNS_LOG_JSON);
+	assert_int_not_equal(xdpdns_options_set(&o, "log-format", "yaml", err, sizeof(err)), 0);
+	assert_string_equal(err, "log-format: 'yaml' is not text or json");
 }
 
 static void test_flags_override_file(void **state)
@@ -299,6 +326,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_file_errors, teardown_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_metrics_and_log_format),
 		cmocka_unit_test_teardown(test_flags_override_file, teardown_file),
 		cmocka_unit_test(test_flag_errors),
 		cmocka_unit_test(test_check),

@@ -19,6 +19,7 @@ packages=(
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
 	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
+	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
 )
 
 missing=()

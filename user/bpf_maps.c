@@ -171,24 +171,35 @@ int xdpdns_cache_put(struct xdpdns_maps *m, const struct xdpdns_entry_buf *b)
 	return 0;
 }
 
-int xdpdns_cache_count(const struct xdpdns_maps *m, uint64_t *count)
+int xdpdns_cache_count_classes(const struct xdpdns_maps *m, uint64_t *counts)
 {
 	struct xdpdns_cache_key key, next;
 	int cls;
 
-	*count = 0;
 	for (cls = 0; cls < XDPDNS_CLASS_COUNT; cls++) {
 		struct xdpdns_cache_key *prev = NULL;
 
+		counts[cls] = 0;
 		while (!bpf_map_get_next_key(m->cache[cls], prev, &next)) {
 			key = next;
 			prev = &key;
-			(*count)++;
+			counts[cls]++;
 		}
 		if (errno != ENOENT)
 			return -errno;
 	}
 	return 0;
+}
+
+int xdpdns_cache_count(const struct xdpdns_maps *m, uint64_t *count)
+{
+	uint64_t counts[XDPDNS_CLASS_COUNT];
+	int cls, err = xdpdns_cache_count_classes(m, counts);
+
+	*count = 0;
+	for (cls = 0; cls < XDPDNS_CLASS_COUNT && !err; cls++)
+		*count += counts[cls];
+	return err;
 }
 
 int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key)

@@ -50,6 +50,8 @@ int xdpdns_cache_put(struct xdpdns_maps *m, const struct xdpdns_entry_buf *b);
 
 /* Entries in the three cache maps. Returns 0 or -errno. */
 int xdpdns_cache_count(const struct xdpdns_maps *m, uint64_t *count);
+/* ...per class: counts[XDPDNS_CLASS_COUNT]. */
+int xdpdns_cache_count_classes(const struct xdpdns_maps *m, uint64_t *counts);
 
 /* Removes the key from every class. Returns 0 or -ENOENT. */
 int xdpdns_cache_delete(const struct xdpdns_maps *m, const struct xdpdns_cache_key *key);

@@ -10,6 +10,7 @@
 #include <ldns/ldns.h>
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 enum opt_type {
 	OPT_STRING,   /* char[] of size `max` */
@@ -22,6 +23,8 @@ enum opt_type {
 	OPT_ZONE,     /* a domain name suffix, repeatable */
 	OPT_MODE,
 	OPT_LOG_LEVEL,
+	OPT_LOG_FORMAT,
+	OPT_METRICS_LISTEN,
 	OPT_CONFIG,   /* command line only */
 };
 
@@ -99,6 +102,11 @@ static const struct opt_def opts[] = {
 	  "once attached and listening, run as NAME with only CAP_NET_BIND_SERVICE; needs keep "
 	  "yes (root)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
+	{ "log-format", OPT_LOG_FORMAT, 0, 0, 0, "text|json",
+	  "log lines as text, or as JSON objects with ts, level, msg and event fields (text)" },
+	{ "metrics-listen", OPT_METRICS_LISTEN, 0, 0, 0, "ADDR:PORT|off",
+	  "Prometheus metrics at http://ADDR:PORT/metrics, [ADDR]:PORT for IPv6; off disables ("
+	  XDPDNS_METRICS_DEFAULT_LISTEN ")" },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -130,15 +138,24 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	o->snapshot_interval_sec = 300;
 	o->cache_entries = XDPDNS_CLASS_S_ENTRIES;
 	o->log_level = XDPDNS_LOG_INFO;
+	o->log_format = XDPDNS_LOG_TEXT;
+	xdpdns_sockaddr_parse_port(XDPDNS_METRICS_DEFAULT_LISTEN, XDPDNS_METRICS_DEFAULT_PORT,
+				   &o->metrics_listen);
 }
 
 int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out)
+{
+	return xdpdns_sockaddr_parse_port(text, 53, out);
+}
+
+int xdpdns_sockaddr_parse_port(const char *text, uint16_t default_port,
+			       struct xdpdns_sockaddr *out)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *port_str = NULL;
 	struct sockaddr_in *in = (struct sockaddr_in *)&out->sa;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->sa;
-	unsigned long port = 53;
+	unsigned long port = default_port;
 	const char *end;
 	char *stop;
 
@@ -301,6 +318,23 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 			}
 		return xdpdns_fail(err, errlen, "%s: '%s' is not error, warn, info or debug", d->name, v);
 	}
+	case OPT_LOG_FORMAT:
+		if (!strcmp(v, "text"))
+			o->log_format = XDPDNS_LOG_TEXT;
+		else if (!strcmp(v, "json"))
+			o->log_format = XDPDNS_LOG_JSON;
+		else
+			return xdpdns_fail(err, errlen, "%s: '%s' is not text or json", d->name, v);
+		return 0;
+	case OPT_METRICS_LISTEN:
+		if (!strcmp(v, "off")) {
+			memset(&o->metrics_listen, 0, sizeof(o->metrics_listen));
+			return 0;
+		}
+		if (xdpdns_sockaddr_parse_port(v, XDPDNS_METRICS_DEFAULT_PORT, &o->metrics_listen))
+			return xdpdns_fail(err, errlen, "%s: '%s' is not ADDR:PORT, [ADDR]:PORT or off",
+					   d->name, v);
+		return 0;
 	case OPT_CONFIG:
 		return xdpdns_fail(err, errlen, "%s: only on the command line", d->name);
 	}

@@ -62,6 +62,8 @@ struct xdpdns_options {
 	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
 	char user[64];             /* run as this user after start-up (privileges.h); empty: root */
 	enum xdpdns_log_level log_level;
+	enum xdpdns_log_format log_format;
+	struct xdpdns_sockaddr metrics_listen; /* Prometheus endpoint (metrics.h); len 0: off */
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
 };
@@ -91,6 +93,9 @@ int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errle
 
 /* Parses "ADDR", "ADDR:PORT", "[ADDR]:PORT" (IPv6), default port 53. Returns 0 or -EINVAL. */
 int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out);
+/* ...with another default port. */
+int xdpdns_sockaddr_parse_port(const char *text, uint16_t default_port,
+			       struct xdpdns_sockaddr *out);
 
 /* Parses health-query ("NAME TYPE"). Returns 0 with *qname to free, or -EINVAL. */
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype);

@@ -22,13 +22,13 @@ static void cmd_stats(struct server *s, FILE *out)
 {
 	const struct server_stats *st = &s->stats;
 
-	fprintf(out, "queries_udp %llu\nqueries_tcp %llu\nanswered_from_daemon_cache %llu\n"
+	fprintf(out, "queries_udp %llu\nqueries_tcp %llu\nmisses %llu\nanswered_from_daemon_cache %llu\n"
 		     "resolved %llu\ncoalesced %llu\nprefetches %llu\nstale_answers %llu\n"
 		     "servfail %llu\nmalformed %llu\ntruncated %llu\nkernel_fills %llu\n"
 		     "kernel_fill_skipped %llu\nkernel_evictions %llu\nresolutions_in_flight %u\n"
 		     "daemon_cache_entries %zu\n",
 		(unsigned long long)st->queries_udp, (unsigned long long)st->queries_tcp,
-		(unsigned long long)st->from_dcache, (unsigned long long)st->resolved,
+		(unsigned long long)st->misses, (unsigned long long)st->from_dcache, (unsigned long long)st->resolved,
 		(unsigned long long)st->coalesced, (unsigned long long)st->prefetches,
 		(unsigned long long)st->stale_answers, (unsigned long long)st->servfail,
 		(unsigned long long)st->malformed, (unsigned long long)st->truncated,

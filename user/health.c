@@ -27,10 +27,13 @@ static void on_changed(struct upstream_set *s, int server)
 		return;
 	h->all_down = all_down;
 	if (all_down)
-		log_warn("every upstream is down: serving expired answers stale (TTL %u) for up to "
-			 "%u s past expiry", h->opts->stale_ttl_sec, h->opts->max_stale_sec);
+		xdpdns_log_event(XDPDNS_LOG_WARN, "all_upstreams_down", NULL, NULL,
+				 "every upstream is down: serving expired answers stale (TTL %u) for "
+				 "up to %u s past expiry", h->opts->stale_ttl_sec,
+				 h->opts->max_stale_sec);
 	else
-		log_info("an upstream is back: fresh answers again");
+		xdpdns_log_event(XDPDNS_LOG_INFO, "upstreams_back", NULL, NULL,
+				 "an upstream is back: fresh answers again");
 	write_map(h);
 }
 

@@ -171,11 +171,18 @@ static bool respond_fallback(struct server *s, const struct waiter *w)
 	ldns_pkt *a = q ? xdpdns_fallback_answer(s->fallback, ldns_rr_owner(q), ldns_rr_get_type(q))
 			: NULL;
 
+	char *name;
+
 	if (!a)
 		return false;
 	respond(s, w, a, 0, 0, 0);
 	ldns_pkt_free(a);
 	s->stats.fallback_answers++;
+	name = ldns_rdf2str(ldns_rr_owner(q));
+	xdpdns_log_event(XDPDNS_LOG_WARN, "fallback_used", "name", name ? name : "?",
+			 "answered %s from fallback-file: upstreams failed and nothing is cached",
+			 name ? name : "?");
+	free(name);
 	return true;
 }
 
@@ -261,14 +268,23 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 	};
 	struct xdpdns_entry_buf *b = malloc(sizeof(*b));
 	int err = b ? xdpdns_entry_build(a, &meta, b) : -ENOMEM;
+	static const char *const class_names[] = { "S", "M", "L" };
+	uint64_t evicted = s->maps->evicted;
 
 	if (!err)
 		err = xdpdns_cache_put(s->maps, b);
+	if (s->maps->evicted != evicted) /* this put made room */
+		xdpdns_log_event(XDPDNS_LOG_WARN, "kernel_map_full", "class", class_names[b->cls],
+				 "kernel cache class %s full: evicting least recently used entries "
+				 "(%llu evicted so far; see cache-entries)", class_names[b->cls],
+				 (unsigned long long)s->maps->evicted);
 	s->stats.kernel_evictions = s->maps->evicted; /* the writer's count, for stats */
 	if (err) {
 		s->stats.kernel_fill_skipped++; /* too big, too many records...: daemon only */
 		if (err != -E2BIG && err != -EINVAL)
-			log_warn("can't store an answer in the kernel cache: %s", strerror(-err));
+			xdpdns_log_event(XDPDNS_LOG_WARN, "kernel_store_failed", NULL, NULL,
+					 "can't store an answer in the kernel cache: %s",
+					 strerror(-err));
 	} else {
 		s->stats.kernel_fills++;
 		if (e) {
@@ -353,12 +369,21 @@ static uint32_t guard_window(struct server *s, const ldns_rdf *qname)
 	return s->opts->guard_window_ms;
 }
 
-static void log_guard(const struct pending *p, const char *what, const char *upstream)
+/* A guard's news for the name of p. event: the guard engaged, an event rate-limited per name
+ * (and a storm's many names together); NULL: how it ended, always logged. */
+static void log_guard(const struct pending *p, const char *event, const char *what,
+		      const char *upstream)
 {
 	char *name = ldns_rdf2str(p->uq.qname), *type = ldns_rr_type2str(p->uq.qtype);
+	char subject[300];
 
-	log_warn("guard: %s %s %s%s%s", name ? name : "?", type ? type : "?", what,
-		 upstream ? " " : "", upstream ? upstream : "");
+	snprintf(subject, sizeof(subject), "%s %s", name ? name : "?", type ? type : "?");
+	if (event)
+		xdpdns_log_event(XDPDNS_LOG_WARN, event, "name", subject, "guard: %s %s%s%s",
+				 subject, what, upstream ? " " : "", upstream ? upstream : "");
+	else
+		log_warn("guard: %s %s%s%s", subject, what, upstream ? " " : "",
+			 upstream ? upstream : "");
 	free(name);
 	free(type);
 }
@@ -384,10 +409,10 @@ static ldns_pkt *guard_answer(struct server *s, struct pending *p, const struct 
 			   &started);
 	if (v == GUARD_ACCEPT_CONFIRMED) {
 		s->stats.guard_confirmed++;
-		log_guard(p, "is negative, confirmed by upstream", upstream);
+		log_guard(p, NULL, "is negative, confirmed by upstream", upstream);
 	} else if (v == GUARD_ACCEPT_WINDOW) {
 		s->stats.guard_expired++;
-		log_guard(p, "is still negative at the end of the guard window: accepted", NULL);
+		log_guard(p, NULL, "is still negative at the end of the guard window: accepted", NULL);
 	}
 	if (v != GUARD_KEEP_OLD) {
 		ldns_pkt_free(last);
@@ -399,7 +424,7 @@ static ldns_pkt *guard_answer(struct server *s, struct pending *p, const struct 
 			 "unless another upstream agrees; it came from",
 			 ldns_pkt_get_rcode(copy) == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "empty",
 			 window / 1000);
-		log_guard(p, what, upstream);
+		log_guard(p, "guard_engaged", what, upstream);
 	}
 	ldns_pkt_free(copy);
 	set_ttls(ldns_pkt_answer(last), s->opts->stale_ttl_sec, s->opts->stale_ttl_sec, &min);
@@ -464,7 +489,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 				heal_negative(s, p, copy, &ttl);
 		} else if (guard_positive(&s->guard, &p->key, ev_now_ms())) {
 			s->stats.guard_recovered++;
-			log_guard(p, "is positive again: guard lifted", NULL);
+			log_guard(p, NULL, "is positive again: guard lifted", NULL);
 		}
 	} else {
 		log_debug("resolution failed: %s", strerror(-err));
@@ -858,6 +883,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
+	s->stats.misses++;
 	/* answer now: no upstream to wait for, or (after an outage) the refresh is queued */
 	if (upstream_all_down(&s->upstreams) || (s->recovery && stale_ok(s, e, now))) {
 		respond_unresolved(s, w, e, true);

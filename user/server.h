@@ -32,6 +32,7 @@
 
 struct server_stats {
 	uint64_t queries_udp, queries_tcp;
+	uint64_t misses;        /* no fresh answer in the daemon's cache */
 	uint64_t from_dcache;   /* answered from the daemon's cache */
 	uint64_t resolved;      /* resolutions finished with an answer */
 	uint64_t coalesced;     /* queries that waited on another's resolution */

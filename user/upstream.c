@@ -70,10 +70,13 @@ static void set_down(struct upstream_set *s, struct upstream *srv, bool down)
 		    srv->force == UPSTREAM_FORCE_UP ? false : down;
 	if (srv->down != was_down) {
 		if (srv->down)
-			log_warn("upstream %s is down: %u failures in a row%s", srv->addr.text, srv->fails,
-				 srv->force == UPSTREAM_FORCE_DOWN ? " (forced)" : "");
+			xdpdns_log_event(XDPDNS_LOG_WARN, "upstream_down", "upstream", srv->addr.text,
+					 "upstream %s is down: %u failures in a row%s", srv->addr.text,
+					 srv->fails,
+					 srv->force == UPSTREAM_FORCE_DOWN ? " (forced)" : "");
 		else
-			log_info("upstream %s is up again", srv->addr.text);
+			xdpdns_log_event(XDPDNS_LOG_INFO, "upstream_up", "upstream", srv->addr.text,
+					 "upstream %s is up again", srv->addr.text);
 		if (s->changed)
 			s->changed(s, srv - s->servers);
 	}
@@ -294,6 +297,9 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 	drilled = drilled_answer(q, wire, &len);
 	v = upstream_answer_check(q, drilled ? drilled : wire, len, q->tcp, &p);
 	free(drilled);
+	if (v != UPSTREAM_UNPARSABLE && v != UPSTREAM_WRONG_ID && v != UPSTREAM_WRONG_QUESTION)
+		/* a response, whatever it says: SERVFAIL and TC=1 take time too */
+		xdpdns_histogram_observe(&srv->latency, xdpdns_monotonic_ns() - q->sent_ns);
 	switch (v) {
 	case UPSTREAM_UNPARSABLE:
 	case UPSTREAM_WRONG_ID:
@@ -466,6 +472,7 @@ static int send_attempt(struct upstream_query *q)
 	if (fd < 0)
 		return -errno;
 	q->io.fd = fd;
+	q->sent_ns = xdpdns_monotonic_ns(); /* over TCP, the connection's setup counts too */
 	/* connect: the kernel picks a random source port, and drops other senders' datagrams */
 	if (connect(fd, (struct sockaddr *)&srv->addr.sa, srv->addr.len) && errno != EINPROGRESS) {
 		err = -errno;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "drill.h"
 #include "event.h"
+#include "metrics.h"
 
 enum upstream_force {
 	UPSTREAM_AUTO,       /* health decides */
@@ -30,6 +31,7 @@ struct upstream {
 	uint64_t timeouts;
 	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
 	struct drill drill;  /* a fault injected by xdpdnsctl drill, if any */
+	struct xdpdns_histogram latency; /* from an attempt sent to its matching response */
 };
 
 /* Answers ignored, all servers: off-path forgeries, or a broken server. Datagrams from another
@@ -86,9 +88,10 @@ struct upstream_query {
 	ldns_rdf *sent_qname; /* the name as sent: with upstream-0x20, in random case */
 	bool tcp;
 	int last_err;
+	uint64_t sent_ns;   /* xdpdns_monotonic_ns() when the current attempt started */
 	struct ev_io io;
 	struct ev_timer timer;
-	uint64_t sent_ms;   /* when the attempt was sent */
+	uint64_t sent_ms;   /* ev_now_ms() at the send, the loop's clock that drills run on */
 	struct ev_timer hold; /* a slow drill: the answer held back until then */
 	uint8_t *held;
 	size_t held_len;

@@ -22,6 +22,7 @@
 #include "health.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "privileges.h"
 #include "server.h"
 #include "snapshot.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct server server;
 	struct health health;
 	struct control control;
+	struct metrics metrics;
 	struct ev_io signals;
 	struct ev_timer snapshot_timer;
 	struct xdpdns_fallback *fallback; /* fallback-file's records; server.fallback borrows */
@@ -214,7 +216,7 @@ static void save_snapshot(struct daemon *d, enum xdpdns_log_level level)
 		log_warn("can't create %s: %s", XDPDNS_SNAPSHOT_DIR, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (xdpdns_snapshot_save(&d->loader.maps, path, &n, err, sizeof(err)))
-		log_warn("%s", err);
+		xdpdns_log_event(XDPDNS_LOG_WARN, "snapshot_save_failed", "file", path, "%s", err);
 	else
 		xdpdns_log(level, "saved %llu entries to %s in %llu ms", (unsigned long long)n.saved,
 			   path, (unsigned long long)elapsed_ms(&t0));
@@ -241,10 +243,28 @@ static void arm_snapshot_timer(struct daemon *d)
 			       (uint64_t)d->opts.snapshot_interval_sec * 1000);
 }
 
+/* Serves metrics where the options say, if anywhere. A failure is logged and leaves the DNS
+ * service running: a node's resolver matters more than its metrics. */
+static void start_metrics(struct daemon *d)
+{
+	if (d->opts.metrics_listen.len)
+		metrics_start(&d->metrics, &d->loop, &d->server, &d->opts.metrics_listen);
+	else
+		log_info("metrics-listen off: no metrics endpoint");
+}
+
+static bool same_sockaddr(const struct xdpdns_sockaddr *a, const struct xdpdns_sockaddr *b)
+{
+	return a->len == b->len && !strcmp(a->text, b->text);
+}
+
 /* Applies new options to everything running; the caches stay. */
 static int apply(struct daemon *d, const struct xdpdns_options *o)
 {
 	bool relisten = !same_listen(&d->opts, o);
+	/* also when the same address failed before: the port may be free now */
+	bool remetrics = !same_sockaddr(&d->opts.metrics_listen, &o->metrics_listen) ||
+			 (o->metrics_listen.len && d->metrics.io.fd < 0);
 	uint64_t seed;
 	int err;
 
@@ -264,7 +284,12 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 		d->opts.cache_entries = cache_entries;
 	}
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
+	xdpdns_log_set_format(d->opts.log_format);
 	server_options_changed(&d->server);
+	if (remetrics) {
+		metrics_stop(&d->metrics);
+		start_metrics(d);
+	}
 	err = write_kernel_config(d, &seed);
 	if (!err && relisten)
 		err = serve_addresses(d);
@@ -422,8 +447,10 @@ static int start(struct daemon *d)
 		ret = serve_addresses(d);
 	if (!ret)
 		ret = watch_signals(d);
-	if (!ret)
+	if (!ret) {
+		start_metrics(d); /* before the drop: a metrics port below 1024 needs the capability */
 		ret = drop_privileges(d);
+	}
 	if (ret)
 		return ret;
 	arm_snapshot_timer(d);
@@ -455,6 +482,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	xdpdns_log_init("xdpdnsd", d.opts.log_level);
+	xdpdns_log_set_format(d.opts.log_format);
+	metrics_init(&d.metrics);
 	d.signals.fd = -1;
 	d.control.io.fd = -1;
 
@@ -466,6 +495,7 @@ int main(int argc, char **argv)
 		save_snapshot(&d, XDPDNS_LOG_INFO); /* before the program may be detached */
 	}
 
+	metrics_stop(&d.metrics);
 	control_stop(&d.control);
 	if (d.health.set)
 		health_stop(&d.health);
