@@ -113,6 +113,18 @@ static const struct stat_row stat_rows[] = {
 	{ "xdpdns_fallback_answers_total", NULL,
 	  "Answers from fallback-file: upstreams failed and nothing was cached.",
 	  STAT(fallback_answers) },
+	{ "xdpdns_scrubbed_records_total", NULL,
+	  "Upstream records dropped before caching: not part of the answer to the question.",
+	  STAT(scrubbed_records) },
+	{ "xdpdns_not_cached_total", NULL,
+	  "Upstream answers passed on but not stored: truncated, TTL 0, negative without SOA, rcode.",
+	  STAT(not_cached) },
+	{ "xdpdns_outdated_answers_total", NULL,
+	  "Upstream answers not stored: a later resolution's answer was cached already.",
+	  STAT(outdated_answers) },
+	{ "xdpdns_waiters_over_cap_total", NULL,
+	  "Queries refused a place among those waiting on one resolution (the cap).",
+	  STAT(waiters_over_cap) },
 };
 #undef STAT
 
@@ -229,6 +241,14 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 			r->labels ? "}" : "",
 			(unsigned long long)*(const uint64_t *)((const char *)&s->stats + r->off));
 	}
+	family(f, "xdpdns_upstream_ignored_total", "counter",
+	       "Upstream datagrams ignored: unparsable, or not the answer (wrong ID or question).");
+	fprintf(f, "xdpdns_upstream_ignored_total{why=\"unparsable\"} %llu\n"
+		   "xdpdns_upstream_ignored_total{why=\"wrong_id\"} %llu\n"
+		   "xdpdns_upstream_ignored_total{why=\"wrong_question\"} %llu\n",
+		(unsigned long long)s->upstreams.bogus.unparsable,
+		(unsigned long long)s->upstreams.bogus.wrong_id,
+		(unsigned long long)s->upstreams.bogus.wrong_question);
 	family(f, "xdpdns_upstream_over_budget_total", "counter",
 	       "Upstream attempts not sent for want of an upstream-qps token.");
 	fprintf(f, "xdpdns_upstream_over_budget_total %llu\n",
