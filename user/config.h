@@ -60,6 +60,12 @@ struct xdpdns_options {
 	bool keep;                 /* leave the program attached at exit */
 	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
 	enum xdpdns_log_level log_level;
+	/* shield mode */
+	uint32_t ratelimit_qps;    /* per source (IPv4 address, IPv6 /64), in XDP; 0: off */
+	uint32_t ratelimit_burst;  /* bucket size, queries */
+	uint32_t ratelimit_action; /* enum xdpdns_ratelimit_action */
+	bool cache_only;           /* client misses go upstream only within cache_only_miss_qps */
+	uint32_t cache_only_miss_qps;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
 };

@@ -38,14 +38,18 @@ static void cmd_stats(struct server *s, FILE *out)
 	fprintf(out, "guard_names %llu\nguard_answers %llu\nguard_confirmed %llu\n"
 		     "guard_expired %llu\nguard_recovered %llu\nguard_watching %u\n"
 		     "negative_healing %llu\nover_budget %llu\nupstream_over_budget %llu\n"
-		     "recovery_refreshes %llu\nrecovery_queued %zu\nfallback_answers %llu\n",
+		     "recovery_refreshes %llu\nrecovery_queued %zu\nfallback_answers %llu\n"
+		     "cache_only_forwarded %llu\ncache_only_stale %llu\ncache_only_refused %llu\n",
 		(unsigned long long)st->guard_names, (unsigned long long)st->guard_answers,
 		(unsigned long long)st->guard_confirmed, (unsigned long long)st->guard_expired,
 		(unsigned long long)st->guard_recovered, s->guard.count,
 		(unsigned long long)st->negative_healing, (unsigned long long)st->over_budget,
 		(unsigned long long)s->upstreams.over_budget,
 		(unsigned long long)st->recovery_refreshes, s->recovery_n - s->recovery_next,
-		(unsigned long long)st->fallback_answers);
+		(unsigned long long)st->fallback_answers,
+		(unsigned long long)st->cache_only_forwarded,
+		(unsigned long long)st->cache_only_stale,
+		(unsigned long long)st->cache_only_refused);
 }
 
 static void cmd_health(struct server *s, FILE *out)

@@ -47,6 +47,9 @@ struct server_stats {
 	uint64_t over_budget;   /* queries answered without asking upstream: budget spent */
 	uint64_t recovery_refreshes; /* stale entries refreshed after an outage */
 	uint64_t fallback_answers; /* from fallback-file: upstreams failed, nothing cached */
+	/* cache-only: client misses sent upstream within cache-only-miss-qps, and those over it,
+	 * answered stale or REFUSED */
+	uint64_t cache_only_forwarded, cache_only_stale, cache_only_refused;
 };
 
 struct listener {
@@ -80,6 +83,11 @@ struct server {
 	struct ev_timer recovery_timer;
 	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
 	struct server_stats stats;
+	/* cache-only's budget for client misses: a token bucket of cache-only-miss-qps tokens a
+	 * second holding at most one second's worth, like upstream-qps's (which still bounds
+	 * everything sent upstream, prefetches and refreshes included) */
+	double miss_tokens;
+	uint64_t miss_tokens_ms;
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;
 };
