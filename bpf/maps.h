@@ -49,6 +49,14 @@ struct {
 	__uint(max_entries, XDPDNS_REASON_COUNT);
 } xdpdns_stats SEC(".maps");
 
+/* Shield mode's per-source token buckets; see the layout comment in xdpdns_kern_user.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xdpdns_ratelimit_key);
+	__type(value, struct xdpdns_ratelimit_bucket);
+	__uint(max_entries, XDPDNS_RATELIMIT_SOURCES);
+} xdpdns_ratelimit SEC(".maps");
+
 /* Ethernet with 2 VLAN tags (22), IPv6 (40; IPv4 with options passes), UDP (8), DNS header (12),
  * question (255 + 4): the bytes before the answer body. */
 #define XDPDNS_FRONT_MAX_LEN 344
@@ -66,6 +74,9 @@ struct xdpdns_scratch {
 	 * it is an unknown bounded value, not one of 255 constants, so the verifier checks the
 	 * rest of the program once instead of once per possible length. */
 	__u16 name_len;
+	/* ratelimit.h's verdict on this packet (enum ratelimit_state), kept here for the same
+	 * reason: a register would split every later state in two */
+	__u8 ratelimit;
 };
 
 struct {

@@ -528,6 +528,8 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	return stale ? XDPDNS_HIT_STALE : XDPDNS_HIT_FRESH;
 }
 
+#include "ratelimit.h" /* builds on struct pkt_info and the reply above */
+
 /* Looks the key up in each size class, smallest first, and answers from the first hit. */
 #define TRY_CLASS(map, value_len)                                                             \
 	do {                                                                                  \
@@ -561,6 +563,9 @@ static __always_inline int process(struct xdp_md *ctx)
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 	q = scratch->query;
 	dq.name_len_slot = &scratch->name_len;
+	err = xdpdns_ratelimit_check(ctx, pi.l3_off, pi.ipv6);
+	if (err)
+		return err;
 
 	err = load_query(ctx, &pi, q);
 	if (err)
@@ -580,6 +585,8 @@ static __always_inline int process(struct xdp_md *ctx)
 	if (err)
 		return err;
 
+	if (*(volatile __u8 *)&scratch->ratelimit == RATELIMIT_OVER) /* volatile: read the map */
+		return ratelimit_truncate(ctx, &pi, &dq, q);
 	key.name_hash = dq.name_hash;
 	key.qtype = dq.qtype;
 	key.name_len = dq.name_len;
@@ -594,7 +601,7 @@ static __always_inline int process(struct xdp_md *ctx)
 static __always_inline int xdpdns_serve(struct xdp_md *ctx)
 {
 	int ret = process(ctx);
-	__u32 reason = ret < 0 ? -ret : ret;
+	__u32 reason = ratelimit_verdict(ret < 0 ? -ret : ret);
 	__u64 *count;
 
 	count = bpf_map_lookup_elem(&xdpdns_stats, &reason);

@@ -147,7 +147,7 @@ struct xdpdns_service {
  * cache). libbpf checks that sizes match, not fields, so a pinned config of another layout
  * version (0: maps from before the field) means maps a new program must not reuse. Bump it with
  * any change to a struct stored in a map. */
-#define XDPDNS_LAYOUT_VERSION 1
+#define XDPDNS_LAYOUT_VERSION 2 /* 2: the per-source rate limit fields */
 
 struct xdpdns_config {
 	__u64 hash_seed;      /* seed of xdpdns_name_hash; fixed for the life of the cache maps */
@@ -156,6 +156,43 @@ struct xdpdns_config {
 	__u16 edns_udp_size;  /* UDP payload size we advertise in OPT */
 	__u16 mtu;            /* L3 MTU of the interface: IP header + UDP + DNS, bytes */
 	__u32 layout_version; /* XDPDNS_LAYOUT_VERSION of the maps this config lives with */
+	/* Shield mode: per-source rate limit (see the ratelimit map below) */
+	__u64 ratelimit_cost_ns; /* 10^9 / ratelimit-qps: the refill time one query costs, ns;
+				  * 0: the limiter is off */
+	__u32 ratelimit_burst;   /* bucket size, queries (>= 1 when the limiter is on) */
+	__u32 ratelimit_action;  /* enum xdpdns_ratelimit_action, over the limit */
+};
+
+/* ---- Per-source rate limit: LRU_HASH xdpdns_ratelimit ----
+ * A token bucket per IPv4 source address and per IPv6 /64 (one host or customer typically owns
+ * a /64: a per-address limit would give it 2^64 buckets). Tokens are kept as refill time: a
+ * full bucket holds burst x cost_ns of credit, time adds credit, a query takes cost_ns. So the
+ * fast path only adds and compares, and the division (10^9 / qps) is the daemon's, once.
+ * One map shared by every CPU, not per CPU: queries from one source arrive on several RX
+ * queues (a new source port, a new hash), and per-CPU buckets would let it send ncpus x the
+ * rate. Updates are plain loads and stores, not atomics: two CPUs updating one bucket at once
+ * can lose one's debit or move last_ns back, which only ever lets a query too many through
+ * (the limit is exact for one CPU, approximate by at most the racing CPUs' queries otherwise).
+ * LRU: a flood from more sources than entries evicts the least recently seen; an evicted or
+ * new source starts with a full bucket. Preallocated (LRU maps always are): about 100 bytes
+ * per entry whether used or not (make bench-xdp measures it). */
+#define XDPDNS_RATELIMIT_SOURCES 65536
+#define XDPDNS_RATELIMIT_QPS_MAX 10000000 /* cost_ns >= 100: rounding error <= 1% */
+
+enum xdpdns_ratelimit_action {
+	XDPDNS_RATELIMIT_ACTION_DROP,     /* over the limit: no answer */
+	XDPDNS_RATELIMIT_ACTION_TRUNCATE, /* over the limit: an empty TC=1 answer, so a real
+					   * client retries over TCP (a spoofed victim gets no
+					   * more bytes than were sent: no amplification) */
+};
+
+struct xdpdns_ratelimit_key {
+	__u8 addr[16]; /* network order: IPv4 as ::ffff:a.b.c.d; IPv6 the /64, low 8 bytes zero */
+};
+
+struct xdpdns_ratelimit_bucket {
+	__u64 credit_ns; /* tokens x cost_ns, at most burst x cost_ns */
+	__u64 last_ns;   /* bpf_ktime_get_ns (CLOCK_MONOTONIC) of the last query counted */
 };
 
 /* ---- Upstream health: ARRAY map xdpdns_health, one entry, written by the health checker ---- */
@@ -169,9 +206,11 @@ struct xdpdns_health {
 				      * has refreshed the hot entries (no retry storm) */
 
 /* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats indexed by reason ----
- * Every packet the program sees bumps exactly one. The X-macro gives the enum here and the
- * names in userspace from one list: X(enum suffix, name, action). New reasons go at the end:
- * the values index the pinned counters (a longer list makes a new stats map at the upgrade).
+ * Every packet the program sees bumps exactly one, except RATELIMIT_PASSED, bumped as well as
+ * the verdict by a query the rate limiter let through (the limiter is on). The X-macro gives
+ * the enum here and the names in userspace from one list: X(enum suffix, name, action). New
+ * reasons go at the end: the values index the pinned counters (a longer list makes a new stats
+ * map at the upgrade).
  */
 #define XDPDNS_REASONS(X)                                                                    \
 	X(HIT_FRESH, "hit_fresh", XDP_TX)               /* answered from a fresh entry */     \
@@ -203,7 +242,10 @@ struct xdpdns_health {
 	X(DROP_INTERNAL, "drop_internal", XDP_DROP)     /* rewrite failed half way */         \
 	X(DROP_SRC_SELF, "drop_src_own_address", XDP_DROP) /* one of ours: loop, spoof */ \
 	X(DROP_SRC_LOOPBACK, "drop_src_loopback", XDP_DROP) /* 127/8, ::1 from the NIC */     \
-	X(DROP_SRC_UNSPEC, "drop_src_unspecified", XDP_DROP) /* 0/8, :: */
+	X(DROP_SRC_UNSPEC, "drop_src_unspecified", XDP_DROP) /* 0/8, :: */                   \
+	X(RATELIMIT_PASSED, "ratelimit_passed", XDP_PASS) /* not a verdict: see above */      \
+	X(RATELIMIT_DROP, "ratelimit_dropped", XDP_DROP) /* source over its rate */           \
+	X(RATELIMIT_TRUNCATE, "ratelimit_truncated", XDP_TX) /* over: empty TC=1 answer */
 
 #define XDPDNS_REASON_ENUM(name, str, action) XDPDNS_##name,
 enum xdpdns_reason {
@@ -212,7 +254,9 @@ enum xdpdns_reason {
 };
 #undef XDPDNS_REASON_ENUM
 
-static inline int xdpdns_reason_action(__u32 reason)
+/* always inlined: the fast path calls it twice (ratelimit.h), and as a BPF subprogram it made
+ * the program fail to load */
+static inline __attribute__((always_inline)) int xdpdns_reason_action(__u32 reason)
 {
 	switch (reason) {
 #define XDPDNS_REASON_CASE(name, str, action)                                                \

@@ -31,6 +31,7 @@ struct bench_case {
 	int prog_fd;
 	const struct frame *frame;
 	int want;       /* the action every run must return */
+	int limiter;    /* the per-source rate limiter on, at a rate no run reaches */
 	double ns[64];  /* one figure per round */
 	double min, median, max;
 };
@@ -44,13 +45,18 @@ static int cmp_double(const void *a, const void *b)
 
 /* Runs every case once per round, round after round, so that a slow spell of this shared
  * machine falls on all cases alike; each call runs the program repeat times. */
-static int measure(struct bench_case *cases, int n, const struct bench_opts *o)
+static int measure(struct harness *h, struct bench_case *cases, int n, const struct bench_opts *o)
 {
 	unsigned int round;
 	int c;
 
 	for (round = 0; round < o->rounds; round++) {
 		for (c = 0; c < n; c++) {
+			/* one bucket (one source), never empty: every run takes the PASSED path */
+			h->cfg.ratelimit_cost_ns = cases[c].limiter ? 1 : 0;
+			h->cfg.ratelimit_burst = 1000000;
+			if (xdpdns_config_write(&h->maps, &h->cfg))
+				return -errno;
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = cases[c].frame->bytes,
 				    .data_size_in = cases[c].frame->len, .repeat = o->repeat);
 
@@ -122,14 +128,16 @@ static int bench_speed(struct bench_xdp *skel, struct harness *h, const struct b
 	int restore = bpf_program__fd(skel->progs.bench_restore_only);
 	int trivial = bpf_program__fd(skel->progs.bench_swap_macs);
 	struct frame hit4, hit6, stale, miss, other;
-	enum { TRIVIAL, RESTORE, HIT4, HIT6, STALE, MISS, OTHER, NCASES };
+	enum { TRIVIAL, RESTORE, HIT4, HIT4_RL, HIT6, STALE, MISS, MISS_RL, OTHER, NCASES };
 	struct bench_case cases[NCASES] = {
 		[TRIVIAL] = { "trivial XDP_TX (swap MACs)", trivial, &hit4, XDP_TX },
 		[RESTORE] = { "save + restore frame only", restore, &hit4, XDP_TX },
 		[HIT4] = { "fresh hit, IPv4, EDNS", serve, &hit4, XDP_TX },
+		[HIT4_RL] = { "fresh hit, IPv4, EDNS, rate limiter on", serve, &hit4, XDP_TX, 1 },
 		[HIT6] = { "fresh hit, IPv6, EDNS", serve, &hit6, XDP_TX },
 		[STALE] = { "stale hit, IPv4, upstreams down", serve, &stale, XDP_TX },
 		[MISS] = { "miss, IPv4 (XDP_PASS)", serve, &miss, XDP_PASS },
+		[MISS_RL] = { "miss, IPv4, rate limiter on", serve, &miss, XDP_PASS, 1 },
 		[OTHER] = { "other UDP (not to the service)", serve, &other, XDP_PASS },
 	};
 	struct frame_spec quic = { .dport = 443 }; /* UDP that is not DNS: QUIC, say */
@@ -152,7 +160,7 @@ static int bench_speed(struct bench_xdp *skel, struct harness *h, const struct b
 	if (!err)
 		err = xdpdns_health_write(&h->maps, XDPDNS_HEALTH_ALL_DOWN);
 	if (!err)
-		err = measure(cases, NCASES, o);
+		err = measure(h, cases, NCASES, o);
 	xdpdns_health_write(&h->maps, 0);
 	if (err)
 		return err;
@@ -168,7 +176,7 @@ static int bench_speed(struct bench_xdp *skel, struct harness *h, const struct b
 	printf("\nHit, stale and miss run the real fast path between a save and a restore of the "
 	       "frame\n(BPF_PROG_TEST_RUN does not reset it between repeats); \"net\" subtracts the "
 	       "save + restore row.\n\n");
-	for (c = HIT4; c <= MISS; c++)
+	for (c = HIT4; c <= MISS_RL; c++)
 		printf("- %s, net: %.1f ns (min), %.1f ns (median)\n", cases[c].what,
 		       cases[c].min - cases[RESTORE].min, cases[c].median - cases[RESTORE].median);
 	printf("- fresh hit / trivial, net: **%.1f** (min), %.1f (median); target <= 4\n\n",

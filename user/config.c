@@ -25,6 +25,7 @@ enum opt_type {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
 	OPT_METRICS_LISTEN,
+	OPT_RATELIMIT_ACTION,
 	OPT_CONFIG,   /* command line only */
 };
 
@@ -101,6 +102,18 @@ static const struct opt_def opts[] = {
 	{ "user", OPT_STRING, OFF(user), 0, SIZE(user), "NAME",
 	  "once attached and listening, run as NAME with only CAP_NET_BIND_SERVICE; needs keep "
 	  "yes (root)" },
+	/* shield mode: the kernel's per-source rate limit, the daemon's budget for misses */
+	{ "ratelimit-qps", OPT_U32, OFF(ratelimit_qps), 0, XDPDNS_RATELIMIT_QPS_MAX, "N",
+	  "queries per second per IPv4 source or IPv6 /64, hits and misses, in XDP; 0: off (0)" },
+	{ "ratelimit-burst", OPT_U32, OFF(ratelimit_burst), 1, 1000000, "N",
+	  "bucket size: queries a source may send at once before its rate applies (20)" },
+	{ "ratelimit-action", OPT_RATELIMIT_ACTION, 0, 0, 0, "drop|truncate",
+	  "over the rate: no answer, or an empty TC=1 one so real clients retry over TCP (drop)" },
+	{ "cache-only", OPT_BOOL, OFF(cache_only), 0, 0, "yes|no",
+	  "answer from the cache; ask upstream for misses only within cache-only-miss-qps (no)" },
+	{ "cache-only-miss-qps", OPT_U32, OFF(cache_only_miss_qps), 0, 10000000, "N",
+	  "with cache-only: client misses sent upstream per second, 0: none; over it stale, else "
+	  "REFUSED (100)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
 	{ "log-format", OPT_LOG_FORMAT, 0, 0, 0, "text|json",
 	  "log lines as text, or as JSON objects with ts, level, msg and event fields (text)" },
@@ -141,6 +154,9 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	o->log_format = XDPDNS_LOG_TEXT;
 	xdpdns_sockaddr_parse_port(XDPDNS_METRICS_DEFAULT_LISTEN, XDPDNS_METRICS_DEFAULT_PORT,
 				   &o->metrics_listen);
+	o->ratelimit_burst = 20;
+	o->ratelimit_action = XDPDNS_RATELIMIT_ACTION_DROP;
+	o->cache_only_miss_qps = 100;
 }
 
 int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out)
@@ -334,6 +350,14 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 		if (xdpdns_sockaddr_parse_port(v, XDPDNS_METRICS_DEFAULT_PORT, &o->metrics_listen))
 			return xdpdns_fail(err, errlen, "%s: '%s' is not ADDR:PORT, [ADDR]:PORT or off",
 					   d->name, v);
+		return 0;
+	case OPT_RATELIMIT_ACTION:
+		if (!strcmp(v, "drop"))
+			o->ratelimit_action = XDPDNS_RATELIMIT_ACTION_DROP;
+		else if (!strcmp(v, "truncate"))
+			o->ratelimit_action = XDPDNS_RATELIMIT_ACTION_TRUNCATE;
+		else
+			return xdpdns_fail(err, errlen, "%s: '%s' is not drop or truncate", d->name, v);
 		return 0;
 	case OPT_CONFIG:
 		return xdpdns_fail(err, errlen, "%s: only on the command line", d->name);

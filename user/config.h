@@ -64,6 +64,12 @@ struct xdpdns_options {
 	enum xdpdns_log_level log_level;
 	enum xdpdns_log_format log_format;
 	struct xdpdns_sockaddr metrics_listen; /* Prometheus endpoint (metrics.h); len 0: off */
+	/* shield mode */
+	uint32_t ratelimit_qps;    /* per source (IPv4 address, IPv6 /64), in XDP; 0: off */
+	uint32_t ratelimit_burst;  /* bucket size, queries */
+	uint32_t ratelimit_action; /* enum xdpdns_ratelimit_action */
+	bool cache_only;           /* client misses go upstream only within cache_only_miss_qps */
+	uint32_t cache_only_miss_qps;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
 };

@@ -56,6 +56,10 @@ static void cmd_stats(struct server *s, FILE *out)
 		(unsigned long long)s->upstreams.bogus.wrong_question,
 		(unsigned long long)st->scrubbed_records, (unsigned long long)st->not_cached,
 		(unsigned long long)st->outdated_answers, (unsigned long long)st->waiters_over_cap);
+	/* shield mode: cache-only's budget for client misses */
+	fprintf(out, "cache_only_forwarded %llu\ncache_only_stale %llu\ncache_only_refused %llu\n",
+		(unsigned long long)st->cache_only_forwarded,
+		(unsigned long long)st->cache_only_stale, (unsigned long long)st->cache_only_refused);
 }
 
 static void cmd_health(struct server *s, FILE *out)

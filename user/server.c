@@ -837,6 +837,24 @@ out:
 	waiter_free(w);
 }
 
+/* cache-only: may a client's miss go upstream now? Takes a token of cache-only-miss-qps if so.
+ * Prefetches and refreshes after an outage don't come here: they keep what is cached fresh,
+ * which is what a cache-only service lives on, and upstream-qps bounds them. */
+static bool cache_only_take(struct server *s)
+{
+	uint64_t now = ev_now_ms();
+	double qps = s->opts->cache_only_miss_qps;
+
+	s->miss_tokens += (double)(now - s->miss_tokens_ms) * qps / 1000;
+	if (s->miss_tokens > qps)
+		s->miss_tokens = qps;
+	s->miss_tokens_ms = now;
+	if (s->miss_tokens < 1)
+		return false;
+	s->miss_tokens--;
+	return true;
+}
+
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
 static void handle_query(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
 {
@@ -906,6 +924,22 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		p->n_waiters++;
 		return;
 	}
+	/* cache-only over its budget: stale if there is (RFC 8767 allows it), else REFUSED, a
+	 * policy answer (SERVFAIL would say the service is broken, and be cached as such) */
+	if (s->opts->cache_only && !cache_only_take(s)) {
+		if (stale_ok(s, e, now)) {
+			s->stats.cache_only_stale++;
+			s->stats.stale_answers++;
+			respond_cached(s, w, e, 0, true);
+		} else {
+			s->stats.cache_only_refused++;
+			respond(s, w, NULL, LDNS_RCODE_REFUSED, 0, 0);
+		}
+		waiter_free(w);
+		return;
+	}
+	if (s->opts->cache_only)
+		s->stats.cache_only_forwarded++;
 	p = start_resolution(s, &key, key_flags, ldns_rr_owner(question), ldns_rr_get_type(question),
 			     -1);
 	if (!p) { /* no room or no budget: stale if there is, else SERVFAIL, at once */
@@ -1119,6 +1153,8 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->opts = o;
 	s->maps = maps;
 	s->hash_seed = hash_seed;
+	s->miss_tokens = o->cache_only_miss_qps;
+	s->miss_tokens_ms = ev_now_ms();
 	upstream_set_init(&s->upstreams, loop, o);
 	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
 		return -ENOMEM;

@@ -55,6 +55,9 @@ struct server_stats {
 	uint64_t not_cached;       /* answers passed on, not stored: TC, TTL 0, no SOA, rcode */
 	uint64_t outdated_answers; /* not stored: a later query's answer was in already */
 	uint64_t waiters_over_cap; /* queries beyond SERVER_WAITERS_MAX on one resolution */
+	/* cache-only: client misses sent upstream within cache-only-miss-qps, and those over it,
+	 * answered stale or REFUSED */
+	uint64_t cache_only_forwarded, cache_only_stale, cache_only_refused;
 };
 
 struct listener {
@@ -89,6 +92,11 @@ struct server {
 	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
 	uint64_t next_gen;        /* generations of resolutions (dcache_store) */
 	struct server_stats stats;
+	/* cache-only's budget for client misses: a token bucket of cache-only-miss-qps tokens a
+	 * second holding at most one second's worth, like upstream-qps's (which still bounds
+	 * everything sent upstream, prefetches and refreshes included) */
+	double miss_tokens;
+	uint64_t miss_tokens_ms;
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;
 };

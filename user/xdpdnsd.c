@@ -114,6 +114,15 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
 	cfg.max_stale_sec = d->opts.max_stale_sec;
 	cfg.edns_udp_size = d->opts.edns_udp_size;
 	cfg.mtu = iface_mtu(d->opts.iface);
+	/* the division once here, so the fast path only adds (see ratelimit.h) */
+	cfg.ratelimit_cost_ns = d->opts.ratelimit_qps ? 1000000000ULL / d->opts.ratelimit_qps : 0;
+	cfg.ratelimit_burst = d->opts.ratelimit_burst;
+	cfg.ratelimit_action = d->opts.ratelimit_action;
+	if (d->opts.ratelimit_qps)
+		log_info("shield: at most %u queries/s per source (IPv4 address, IPv6 /64), burst %u; "
+			 "over it: %s", d->opts.ratelimit_qps, d->opts.ratelimit_burst,
+			 d->opts.ratelimit_action == XDPDNS_RATELIMIT_ACTION_TRUNCATE ?
+				 "empty TC=1 answer" : "dropped");
 	*seed = cfg.hash_seed;
 	return xdpdns_config_write(&d->loader.maps, &cfg);
 }
