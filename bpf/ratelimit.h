@@ -124,70 +124,18 @@ static __always_inline int ratelimit_truncate(struct xdp_md *ctx, const struct p
 	__u32 resp_len = DNS_HDR_LEN + dq->name_len + 4;
 	__u16 flags = DNS_QR | DNS_TC | DNS_RA | (dq->flags & (DNS_RD | DNS_CD));
 	struct csum cs = {};
-	void *data, *data_end;
-	struct ethhdr *eth;
 	struct udphdr *udph;
-	__u8 mac[ETH_ALEN];
 	__u8 *dns;
-	__be16 port;
-	int delta;
+	int delta, err;
 
 	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
 	if (delta > 0 || (delta && bpf_xdp_adjust_tail(ctx, delta)))
 		return -XDPDNS_RATELIMIT_DROP; /* never: the query holds the question */
 
 	/* the frame has changed: a failure from here can only drop */
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > data_end)
-		return -XDPDNS_DROP_INTERNAL;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
-
-	/* as in answer(): swapped addresses, our hop limit, the new length */
-	if (pi->ipv6) {
-		struct ipv6hdr *ip6h = data + (pi->l3_off & L3_OFF_MAX);
-		struct in6_addr addr;
-
-		if ((void *)(ip6h + 1) > data_end)
-			return -XDPDNS_DROP_INTERNAL;
-		addr = ip6h->saddr;
-		ip6h->saddr = ip6h->daddr;
-		ip6h->daddr = addr;
-		ip6h->payload_len = bpf_htons(UDP_HDR_LEN + resp_len);
-		ip6h->hop_limit = REPLY_HOP_LIMIT;
-	} else {
-		struct iphdr *iph = data + (pi->l3_off & L3_OFF_MAX);
-		__u16 tot_len = sizeof(*iph) + UDP_HDR_LEN + resp_len;
-		__be32 addr;
-		__u64 sum;
-
-		if ((void *)(iph + 1) > data_end)
-			return -XDPDNS_DROP_INTERNAL;
-		sum = (__u16)~bpf_ntohs(iph->check);
-		sum = csum_replace(sum, bpf_ntohs(iph->tot_len), tot_len);
-		sum = csum_replace(sum, bpf_ntohs(iph->frag_off), 0);
-		sum = csum_replace(sum, bpf_ntohs(*(__be16 *)&iph->ttl),
-				   REPLY_HOP_LIMIT << 8 | iph->protocol);
-		addr = iph->saddr;
-		iph->saddr = iph->daddr;
-		iph->daddr = addr;
-		iph->tot_len = bpf_htons(tot_len);
-		iph->frag_off = 0;
-		iph->ttl = REPLY_HOP_LIMIT;
-		iph->check = bpf_htons(~csum_fold(sum));
-	}
-
-	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
-	dns = data + (pi->dns_off & DNS_OFF_MAX);
-	if ((void *)(udph + 1) > data_end || (void *)(dns + DNS_HDR_LEN) > data_end)
-		return -XDPDNS_DROP_INTERNAL;
-	port = udph->source;
-	udph->source = udph->dest;
-	udph->dest = port;
-	udph->len = bpf_htons(UDP_HDR_LEN + resp_len);
+	err = reply_headers(ctx, pi, resp_len, &udph, &dns);
+	if (err)
+		return err;
 	*(__be16 *)(dns + 2) = bpf_htons(flags);
 	*(__be16 *)(dns + 6) = 0; /* ANCOUNT, NSCOUNT, ARCOUNT; ID and QDCOUNT 1 stay */
 	*(__be16 *)(dns + 8) = 0;

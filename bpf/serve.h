@@ -338,62 +338,20 @@ static __always_inline int daemon_listening(struct xdp_md *ctx, const struct pkt
 	return 1;
 }
 
-/* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
- * data[] size: a constant, so the verifier can bound every read of e. */
-static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
-				  const struct dns_query *dq, struct xdpdns_scratch *scratch,
-				  struct xdpdns_cache_entry *e, const __u32 data_len,
-				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
+/* Turns the frame's headers around for a reply of resp_len DNS bytes, the frame already at its
+ * new size: MACs, addresses and ports swapped, our hop limit, the new lengths, the IPv4 header
+ * checksum updated. The UDP checksum and the DNS header are the caller's. Returns 0 with the
+ * UDP and DNS headers, or -XDPDNS_DROP_INTERNAL. */
+static __always_inline int reply_headers(struct xdp_md *ctx, const struct pkt_info *pi,
+					 __u32 resp_len, struct udphdr **udph_out, __u8 **dns_out)
 {
-	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
-	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i;
-	__u64 now = bpf_ktime_get_boot_ns();
-	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
-	struct csum cs = {};
 	void *data, *data_end;
-	struct ethhdr *eth;
 	struct udphdr *udph;
-	__u8 *dns, stale = 0;
+	struct ethhdr *eth;
 	__u8 mac[ETH_ALEN];
 	__be16 port;
-	int delta, err;
+	__u8 *dns;
 
-	if (body_len > data_len || ttl_count > XDPDNS_ENTRY_TTLS_MAX)
-		return -XDPDNS_DROP_INTERNAL; /* unreachable: the daemon validates entries */
-	if (!name_matches(e->data, data_len, body_len, scratch->name, dq->name_len))
-		return -XDPDNS_PASS_COLLISION;
-	if ((rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) || (e->dns_flags & DNS_TC))
-		return -XDPDNS_PASS_ENTRY_RCODE; /* SERVFAIL and friends are the daemon's */
-
-	/* modulo 2^64: an entry restored from a snapshot older than this boot was stored "before
-	 * 0"; one stored a moment in the future (a fill racing this packet) has age 0 */
-	if ((__s64)(now - e->stored_ns) > 0)
-		age = (now - e->stored_ns) / NSEC_PER_SEC;
-	if (age >= e->ttl_sec) {
-		/* RFC 8767: expired entries only while no upstream can refresh them (every one
-		 * down, or the daemon catching up after an outage), or while no daemon listens
-		 * (killed, restarting: a query passed on would go unanswered), for a while */
-		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)) &&
-		    daemon_listening(ctx, pi))
-			return -XDPDNS_PASS_EXPIRED;
-		if (age - e->ttl_sec > cfg->max_stale_sec)
-			return -XDPDNS_PASS_STALE_TOO_OLD;
-		stale = 1;
-	}
-
-	/* 512 bytes without EDNS (RFC 1035 4.2.1), else the client's size; and the link MTU */
-	resp_len = DNS_HDR_LEN + qlen + body_len + (dq->edns ? DNS_OPT_LEN : 0);
-	limit = dq->edns && dq->udp_size > 512 ? dq->udp_size : 512;
-	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > cfg->mtu)
-		return -XDPDNS_PASS_TOO_BIG;
-	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
-	if (bpf_xdp_adjust_tail(ctx, delta)) {
-		err = grow_at_front(ctx, pi, qlen, delta, scratch);
-		if (err)
-			return err;
-	}
-
-	/* The frame has changed: from here a failure can only drop. */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
@@ -446,6 +404,67 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	udph->source = udph->dest;
 	udph->dest = port;
 	udph->len = bpf_htons(UDP_HDR_LEN + resp_len);
+	*udph_out = udph;
+	*dns_out = dns;
+	return 0;
+}
+
+/* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
+ * data[] size: a constant, so the verifier can bound every read of e. */
+static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
+				  const struct dns_query *dq, struct xdpdns_scratch *scratch,
+				  struct xdpdns_cache_entry *e, const __u32 data_len,
+				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
+{
+	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
+	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
+	struct csum cs = {};
+	void *data, *data_end;
+	struct udphdr *udph;
+	__u8 *dns, stale = 0;
+	int delta, err;
+
+	if (body_len > data_len || ttl_count > XDPDNS_ENTRY_TTLS_MAX)
+		return -XDPDNS_DROP_INTERNAL; /* unreachable: the daemon validates entries */
+	if (!name_matches(e->data, data_len, body_len, scratch->name, dq->name_len))
+		return -XDPDNS_PASS_COLLISION;
+	if ((rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) || (e->dns_flags & DNS_TC))
+		return -XDPDNS_PASS_ENTRY_RCODE; /* SERVFAIL and friends are the daemon's */
+
+	/* modulo 2^64: an entry restored from a snapshot older than this boot was stored "before
+	 * 0"; one stored a moment in the future (a fill racing this packet) has age 0 */
+	if ((__s64)(now - e->stored_ns) > 0)
+		age = (now - e->stored_ns) / NSEC_PER_SEC;
+	if (age >= e->ttl_sec) {
+		/* RFC 8767: expired entries only while no upstream can refresh them (every one
+		 * down, or the daemon catching up after an outage), or while no daemon listens
+		 * (killed, restarting: a query passed on would go unanswered), for a while */
+		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)) &&
+		    daemon_listening(ctx, pi))
+			return -XDPDNS_PASS_EXPIRED;
+		if (age - e->ttl_sec > cfg->max_stale_sec)
+			return -XDPDNS_PASS_STALE_TOO_OLD;
+		stale = 1;
+	}
+
+	/* 512 bytes without EDNS (RFC 1035 4.2.1), else the client's size; and the link MTU */
+	resp_len = DNS_HDR_LEN + qlen + body_len + (dq->edns ? DNS_OPT_LEN : 0);
+	limit = dq->edns && dq->udp_size > 512 ? dq->udp_size : 512;
+	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > cfg->mtu)
+		return -XDPDNS_PASS_TOO_BIG;
+	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
+	if (bpf_xdp_adjust_tail(ctx, delta)) {
+		err = grow_at_front(ctx, pi, qlen, delta, scratch);
+		if (err)
+			return err;
+	}
+
+	/* The frame has changed: from here a failure can only drop. */
+	err = reply_headers(ctx, pi, resp_len, &udph, &dns);
+	if (err)
+		return err;
 
 	/* Header: the client's ID, the entry's flags with RD and CD as asked, AD only for a
 	 * client that asked for it with AD or DO (RFC 6840 5.7-5.8). */

@@ -116,7 +116,8 @@ check "nothing dropped" test "$(lab_counter drop_internal)" -eq 0
 # before the version existed) are not reused; the program is still replaced, with new maps,
 # which the snapshot fills
 cfg=/sys/fs/bpf/xdpdns/$LAB_IF_CACHE/xdpdns_config
-bpftool map update pinned "$cfg" key hex 00 00 00 00 value hex $(printf '00 %.0s' $(seq 24))
+size=$(bpftool map show pinned "$cfg" | sed -n 's/.*value \([0-9]*\)B.*/\1/p')
+bpftool map update pinned "$cfg" key hex 00 00 00 00 value hex $(printf '00 %.0s' $(seq "${size:-40}"))
 kill "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null
 lab_daemon "$LAB_TMP/layout.log" "${daemon_args[@]}" || true
