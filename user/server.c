@@ -922,6 +922,10 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		w->next = p->waiters;
 		p->waiters = w;
 		p->n_waiters++;
+		/* the first client of a prefetch or a refresh: the client response timer starts
+		 * now (RFC 8767), as for a resolution a client started */
+		if (!p->stale_timer.slot && stale_ok(s, e, now))
+			ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 		return;
 	}
 	/* cache-only over its budget: stale if there is (RFC 8767 allows it), else REFUSED, a
