@@ -66,7 +66,7 @@ def main(manifest, xdpdnsd):
     sc = c["securityContext"]
     check("privileged: false", sc.get("privileged") is False)
     check("capabilities: drop ALL", sc["capabilities"]["drop"] == ["ALL"])
-    want = {"BPF", "PERFMON", "NET_ADMIN", "NET_BIND_SERVICE", "SYS_ADMIN", "SETUID", "SETGID", "CHOWN"}
+    want = {"BPF", "PERFMON", "NET_ADMIN", "NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN"}
     check("capabilities: exactly those tests/e2e_privileges.sh proves", set(sc["capabilities"]["add"]) == want)
     mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
     vols = {v["name"]: v for v in pod["volumes"]}

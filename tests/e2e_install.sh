@@ -69,6 +69,10 @@ check "systemd-analyze verify xdpdns@eth0.service" test "$rc" -eq 0 -a -z "$out"
 check "unit: Type=notify, keep, user" grep -q "^Type=notify" "$dest/unit/xdpdns@.service"
 check "unit: runs with --keep=yes --user" grep -qE "^ExecStart=.* --keep=yes --user xdpdns" \
 	"$dest/unit/xdpdns@.service"
+# the capabilities tests/e2e_privileges.sh proves (NEED and DROP_TO_USER there): no CAP_SYS_ADMIN
+check "unit: CapabilityBoundingSet is the proved set, without CAP_SYS_ADMIN" test \
+	"$(sed -n 's/^CapabilityBoundingSet=//p' "$dest/unit/xdpdns@.service" | tr ' ' '\n' | sort | paste -sd ' ')" = \
+	"CAP_BPF CAP_CHOWN CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_PERFMON CAP_SETGID CAP_SETUID"
 
 # an operator's config survives a second install
 echo "iface mine0" >"$dest/etc/xdpdns/xdpdns.conf"

@@ -81,7 +81,8 @@ lab_down() {
 	ifindex=$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" 2>/dev/null | cut -d: -f1)
 	ip -n "$LAB_CACHE" link set dev "$LAB_IF_CACHE" xdp off 2>/dev/null || true
 	[ -n "$ifindex" ] && rm -rf /sys/fs/bpf/xdp/dispatch-"$ifindex"-*
-	# every interface of the lab ends in -PID: so do its pins and control sockets
+	# every interface of the lab ends in -PID: so do its pins (the maps and the program,
+	# xdpdns_prog) and control sockets
 	rm -rf /sys/fs/bpf/xdpdns/*-"$$" /sys/fs/bpf/xdpdns-linkloss/*-"$$" /run/xdpdns/*-"$$".sock \
 		"/etc/netns/$LAB_CLIENT" "$LAB_TMP"
 	ip netns del "$LAB_CLIENT" 2>/dev/null || true

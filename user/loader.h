@@ -4,7 +4,9 @@
  * the daemon was gone), and puts it on the interface: through libxdp's dispatcher, so it
  * coexists with other XDP programs, or alone where the kernel refuses the dispatcher. An xdpdns
  * program already attached is replaced atomically: every packet meets the old program or the
- * new one. An upgrade is a restart. */
+ * new one. An upgrade is a restart. A program attached alone is pinned too (XDPDNS_PROG_PIN), so
+ * that the next daemon can replace it with the pin's fd: taking it by id would need
+ * CAP_SYS_ADMIN. */
 #ifndef XDPDNS_LOADER_H
 #define XDPDNS_LOADER_H
 
@@ -14,6 +16,12 @@
 #include "bpf_maps.h"
 
 #define XDPDNS_PIN_ROOT "/sys/fs/bpf/xdpdns"
+/* In XDPDNS_PIN_ROOT/<ifname>/: the program attached there alone, while the daemon that
+ * attached it runs or after it left it with keep; the next program is pinned under the
+ * second name before the swap and renamed over the first after it. (No dot in the names: bpffs
+ * refuses them, EPERM, keeping dots for files of its own.) */
+#define XDPDNS_PROG_PIN "xdpdns_prog"
+#define XDPDNS_PROG_PIN_NEXT "xdpdns_prog_next"
 
 enum xdpdns_xdp_mode {
 	XDPDNS_MODE_AUTO,   /* native, else generic with a warning */
@@ -26,7 +34,11 @@ struct xdpdns_loader {
 	int ifindex;
 	char pin_dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
 	struct xdpdns *skel;       /* the program, loaded by this run; it owns the map fds */
-	struct xdp_program *prog;  /* its libxdp handle, for detaching */
+	struct xdp_program *prog;  /* its libxdp handle, for detaching through the dispatcher;
+				    * NULL once it replaced a program attached alone */
+	__u32 prog_id;             /* the program's id, once attached */
+	bool alone;                /* attached alone, not through libxdp's dispatcher: pinned
+				    * (XDPDNS_PROG_PIN), detached by its fd */
 	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
 	bool maps_adopted;         /* the pinned maps, and the cache in them, were there */
 	struct xdpdns_maps maps;
@@ -36,14 +48,16 @@ struct xdpdns_loader {
  * xdpdns_class_entries()), and attaches it to ifname or replaces the xdpdns program there.
  * Mounts bpffs if needed. Pins the new program can't reuse (another layout version, another
  * size) are dropped with a warning. With fresh maps, writes a default config with a new hash
- * seed; adopted maps keep theirs. Returns 0 or -errno, having logged what failed and why. */
+ * seed; adopted maps keep theirs. The program attached is replaced through its pin when the pin
+ * is that program (same id), else through libxdp, by id (CAP_SYS_ADMIN). Returns 0 or -errno,
+ * having logged what failed and why. */
 int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode,
 			uint32_t cache_entries);
 
 /* max_entries of class cls for cache_entries: the default capacities' proportions, 16:4:1. */
 uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entries);
 
-/* Takes the program off the interface; the pinned maps stay for the next start. */
+/* Takes the program off the interface, and its pin; the pinned maps stay for the next start. */
 int xdpdns_loader_detach(struct xdpdns_loader *l);
 
 /* Lets go of everything without detaching: the kernel keeps serving. */

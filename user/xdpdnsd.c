@@ -510,7 +510,7 @@ int main(int argc, char **argv)
 		health_stop(&d.health);
 	server_fini(&d.server);
 	xdpdns_fallback_free(d.fallback);
-	if (d.loader.prog) {
+	if (d.loader.prog_id) {
 		if (d.opts.keep && !ret) {
 			log_info("leaving the program on %s: the kernel keeps answering from its cache",
 				 d.opts.iface);
