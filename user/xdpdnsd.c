@@ -511,7 +511,10 @@ int main(int argc, char **argv)
 	server_fini(&d.server);
 	xdpdns_fallback_free(d.fallback);
 	if (d.loader.prog_id) {
-		if (d.opts.keep && !ret) {
+		/* with keep, a start that failed after taking over a cache (an upgrade whose new
+		 * config is refused, say) leaves the program too: detaching would end the hits
+		 * the old daemon left answering */
+		if (d.opts.keep && (!ret || d.loader.maps_adopted)) {
 			log_info("leaving the program on %s: the kernel keeps answering from its cache",
 				 d.opts.iface);
 			xdpdns_loader_close(&d.loader);
