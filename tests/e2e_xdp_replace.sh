@@ -133,4 +133,24 @@ check "another layout: a kernel hit at once" \
 	test "$(lab_client dig +time=2 +tries=1 +short @"$LAB_CACHE4" hot1.upgrade.example A)" = \
 	192.0.2.101 -a "$(lab_counter miss)" -eq 0 -a "$(lab_counter hit_fresh)" -eq 1
 
+# an upgrade that fails after the swap (here: the service port taken by another process) leaves
+# the new program attached, with the cache: hits go on with no daemon
+kill "$LAB_DAEMON_PID"
+wait "$LAB_DAEMON_PID" 2>/dev/null
+lab_bg "$LAB_CACHE" /usr/bin/python3 -c "import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$LAB_CACHE4', 53)); time.sleep(30)"
+squatter=${LAB_PIDS[-1]}
+sleep 0.5
+hits0=$(lab_counter hit_fresh)
+lab_bg "$LAB_CACHE" timeout 20 "$LAB_OUT/xdpdnsd" --iface "$LAB_IF_CACHE" \
+	--upstream "$LAB_UPSTREAM" --snapshot-file "$LAB_SNAPSHOT" "${daemon_args[@]}" \
+	>"$LAB_TMP/failed.log" 2>&1
+wait "${LAB_PIDS[-1]}" 2>/dev/null
+kill "$squatter" 2>/dev/null
+check "a failed upgrade: swapped, then refused the port, leaving the program" sh -c \
+	"grep -q 'replaced the XDP program' $LAB_TMP/failed.log && grep -q 'leaving the program on' $LAB_TMP/failed.log"
+check "... and leaves the program, answering from the cache" \
+	test "$(lab_client dig +time=2 +tries=1 +short @"$LAB_CACHE4" hot1.upgrade.example A)" = \
+	192.0.2.101 -a "$(lab_counter hit_fresh)" -gt "$hits0"
+
 check_done
