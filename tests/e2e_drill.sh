@@ -128,4 +128,19 @@ check "nxdomain: the guard engaged" wait_for 3 logged "www.$ZONE. A turned NXDOM
 lab_ctl drill off >/dev/null
 
 check "the daemon lived through it all" kill -0 "$LAB_DAEMON_PID"
+
+# no-guard-zone: inside it (the zone's own subdomain, any case), a negative is served at once
+kill "$LAB_DAEMON_PID"
+wait "$LAB_DAEMON_PID" 2>/dev/null
+lab_daemon "$LAB_TMP/d2.log" --timeout 0.5 --attempts 1 --health-query "$ZONE. SOA" \
+	--health-interval 0.5 --health-failures 2 --prefetch 0 --no-guard-zone API.$ZONE ||
+	{ echo "     the daemon did not start again"; }
+answer_of api.$ZONE A >/dev/null
+answer_of www.$ZONE A >/dev/null
+lab_ctl drill all nxdomain api.$ZONE for 20 >/dev/null
+sleep 2.2 # api expires (TTL 2)
+check "no-guard-zone: NXDOMAIN at once" test "$(status_of api.$ZONE A)" = NXDOMAIN
+lab_ctl drill all nxdomain www.$ZONE for 20 >/dev/null # www expired meanwhile too
+check "... outside it, the guard as before" test "$(answer_of www.$ZONE A)" = 10.8.0.1
+lab_ctl drill off >/dev/null
 check_done

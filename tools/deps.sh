@@ -18,9 +18,13 @@ packages=(
 	yamllint python3-yaml python3-kubernetes # deploy test: manifests against the API models
 	nsd                                   # the lab's upstream (authoritative)
 	bind9-dnsutils knot-dnsutils          # dig, kdig, kxdpgun
+	dnsperf                               # load: e2e_storm's flood of misses, make bench
 	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
 )
+if [ "${1:-}" = bench ]; then # the caches make bench compares xdpdns with, and its chart
+	packages+=(unbound dnsdist knot-resolver pdns-recursor dnsmasq-base gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -303,14 +303,22 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 	case OPT_ZONE: {
 		ldns_rdf *zone = NULL;
 
-		if (ldns_str2rdf_dname(&zone, v) != LDNS_STATUS_OK)
+		if (ldns_str2rdf_dname(&zone, v) != LDNS_STATUS_OK ||
+		    ldns_rdf_size(zone) > sizeof(o->no_guard_zones[0].wire)) {
+			ldns_rdf_deep_free(zone);
 			return xdpdns_fail(err, errlen, "%s: '%s' is not a domain name", d->name, v);
-		ldns_rdf_deep_free(zone);
-		if (o->n_no_guard_zones == XDPDNS_NO_GUARD_ZONES_MAX)
+		}
+		if (o->n_no_guard_zones == XDPDNS_NO_GUARD_ZONES_MAX) {
+			ldns_rdf_deep_free(zone);
 			return xdpdns_fail(err, errlen, "%s: more than %d zones", d->name,
 				    XDPDNS_NO_GUARD_ZONES_MAX);
-		snprintf(o->no_guard_zones[o->n_no_guard_zones++], sizeof(o->no_guard_zones[0]),
-			 "%s", v);
+		}
+		/* kept as the server compares it (server.c guard_window): wire form, lowercased */
+		ldns_dname2canonical(zone);
+		o->no_guard_zones[o->n_no_guard_zones].len = ldns_rdf_size(zone);
+		memcpy(o->no_guard_zones[o->n_no_guard_zones++].wire, ldns_rdf_data(zone),
+		       ldns_rdf_size(zone));
+		ldns_rdf_deep_free(zone);
 		return 0;
 	}
 	case OPT_MODE:

@@ -48,7 +48,10 @@ struct xdpdns_options {
 	uint32_t health_interval_ms;
 	uint32_t health_failures;  /* consecutive failures that mark an upstream down */
 	uint32_t guard_window_ms;  /* last-known-good guard; 0: off */
-	char no_guard_zones[XDPDNS_NO_GUARD_ZONES_MAX][256]; /* suffixes without the guard */
+	struct {                   /* suffixes without the guard, wire form, lowercased */
+		uint8_t len;
+		uint8_t wire[255];
+	} no_guard_zones[XDPDNS_NO_GUARD_ZONES_MAX];
 	int n_no_guard_zones;
 	uint32_t negative_recheck_ms; /* negative TTL of names positive within the last hour */
 	uint32_t upstream_qps;     /* queries per second to all upstreams; 0: no limit */

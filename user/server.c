@@ -350,21 +350,21 @@ static struct pending **pending_slot(struct server *s, const struct dcache_key *
 	return p;
 }
 
-/* The guard's window for qname: 0 where it is off (guard-window 0, or a no-guard-zone). */
+/* The guard's window for qname (lowercased, as resolutions keep it): 0 where it is off
+ * (guard-window 0, or inside a no-guard-zone: a suffix of qname at a label boundary). */
 static uint32_t guard_window(struct server *s, const ldns_rdf *qname)
 {
+	const uint8_t *name = ldns_rdf_data(qname);
+	size_t len = ldns_rdf_size(qname), off;
 	int i;
 
-	for (i = 0; i < s->opts->n_no_guard_zones; i++) {
-		ldns_rdf *zone = NULL;
-		bool inside;
-
-		if (ldns_str2rdf_dname(&zone, s->opts->no_guard_zones[i]) != LDNS_STATUS_OK)
-			continue; /* checked when the option was read */
-		inside = !ldns_dname_compare(qname, zone) || ldns_dname_is_subdomain(qname, zone);
-		ldns_rdf_deep_free(zone);
-		if (inside)
-			return 0;
+	for (off = 0; off < len; off += name[off] + 1) {
+		for (i = 0; i < s->opts->n_no_guard_zones; i++)
+			if (len - off == s->opts->no_guard_zones[i].len &&
+			    !memcmp(name + off, s->opts->no_guard_zones[i].wire, len - off))
+				return 0;
+		if (!name[off])
+			break; /* the root label, compared above */
 	}
 	return s->opts->guard_window_ms;
 }
