@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # End to end: xdpdnsd's fallback-file in the lab (tools/lab.sh). A bad file stops the start
 # before anything is attached; a good one is loaded and counted; SIGHUP reads it again, and a
-# bad one then is refused with its line while the daemon goes on. Answering from it is
-# server.c's part, not wired in yet.
+# bad one then is refused with its line while the daemon goes on. Answers from it are drilled
+# in e2e_storm.sh (every upstream down).
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
 
@@ -35,7 +35,7 @@ lab_upstream fb.test "$LAB_TMP/fb-upstream.zone" || { echo "0 passed, 1 failed";
 # 1. a bad file: no start, nothing attached
 printf 'www.fb.test. 300 IN A 192.0.2.80\nwww.fb.test. 300 IN A 192.0.2\n' >"$fb"
 check "bad file: the daemon does not start" sh -c \
-	"! nsenter --net=/run/netns/$LAB_CACHE $LAB_OUT/xdpdnsd --iface $LAB_IF_CACHE --upstream $LAB_UPSTREAM --config $conf >$LAB_TMP/bad.log 2>&1"
+	"! nsenter --net=/run/netns/$LAB_CACHE timeout 10 $LAB_OUT/xdpdnsd --iface $LAB_IF_CACHE --upstream $LAB_UPSTREAM --config $conf >$LAB_TMP/bad.log 2>&1"
 check "... saying where" grep -q "$fb:2: Syntax error" "$LAB_TMP/bad.log"
 check "... before attaching" sh -c "! ip -n $LAB_CACHE link show $LAB_IF_CACHE | grep -q prog/xdp"
 

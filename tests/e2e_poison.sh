@@ -9,7 +9,7 @@
 #     cached, by the daemon or the kernel;
 #  3. upstream answers scrubbed (unrelated records), passed on but not cached (TTL 0, NXDOMAIN
 #     without SOA), malformed (SERVFAIL, the daemon stays up).
-# POISON_FORGED (default 100000) and POISON_SECONDS (default 12) bound the flood.
+# POISON_FORGED (default 300000) and POISON_SECONDS (default 9) bound the flood.
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
 
@@ -103,7 +103,6 @@ addr() { echo "192.0.2.$((100 + $1 * 10 + $2))"; }
 	EOF
 } >"$LAB_TMP/testns.data"
 
-daemon_stat() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 dig4() { lab_client dig +time=6 +tries=1 @"$LAB_CACHE4" "$@"; }
 ask() { lab_client python3 "$HOSTILE" ask "$LAB_CACHE4" "$1"; }
 
@@ -118,13 +117,13 @@ lab_daemon "$LAB_TMP/d.log" --timeout 3 --attempts 1 --health-query "ok.poison.t
 for _ in $(seq 30); do dig4 +short ok.poison.test A | grep -q 192.0.2.80 && break; sleep 0.1; done
 
 # 1. malformed queries (uncached names: they reach the daemon whatever the XDP program does)
-m0=$(daemon_stat malformed)
+m0=$(lab_counter malformed)
 check "garbage: FORMERR" test "$(ask garbage)" = 1
 check "no question: FORMERR" test "$(ask noquestion)" = 1
 check "opcode UPDATE: NOTIMP" test "$(ask update)" = 4
 check "EDNS version 1: BADVERS" test "$(ask badvers)" = 16
 check "two OPT records: FORMERR" test "$(ask twoopt)" = 1
-check "counted as malformed" test $(($(daemon_stat malformed) - m0)) -eq 5
+check "counted as malformed" test $(($(lab_counter malformed) - m0)) -eq 5
 check "the daemon answers the next query" test "$(ask ok)" = 0
 check "daemon still running" kill -0 "$LAB_DAEMON_PID"
 
@@ -142,14 +141,14 @@ for r in $(seq $ROUNDS); do
 	done
 	wait "${pids[@]}"
 done
-resolved_under_fire=$(daemon_stat resolved)
+resolved_under_fire=$(lab_counter resolved)
 wait "$forger"
 forged=$(awk '/^forged/ { print $2 }' "$LAB_TMP/forge.log")
 check "forged answers sent ($(cat "$LAB_TMP/forge.log"))" test "${forged:-0}" -gt 10000
 
 # every name again: the kernel's answer, then (its kernel entry flushed) the daemon's cache's
 h0=$(lab_counter hit_fresh)
-d0=$(daemon_stat answered_from_daemon_cache)
+d0=$(lab_counter answered_from_daemon_cache)
 for r in $(seq $ROUNDS); do
 	for i in $(seq $NAMES); do
 		dig4 +short "$(name "$r" "$i")" A >"$LAB_TMP/k.$r.$i" 2>&1
@@ -158,9 +157,9 @@ for r in $(seq $ROUNDS); do
 	done
 done
 kernel_hits=$(($(lab_counter hit_fresh) - h0))
-daemon_hits=$(($(daemon_stat answered_from_daemon_cache) - d0))
+daemon_hits=$(($(lab_counter answered_from_daemon_cache) - d0))
 n=$((ROUNDS * NAMES))
-accepted=$(cat "$LAB_TMP"/[akd].* | grep -c "$FORGED_ADDR")
+accepted=$(cat "$LAB_TMP"/[akd].[0-9]* | grep -c "$FORGED_ADDR")
 genuine=0
 for r in $(seq $ROUNDS); do
 	for i in $(seq $NAMES); do
@@ -178,35 +177,35 @@ check "the daemon cache's answers ($daemon_hits of $n)" test "$daemon_hits" -eq 
 
 # 3. scrubbed: only the answer to the question; not cached: TTL 0, NXDOMAIN without SOA;
 # malformed (five records announced, one cut short): SERVFAIL after the attempt's timeout
-s0=$(daemon_stat scrubbed_records)
-n0=$(daemon_stat not_cached)
+s0=$(lab_counter scrubbed_records)
+n0=$(lab_counter not_cached)
 dig4 mixed.poison.test A >"$LAB_TMP/mixed" 2>&1
 check "scrubbed: the answer kept" grep -q "^mixed.poison.test..*192.0.2.81" "$LAB_TMP/mixed"
 check "scrubbed: nothing else" sh -c "! grep -q -e $FORGED_ADDR -e evil.test $LAB_TMP/mixed"
-check "scrubbed: 3 records dropped" test $(($(daemon_stat scrubbed_records) - s0)) -eq 3
+check "scrubbed: 3 records dropped" test $(($(lab_counter scrubbed_records) - s0)) -eq 3
 check "TTL 0 passed on" test "$(dig4 +short zero.poison.test A)" = 192.0.2.82
 m0=$(lab_counter miss)
 dig4 +short zero.poison.test A >/dev/null
 check "TTL 0 not cached: asked again" test "$(lab_counter miss)" -eq $((m0 + 1))
 check "NXDOMAIN without SOA passed on" sh -c "ip netns exec $LAB_CLIENT dig +time=6 +tries=1 @$LAB_CACHE4 nosoa.poison.test A | grep -q NXDOMAIN"
-check "both not cached" test $(($(daemon_stat not_cached) - n0)) -ge 3
-r0=$(daemon_stat resolved)
+check "both not cached" test $(($(lab_counter not_cached) - n0)) -ge 3
+r0=$(lab_counter resolved)
 dig4 nosoa.poison.test A >/dev/null
-check "NXDOMAIN without SOA not cached: resolved again" test "$(daemon_stat resolved)" -eq $((r0 + 1))
-u0=$(daemon_stat upstream_unparsable)
+check "NXDOMAIN without SOA not cached: resolved again" test "$(lab_counter resolved)" -eq $((r0 + 1))
+u0=$(lab_counter upstream_unparsable)
 check "malformed upstream answer: SERVFAIL" sh -c "ip netns exec $LAB_CLIENT dig +time=8 +tries=1 @$LAB_CACHE4 garbage.poison.test A | grep -q SERVFAIL"
-check "counted as unparsable" test "$(daemon_stat upstream_unparsable)" -gt "$u0"
+check "counted as unparsable" test "$(lab_counter upstream_unparsable)" -gt "$u0"
 check "the daemon answers the next query" test "$(ask ok)" = 0
 
 # 4. 70 identical questions at once for a slow name: one upstream query, 64 wait for it, the
 # rest get SERVFAIL at once (nothing stale to give): a flood of identical misses can't open
 # more queries for a forger to hit
-q0=$(lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p')
-w0=$(daemon_stat waiters_over_cap)
+q0=$(lab_upstream_sum queries)
+w0=$(lab_counter waiters_over_cap)
 got=$(lab_client python3 "$HOSTILE" burst "$LAB_CACHE4" burst.poison.test 70)
 check "burst: 64 answered, 6 SERVFAIL ($got)" test "$got" = "none:0 0:64 2:6"
-check "burst: 6 over the cap" test $(($(daemon_stat waiters_over_cap) - w0)) -eq 6
-check "burst: one upstream query" test $(($(lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p') - q0)) -eq 1
+check "burst: 6 over the cap" test $(($(lab_counter waiters_over_cap) - w0)) -eq 6
+check "burst: one upstream query" test $(($(lab_upstream_sum queries) - q0)) -eq 1
 
 lab_ctl stats | grep -E '^(upstream_|scrubbed|not_cached|outdated|waiters)' | sed 's/^/  /'
 check "daemon still running" kill -0 "$LAB_DAEMON_PID"

@@ -26,8 +26,6 @@ entry() { # entry NAME SLEEP ADDR: an ldns-testns answer
 }
 { entry fast.test. 0 192.0.2.90; entry slow.test. 3 192.0.2.91; } >"$LAB_TMP/testns.data"
 
-daemon_stat() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
-upstream_queries() { lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p'; }
 dig4() { lab_client dig +time=6 +tries=1 @"$LAB_CACHE4" "$@"; }
 
 lab_up || exit 1
@@ -39,8 +37,8 @@ for _ in $(seq 30); do dig4 +short fast.test A | grep -q 192.0.2.90 && break; sl
 check "fast name answered" sh -c "ip netns exec $LAB_CLIENT dig +short @$LAB_CACHE4 fast.test | grep -q 192.0.2.90"
 
 # 1. five clients ask the same uncached name at once: one upstream query answers all
-q0=$(upstream_queries)
-c0=$(daemon_stat coalesced)
+q0=$(lab_upstream_sum queries)
+c0=$(lab_counter coalesced)
 pids=()
 for i in 1 2 3 4 5; do
 	dig4 +short slow.test A >"$LAB_TMP/slow$i" 2>&1 &
@@ -50,18 +48,18 @@ wait "${pids[@]}" # not a bare wait: the lab's daemon and upstream run in the ba
 ok=0
 for i in 1 2 3 4 5; do grep -q 192.0.2.91 "$LAB_TMP/slow$i" && ok=$((ok + 1)); done
 check "all five answered" test "$ok" -eq 5
-check "one upstream query for the five ($(($(upstream_queries) - q0)))" test $(($(upstream_queries) - q0)) -eq 1
-check "four waited on the first" test $(($(daemon_stat coalesced) - c0)) -eq 4
+check "one upstream query for the five ($(($(lab_upstream_sum queries) - q0)))" test $(($(lab_upstream_sum queries) - q0)) -eq 1
+check "four waited on the first" test $(($(lab_counter coalesced) - c0)) -eq 4
 
 # 2. expired, upstream slow: the answer comes stale (TTL 30) after 1.8 s, not after 3 s
 sleep 3
-s0=$(daemon_stat stale_answers)
+s0=$(lab_counter stale_answers)
 t0=$(date +%s%N)
 ttl=$(dig4 +noall +answer slow.test A | awk '{print $2}')
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "stale answer, TTL 30 (got $ttl)" test "${ttl:-0}" = 30
 check "after the 1.8 s client response timer ($ms ms)" test "$ms" -ge 1700 -a "$ms" -lt 2900
-check "counted as stale" test $(($(daemon_stat stale_answers) - s0)) -eq 1
+check "counted as stale" test $(($(lab_counter stale_answers) - s0)) -eq 1
 
 # 3. the resolution went on: once it is in, the answer is fresh again, from the kernel
 sleep 2

@@ -27,7 +27,6 @@ ZONE
 dig4() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@"; }
 answer() { dig4 +short "$@" | head -1; }
 ttl_of() { dig4 +noall +answer "$@" | awk 'NR == 1 { print $2 }'; }
-daemon_stat() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 wait_for() { # wait_for FILE PATTERN: up to 5 s
 	for _ in $(seq 50); do grep -q "$2" "$1" && return 0; sleep 0.1; done
 	return 1
@@ -78,11 +77,11 @@ ttl=$(ttl_of www.snap.example A)
 check "aged across the restart (TTL $ttl)" test "${ttl:-300}" -le 298
 check "all kernel hits" test "$(lab_counter hit_fresh)" -eq $((hits0 + 4))
 check "no miss" test "$(lab_counter miss)" -eq "$miss0"
-check "nothing resolved upstream" test "$(daemon_stat resolved)" -eq 0
-fd0=$(daemon_stat answered_from_daemon_cache)
+check "nothing resolved upstream" test "$(lab_counter resolved)" -eq 0
+fd0=$(lab_counter answered_from_daemon_cache)
 check "TCP (the daemon): from its cache" sh -c "ip netns exec $LAB_CLIENT dig +tcp +short \
 	+time=2 +tries=1 @$LAB_CACHE4 mail.snap.example A | grep -q 192.0.2.25"
-check "counted by the daemon" test "$(daemon_stat answered_from_daemon_cache)" -eq $((fd0 + 1))
+check "counted by the daemon" test "$(lab_counter answered_from_daemon_cache)" -eq $((fd0 + 1))
 
 # 3. kill -9 and restart: the pinned cache is adopted (not restored over) and copied into the
 # daemon's cache, which answers the expired name stale over TCP while the upstream is down
@@ -94,11 +93,11 @@ check "adopted entries copied into the daemon's cache" \
 	grep -q "the daemon's cache starts with the kernel's 5 entries" "$LAB_TMP/d3.log"
 wait_for "$LAB_TMP/d3.log" "every upstream is down"
 check "upstream marked down" grep -q "every upstream is down" "$LAB_TMP/d3.log"
-stale0=$(daemon_stat stale_answers)
+stale0=$(lab_counter stale_answers)
 ttl=$(lab_client dig +tcp +time=2 +tries=1 +noall +answer @"$LAB_CACHE4" short.snap.example A |
 	awk '{ print $2 }')
 check "expired name: stale from the daemon (TTL ${ttl:-none})" test "${ttl:-0}" = 30
-check "counted as stale" test "$(daemon_stat stale_answers)" -eq $((stale0 + 1))
+check "counted as stale" test "$(lab_counter stale_answers)" -eq $((stale0 + 1))
 
 # 4. by hand: save, flush, load back; a damaged file is refused, loading nothing
 lab_ctl snapshot save "$LAB_TMP/ctl.snap" >"$LAB_TMP/save.out" 2>&1

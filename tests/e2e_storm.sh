@@ -13,7 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
 . "$(dirname "$0")/check.sh"
 
-trap 'kill $(jobs -p) 2>/dev/null; lab_down' EXIT
+trap 'lab_down' EXIT
 
 UP_A=$LAB_UPSTREAM4
 UP_B=192.0.2.2
@@ -50,7 +50,7 @@ load_start() {
 	: >"$LAB_TMP/load.ok"
 	: >"$LAB_TMP/load.lost"
 	: >"$LAB_TMP/load.wrong"
-	LOAD_Q0=$(upstream_queries)
+	LOAD_Q0=$(lab_upstream_sum queries)
 	LOAD_T0=$(date +%s%N)
 	(
 		end=$((SECONDS + $1))
@@ -87,16 +87,12 @@ load_check() { # load_check DRILL: waits for the load, prints and checks its cou
 	check "$1: every cached name answered, rightly" test "$lost" = 0 -a "$wrong" = 0 -a "$ok" -gt 0
 	# and the upstreams asked within the budget: a second's worth of burst, plus the probes
 	# (two upstreams every 0.5 s, unbudgeted); a restarted daemon counts from zero again
-	local sent=$(($(upstream_queries) - LOAD_Q0)) ms=$((($(date +%s%N) - LOAD_T0) / 1000000))
-	[ "$sent" -ge 0 ] || sent=$(upstream_queries)
+	local sent=$(($(lab_upstream_sum queries) - LOAD_Q0)) ms=$((($(date +%s%N) - LOAD_T0) / 1000000))
+	[ "$sent" -ge 0 ] || sent=$(lab_upstream_sum queries)
 	local limit=$((BUDGET * ms / 1000 + BUDGET + 4 * ms / 1000 + 4))
 	check "$1: $sent upstream queries in $ms ms, within the budget ($limit)" test "$sent" -le "$limit"
 }
 
-stat_of() { lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
-upstream_queries() { # attempts sent to all upstreams so far, probes included
-	lab_ctl health | sed -n 's/.* queries=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
-}
 answer_of() { lab_client dig +short +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null; }
 status_of() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 both_up() { # waits (up to 15 s: probes of a down server back off) until both are marked up
@@ -138,7 +134,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	sleep 2
 	check "all down: the fallback record answers a name never cached" \
 		test "$(answer_of pinned.storm.example A)" = 10.9.2.1
-	check "fallback answer counted" test "$(stat_of fallback_answers)" -gt 0
+	check "fallback answer counted" test "$(lab_counter fallback_answers)" -gt 0
 	sleep 1
 	upstream_start "$UP_A" && upstream_start "$UP_B"
 	load_check "upstreams stopped"
@@ -194,10 +190,10 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/slow.data"
 	slow_pid=${LAB_PIDS[-1]}
 	sleep 0.5 # listening
-	timeouts0=$(lab_ctl health | sed -n 's/.* timeouts=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	timeouts0=$(lab_upstream_sum timeouts)
 	load_start 4
 	load_check "upstreams slower than the timeout"
-	timeouts=$(lab_ctl health | sed -n 's/.* timeouts=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	timeouts=$(lab_upstream_sum timeouts)
 	check "slow upstreams: their answers timed out ($((timeouts - timeouts0)))" test "$timeouts" -gt "$timeouts0"
 	kill "$slow_pid"
 	wait "$slow_pid" 2>/dev/null
@@ -206,7 +202,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 
 	# 4. the outage's own failure: keep turns NXDOMAIN at the first upstream only. The guard
 	# serves the last good answer and asks the second, which still has it: guard lifted.
-	guards=$(stat_of guard_names)
+	guards=$(lab_counter guard_names)
 	upstream_stop "$UP_A"
 	upstream_start "$UP_A" without keep
 	both_up # the restart may have marked it down: the guard needs it asked first
@@ -214,7 +210,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	load_start 3
 	check "turned NXDOMAIN at one upstream: last good answer" test "$(answer_of keep.storm.example A)" = 10.9.1.1
 	check "guard logged" wait_log "keep.storm.example. A turned NXDOMAIN" 2
-	check "guard counted" test "$(stat_of guard_names)" -gt "$guards"
+	check "guard counted" test "$(lab_counter guard_names)" -gt "$guards"
 	check "the other upstream still has it: guard lifted" wait_log "keep.storm.example. A is positive again" 5
 	load_check "one upstream NXDOMAIN"
 
@@ -252,17 +248,17 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	# 6. a flood of misses (names that do not exist, 1000 qps for 2 s): the upstreams get at
 	# most the budget, the cached names keep answering
 	awk 'BEGIN { for (i = 0; i < 4000; i++) printf "flood%d-%d.storm.example A\n", i, '"$round"' }' >"$LAB_TMP/flood.q"
-	q0=$(upstream_queries)
+	q0=$(lab_upstream_sum queries)
 	t0=$(date +%s%N)
 	load_start 3
 	lab_client dnsperf -s "$LAB_CACHE4" -d "$LAB_TMP/flood.q" -n 1 -Q 1000 -l 2 -t 1 >"$LAB_TMP/flood.out" 2>&1
-	sent=$(($(upstream_queries) - q0))
+	sent=$(($(lab_upstream_sum queries) - q0))
 	secs=$((($(date +%s%N) - t0) / 1000000))
 	load_check "flood of misses"
 	limit=$((BUDGET * secs / 1000 + BUDGET + 20)) # a second's burst, and the probes
 	echo "     flood: $(awk '/Queries completed/ { print $3 }' "$LAB_TMP/flood.out") misses answered, $sent upstream queries in $secs ms (budget $BUDGET/s)"
 	check "upstream queries within the budget ($sent <= $limit)" test "$sent" -le "$limit"
-	check "over-budget misses counted" test "$(stat_of over_budget)" -gt 0
+	check "over-budget misses counted" test "$(lab_counter over_budget)" -gt 0
 
 	# 7. the daemon killed (kill -9) under the load and started again: the kernel answers
 	# meanwhile, expired names too (served stale while no daemon listens)

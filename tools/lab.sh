@@ -53,6 +53,9 @@ lab_up() {
 	mkdir -p "/etc/netns/$LAB_CLIENT"
 	printf 'nameserver %s\nnameserver %s\noptions timeout:2 attempts:1\n' \
 		"$LAB_CACHE4" "$LAB_CACHE6" >"/etc/netns/$LAB_CLIENT/resolv.conf"
+	# what fails above goes on silently: the lab is up when the client reaches both hosts
+	lab_client ping -c1 -W2 "$LAB_CACHE4" >/dev/null &&
+		lab_client ping -c1 -W2 "$LAB_UPSTREAM4" >/dev/null
 }
 
 # lab_cache CMD...: runs CMD in the cache's network namespace. Not `ip netns exec`: that mounts
@@ -72,6 +75,8 @@ lab_bg() {
 
 lab_down() {
 	local pid
+	# the caller's background loads first (a load loop would go on against removed namespaces)
+	kill $(jobs -p) 2>/dev/null
 	for pid in "${LAB_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
@@ -156,7 +161,14 @@ lab_ctl() {
 	"$LAB_OUT/xdpdnsctl" --iface "$LAB_IF_CACHE" "$@"
 }
 
-# lab_counter NAME: a kernel counter of the lab's cache, now
+# lab_upstream_sum FIELD: a counter of `xdpdnsctl health` (queries, answers, timeouts, bogus)
+# summed over the upstreams, now
+lab_upstream_sum() {
+	lab_ctl health | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# lab_counter NAME: a counter of the lab's cache, now: the kernel's or the daemon's, by the
+# name `xdpdnsctl stats` gives it
 lab_counter() {
 	lab_ctl stats | awk -v n="$1" '$1 == n { print $2 }'
 }
