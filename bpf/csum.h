@@ -24,19 +24,6 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return sum;
 }
 
-/* The folded sum of a 20-byte IPv4 header: 0xffff when its checksum is right. Summed in
- * network order as loaded: a ones' complement sum is the same in either byte order. */
-static __always_inline __u16 csum_ipv4_header(const void *iph)
-{
-	const __u16 *w = iph;
-	__u64 sum = 0;
-	int i;
-
-	for (i = 0; i < 10; i++)
-		sum += w[i];
-	return csum_fold(sum);
-}
-
 /* RFC 1624 eqn. 3: a 16-bit field of a summed header changes from old to new. */
 static __always_inline __u64 csum_replace(__u64 sum, __u16 old, __u16 new)
 {

@@ -126,7 +126,8 @@ static int evict(struct xdpdns_maps *m, enum xdpdns_cache_class cls)
 		prev = &c[n].key;
 		if (bpf_map_lookup_elem(fd, &c[n].key, value))
 			continue; /* deleted meanwhile */
-		c[n].used_sec = e->stored_ns / 1000000000ULL;
+		/* stored before this boot (a snapshot's entry, "before 0" modulo 2^64): oldest */
+		c[n].used_sec = (int64_t)e->stored_ns > 0 ? e->stored_ns / 1000000000ULL : 0;
 		if (e->last_hit_sec > c[n].used_sec)
 			c[n].used_sec = e->last_hit_sec;
 		c[n].hits = e->hits;

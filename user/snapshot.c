@@ -369,6 +369,7 @@ static int load_entries(struct xdpdns_maps *m, const uint8_t *buf,
 			continue;
 		}
 		e->stored_ns = now_boot - age; /* modulo 2^64: may be before this boot */
+		e->last_hit_sec = 0; /* on the saving boot's clock: means nothing on this one */
 		xdpdns_entry_key(&b->key, cfg.hash_seed, e->data + e->body_len, r.name_len, r.qtype,
 				 r.key_flags);
 
