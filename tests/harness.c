@@ -38,10 +38,11 @@ int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
 		err = xdpdns_config_init(&h->cfg);
 	if (!err)
 		err = xdpdns_config_write(&h->maps, &h->cfg);
-	if (!err)
-		err = xdpdns_service_add(&h->maps, FRAME_SERVICE4, 53);
-	if (!err)
-		err = xdpdns_service_add(&h->maps, FRAME_SERVICE6, 53);
+	if (!err) {
+		const char *const services[] = { FRAME_SERVICE4, FRAME_SERVICE6 };
+
+		err = xdpdns_services_set(&h->maps, services, 2, 53);
+	}
 	if (err)
 		harness_close(h);
 	return err;

@@ -181,24 +181,7 @@ static int read_config(const struct iface *ll, struct xdpdns_linkloss_config *cf
 /* The counters, summed over CPUs. */
 static int read_counts(const struct iface *ll, __u64 counts[XDPDNS_LINKLOSS_COUNTERS])
 {
-	int ncpus = libbpf_num_possible_cpus(), cpu, ret = 0;
-	__u64 *percpu;
-	__u32 c;
-
-	if (ncpus < 0)
-		return ncpus;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	for (c = 0; c < XDPDNS_LINKLOSS_COUNTERS && !ret; c++) {
-		counts[c] = 0;
-		if (bpf_map_lookup_elem(ll->stats_fd, &c, percpu))
-			ret = -errno;
-		for (cpu = 0; cpu < ncpus && !ret; cpu++)
-			counts[c] += percpu[cpu];
-	}
-	free(percpu);
-	return ret;
+	return xdpdns_percpu_sum(ll->stats_fd, XDPDNS_LINKLOSS_COUNTERS, (uint64_t *)counts);
 }
 
 static void print_loss(const struct iface *ll, const struct xdpdns_linkloss_config *cfg)

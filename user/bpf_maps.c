@@ -326,25 +326,6 @@ static int service_parse(const char *addr, uint16_t port, struct xdpdns_service 
 	return 0;
 }
 
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port)
-{
-	struct xdpdns_service want, have;
-	uint32_t i;
-
-	if (service_parse(addr, port, &want))
-		return -EINVAL;
-	/* the kernel stops at the first unused entry: fill from 0, no gaps */
-	for (i = 0; i < XDPDNS_SERVICES_MAX; i++) {
-		if (bpf_map_lookup_elem(m->services, &i, &have))
-			return -errno;
-		if (!have.port)
-			return bpf_map_update_elem(m->services, &i, &want, BPF_ANY) ? -errno : 0;
-		if (!memcmp(&have, &want, sizeof(want)))
-			return 0;
-	}
-	return -ENOSPC;
-}
-
 int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
 			uint16_t port)
 {
@@ -376,31 +357,31 @@ int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, i
 	return 0;
 }
 
-int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)
+int xdpdns_percpu_sum(int fd, uint32_t n, uint64_t *counts)
 {
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = libbpf_num_possible_cpus(), cpu, err = 0;
 	uint64_t *percpu;
-	uint32_t r;
-	int cpu;
+	uint32_t i;
 
 	if (ncpus < 0)
 		return ncpus;
 	percpu = calloc(ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	for (r = 0; r < XDPDNS_REASON_COUNT; r++) {
-		if (bpf_map_lookup_elem(m->stats, &r, percpu)) {
-			int err = -errno;
-
-			free(percpu);
-			return err;
-		}
-		counts[r] = 0;
-		for (cpu = 0; cpu < ncpus; cpu++)
-			counts[r] += percpu[cpu];
+	for (i = 0; i < n && !err; i++) {
+		counts[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, percpu))
+			err = -errno;
+		for (cpu = 0; cpu < ncpus && !err; cpu++)
+			counts[i] += percpu[cpu];
 	}
 	free(percpu);
-	return 0;
+	return err;
+}
+
+int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)
+{
+	return xdpdns_percpu_sum(m->stats, XDPDNS_REASON_COUNT, counts);
 }
 
 const char *xdpdns_reason_name(unsigned int reason)

@@ -81,16 +81,17 @@ int xdpdns_health_write(const struct xdpdns_maps *m, uint32_t flags);
 /* Sets and clears XDPDNS_HEALTH_* bits, leaving the others. Returns 0 or -errno. */
 int xdpdns_health_update(const struct xdpdns_maps *m, uint32_t set, uint32_t clear);
 
-/* Answer queries to addr (an IPv4 or IPv6 literal) on port. Returns 0 (also when it is there
- * already) or -errno: -EINVAL for an address that does not parse or port 0, -ENOSPC when
- * XDPDNS_SERVICES_MAX are in use. */
-int xdpdns_service_add(const struct xdpdns_maps *m, const char *addr, uint16_t port);
-
 /* Makes the list exactly addrs[0..n) on port, written in place: an address that stays is
  * never missing from it, so a restarting daemon leaves no moment when the kernel passes its
- * queries to a stack with nobody listening. Returns 0 or -errno as xdpdns_service_add(). */
+ * queries to a stack with nobody listening. Returns 0 or -errno: -EINVAL for an address (an
+ * IPv4 or IPv6 literal) that does not parse or port 0, -ENOSPC for more than
+ * XDPDNS_SERVICES_MAX. */
 int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, int n,
 			uint16_t port);
+
+/* Sums the per-CPU counters of a PERCPU_ARRAY of n u64 values into counts[n]. Returns 0 or
+ * -errno. */
+int xdpdns_percpu_sum(int fd, uint32_t n, uint64_t *counts);
 
 /* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);
