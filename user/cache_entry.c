@@ -29,6 +29,13 @@ uint32_t xdpdns_class_value_len(enum xdpdns_cache_class cls)
 	return cls < XDPDNS_CLASS_COUNT ? class_value_len[cls] : 0;
 }
 
+const char *xdpdns_class_name(enum xdpdns_cache_class cls)
+{
+	static const char *const names[XDPDNS_CLASS_COUNT] = { "S", "M", "L" };
+
+	return cls < XDPDNS_CLASS_COUNT ? names[cls] : "?";
+}
+
 int xdpdns_entry_class(size_t body_len, size_t name_len)
 {
 	/* the kernel reads the stored name in whole 64-bit words */

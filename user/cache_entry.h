@@ -67,6 +67,9 @@ int xdpdns_entry_class(size_t body_len, size_t name_len);
 /* Value size of a class's map. */
 uint32_t xdpdns_class_value_len(enum xdpdns_cache_class cls);
 
+/* "S", "M" or "L", as xdpdnsctl, the logs and the metrics name a class; "?" out of range. */
+const char *xdpdns_class_name(enum xdpdns_cache_class cls);
+
 /* Folded ones' complement sum of 16-bit big-endian words from buf[0] (RFC 1071), for the body
  * checksum the kernel starts from. */
 uint16_t xdpdns_csum16(const uint8_t *buf, size_t len);

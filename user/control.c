@@ -71,8 +71,7 @@ static void cmd_health(struct server *s, FILE *out)
 
 		fprintf(out, "%s %s%s fails=%u queries=%llu answers=%llu timeouts=%llu bogus=%llu\n",
 			u->addr.text, u->down ? "down" : "up",
-			u->force == UPSTREAM_FORCE_DOWN ? " (forced)" :
-			u->force == UPSTREAM_FORCE_UP ? " (forced)" : "",
+			u->force != UPSTREAM_AUTO ? " (forced)" : "",
 			u->fails, (unsigned long long)u->queries, (unsigned long long)u->answers,
 			(unsigned long long)u->timeouts, (unsigned long long)u->bogus);
 	}

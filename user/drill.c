@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Fault drills on a running daemon. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +22,6 @@ static const struct {
 	{ "nxdomain", DRILL_NXDOMAIN, "NAME", 0, 0 },
 	{ "empty", DRILL_EMPTY, "NAME", 0, 0 },
 };
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 {
@@ -65,15 +52,17 @@ int drill_parse(const char *args, uint64_t now_ms, struct drill *d, char *err, s
 		if (!strcmp(tok[0], faults[i].name))
 			break;
 	if (!n || i == sizeof(faults) / sizeof(faults[0]))
-		return fail(err, errlen, "unknown fault '%s': stop, slow MS, servfail, loss PERCENT, "
-			    "flap SECONDS, nxdomain NAME or empty NAME", n ? tok[0] : "");
+		return xdpdns_fail(err, errlen, "unknown fault '%s': stop, slow MS, servfail, "
+				   "loss PERCENT, flap SECONDS, nxdomain NAME or empty NAME",
+				   n ? tok[0] : "");
 	if (faults[i].arg && n < 2)
-		return fail(err, errlen, "%s needs %s", tok[0], faults[i].arg);
+		return xdpdns_fail(err, errlen, "%s needs %s", tok[0], faults[i].arg);
 	k += faults[i].arg != NULL;
 	if (n > k && (n != k + 2 || strcmp(tok[k], "for") ||
 		      !parse_u32(tok[k + 1], 1, DRILL_MAX_SEC, &sec)))
-		return fail(err, errlen, "after the fault: 'for SECONDS' (1 to %d), nothing else",
-			    DRILL_MAX_SEC);
+		return xdpdns_fail(err, errlen,
+				   "after the fault: 'for SECONDS' (1 to %d), nothing else",
+				   DRILL_MAX_SEC);
 	if (faults[i].fault == DRILL_NXDOMAIN || faults[i].fault == DRILL_EMPTY) {
 		/* ldns reads "www.example" as relative: the drill means the absolute name */
 		char name[260];
@@ -81,11 +70,11 @@ int drill_parse(const char *args, uint64_t now_ms, struct drill *d, char *err, s
 		snprintf(name, sizeof(name), "%s%s", tok[1],
 			 tok[1][strlen(tok[1]) - 1] == '.' ? "" : ".");
 		if (ldns_str2rdf_dname(&d->name, name) != LDNS_STATUS_OK)
-			return fail(err, errlen, "%s: not a domain name", tok[1]);
+			return xdpdns_fail(err, errlen, "%s: not a domain name", tok[1]);
 		ldns_dname2canonical(d->name);
 	} else if (faults[i].arg && !parse_u32(tok[1], faults[i].min, faults[i].max, &d->arg)) {
-		return fail(err, errlen, "%s %s: %s from %u to %u", tok[0], tok[1], faults[i].arg,
-			    faults[i].min, faults[i].max);
+		return xdpdns_fail(err, errlen, "%s %s: %s from %u to %u", tok[0], tok[1],
+				   faults[i].arg, faults[i].min, faults[i].max);
 	}
 	d->fault = faults[i].fault;
 	d->start_ms = now_ms;

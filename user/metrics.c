@@ -135,7 +135,6 @@ static const char *const action_names[] = {
 
 static void render_kernel(FILE *f, const struct metrics_kernel *k)
 {
-	static const char class_names[] = "SML";
 	unsigned int r;
 	int c;
 
@@ -152,13 +151,13 @@ static void render_kernel(FILE *f, const struct metrics_kernel *k)
 	family(f, "xdpdns_kernel_cache_entries", "gauge",
 	       "Entries in the kernel's cache maps, by size class (counted at most every 10 s).");
 	for (c = 0; c < XDPDNS_CLASS_COUNT; c++)
-		fprintf(f, "xdpdns_kernel_cache_entries{class=\"%c\"} %llu\n", class_names[c],
+		fprintf(f, "xdpdns_kernel_cache_entries{class=\"%s\"} %llu\n", xdpdns_class_name(c),
 			(unsigned long long)k->entries[c]);
 	family(f, "xdpdns_kernel_cache_bytes", "gauge",
 	       "Kernel memory of the cache maps' elements, by size class: entries times the "
 	       "element size (value, key and kernel overhead).");
 	for (c = 0; c < XDPDNS_CLASS_COUNT; c++)
-		fprintf(f, "xdpdns_kernel_cache_bytes{class=\"%c\"} %llu\n", class_names[c],
+		fprintf(f, "xdpdns_kernel_cache_bytes{class=\"%s\"} %llu\n", xdpdns_class_name(c),
 			(unsigned long long)k->entries[c] *
 				(xdpdns_class_value_len(c) + XDPDNS_MAP_ELEM_OVERHEAD));
 }

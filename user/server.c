@@ -268,15 +268,14 @@ static void fill_kernel(struct server *s, const ldns_pkt *a, uint8_t key_flags, 
 	};
 	struct xdpdns_entry_buf *b = malloc(sizeof(*b));
 	int err = b ? xdpdns_entry_build(a, &meta, b) : -ENOMEM;
-	static const char *const class_names[] = { "S", "M", "L" };
 	uint64_t evicted = s->maps->evicted;
 
 	if (!err)
 		err = xdpdns_cache_put(s->maps, b);
 	if (s->maps->evicted != evicted) /* this put made room */
-		xdpdns_log_event(XDPDNS_LOG_WARN, "kernel_map_full", "class", class_names[b->cls],
+		xdpdns_log_event(XDPDNS_LOG_WARN, "kernel_map_full", "class", xdpdns_class_name(b->cls),
 				 "kernel cache class %s full: evicting least recently used entries "
-				 "(%llu evicted so far; see cache-entries)", class_names[b->cls],
+				 "(%llu evicted so far; see cache-entries)", xdpdns_class_name(b->cls),
 				 (unsigned long long)s->maps->evicted);
 	s->stats.kernel_evictions = s->maps->evicted; /* the writer's count, for stats */
 	if (err) {

@@ -111,7 +111,6 @@ static const uint8_t *entry_name(const struct xdpdns_cache_entry *e)
 static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_cache_entry *e,
 		       enum xdpdns_cache_class cls, void *arg)
 {
-	static const char class_names[] = "SML";
 	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, key->name_len,
 					       entry_name(e));
 	ldns_rr_type type = key->qtype;
@@ -126,9 +125,9 @@ static int print_entry(const struct xdpdns_cache_key *key, const struct xdpdns_c
 		snprintf(ttl, sizeof(ttl), "%lld", (long long)left);
 	else
 		snprintf(ttl, sizeof(ttl), "stale %llds", (long long)-left);
-	printf("%-40s %-6s %-8s %-12s %8u %c%s%s\n", name_str ? name_str : "?",
+	printf("%-40s %-6s %-8s %-12s %8u %s%s%s\n", name_str ? name_str : "?",
 	       type_str ? type_str : "?", rcode ? rcode->name : "?", ttl, e->hits,
-	       class_names[cls], key->flags & XDPDNS_KEY_DO ? " DO" : "",
+	       xdpdns_class_name(cls), key->flags & XDPDNS_KEY_DO ? " DO" : "",
 	       key->flags & XDPDNS_KEY_CD ? " CD" : "");
 	free(name_str);
 	free(type_str);
