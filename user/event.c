@@ -10,12 +10,17 @@
 
 #define EV_BATCH 64 /* events taken per epoll_wait */
 
-uint64_t ev_now_ms(void)
+uint64_t ev_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t ev_now_ms(void)
+{
+	return ev_now_ns() / 1000000;
 }
 
 int ev_init(struct ev_loop *loop)
@@ -165,4 +170,24 @@ uint64_t ev_jittered_ms(uint32_t ms)
 
 	getrandom(&r, sizeof(r), GRND_NONBLOCK);
 	return ms * 4 / 5 + r % (ms * 2 / 5 + 1);
+}
+
+void ev_bucket_init(struct ev_bucket *b, uint32_t rate)
+{
+	b->tokens = rate;
+	b->last_ms = ev_now_ms();
+}
+
+bool ev_bucket_take(struct ev_bucket *b, uint32_t rate)
+{
+	uint64_t now = ev_now_ms();
+
+	b->tokens += (double)(now - b->last_ms) * rate / 1000;
+	if (b->tokens > rate)
+		b->tokens = rate;
+	b->last_ms = now;
+	if (b->tokens < 1)
+		return false;
+	b->tokens--;
+	return true;
 }

@@ -49,8 +49,21 @@ void ev_run(struct ev_loop *loop);
 void ev_stop(struct ev_loop *loop);
 
 uint64_t ev_now_ms(void);
+uint64_t ev_now_ns(void);
 
 /* ms +- 20%: timers of many upstreams, names and caches do not fall in step. */
 uint64_t ev_jittered_ms(uint32_t ms);
+
+/* A token bucket on ev_now_ms(): rate tokens a second, holding at most one second's worth. */
+struct ev_bucket {
+	double tokens;
+	uint64_t last_ms; /* when tokens was last topped up */
+};
+
+/* Full, as of now. */
+void ev_bucket_init(struct ev_bucket *b, uint32_t rate);
+
+/* Takes a token, if there is one (rate 0: never). */
+bool ev_bucket_take(struct ev_bucket *b, uint32_t rate);
 
 #endif /* XDPDNS_EVENT_H */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "event.h"
 #include "log.h"
 
 #define LOG_MSG_LEN 1024 /* a message; longer ones are cut */
@@ -207,13 +208,11 @@ void xdpdns_log_event(enum xdpdns_log_level level, const char *event, const char
 {
 	char key[XDPDNS_RATELIMIT_KEY_LEN];
 	uint64_t now_ms, by_subject = 0, by_event = 0;
-	struct timespec ts;
 	va_list ap;
 
 	if (level > log_level)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1; /* never 0: unused */
+	now_ms = ev_now_ms() + 1; /* never 0: unused */
 	if (subject) {
 		snprintf(key, sizeof(key), "%s\x1f%s", event, subject);
 		if (!xdpdns_ratelimit_allow(&event_limits, key, now_ms,

@@ -14,14 +14,6 @@
 
 static const uint64_t latency_bounds_ns[XDPDNS_LATENCY_BUCKETS] = { XDPDNS_LATENCY_BUCKETS_NS };
 
-uint64_t xdpdns_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void xdpdns_histogram_observe(struct xdpdns_histogram *h, uint64_t ns)
 {
 	int i = 0;

@@ -40,9 +40,6 @@ struct xdpdns_histogram {
 
 void xdpdns_histogram_observe(struct xdpdns_histogram *h, uint64_t ns);
 
-/* CLOCK_MONOTONIC in ns, for latencies. */
-uint64_t xdpdns_monotonic_ns(void);
-
 /* What the kernel is read for: its counters, and entries per class (counted at most every
  * METRICS_KERNEL_COUNT_MS). An _ok false leaves those metrics out of the page. */
 struct metrics_kernel {

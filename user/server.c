@@ -836,24 +836,6 @@ out:
 	waiter_free(w);
 }
 
-/* cache-only: may a client's miss go upstream now? Takes a token of cache-only-miss-qps if so.
- * Prefetches and refreshes after an outage don't come here: they keep what is cached fresh,
- * which is what a cache-only service lives on, and upstream-qps bounds them. */
-static bool cache_only_take(struct server *s)
-{
-	uint64_t now = ev_now_ms();
-	double qps = s->opts->cache_only_miss_qps;
-
-	s->miss_tokens += (double)(now - s->miss_tokens_ms) * qps / 1000;
-	if (s->miss_tokens > qps)
-		s->miss_tokens = qps;
-	s->miss_tokens_ms = now;
-	if (s->miss_tokens < 1)
-		return false;
-	s->miss_tokens--;
-	return true;
-}
-
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
 static void handle_query(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
 {
@@ -927,9 +909,12 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 			ev_timer_start(s->loop, &p->stale_timer, s->opts->stale_answer_ms);
 		return;
 	}
-	/* cache-only over its budget: stale if there is (RFC 8767 allows it), else REFUSED, a
-	 * policy answer (SERVFAIL would say the service is broken, and be cached as such) */
-	if (s->opts->cache_only && !cache_only_take(s)) {
+	/* cache-only: a client's miss goes upstream within cache-only-miss-qps (prefetches and
+	 * refreshes after an outage don't come here: they keep what is cached fresh, and
+	 * upstream-qps bounds them). Over it: stale if there is (RFC 8767 allows it), else
+	 * REFUSED, a policy answer (SERVFAIL would say the service is broken, and be cached). */
+	if (s->opts->cache_only &&
+	    !ev_bucket_take(&s->miss_budget, s->opts->cache_only_miss_qps)) {
 		if (stale_ok(s, e, now)) {
 			s->stats.cache_only_stale++;
 			s->stats.stale_answers++;
@@ -1156,8 +1141,7 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->opts = o;
 	s->maps = maps;
 	s->hash_seed = hash_seed;
-	s->miss_tokens = o->cache_only_miss_qps;
-	s->miss_tokens_ms = ev_now_ms();
+	ev_bucket_init(&s->miss_budget, o->cache_only_miss_qps);
 	upstream_set_init(&s->upstreams, loop, o);
 	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
 		return -ENOMEM;

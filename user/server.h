@@ -95,8 +95,7 @@ struct server {
 	/* cache-only's budget for client misses: a token bucket of cache-only-miss-qps tokens a
 	 * second holding at most one second's worth, like upstream-qps's (which still bounds
 	 * everything sent upstream, prefetches and refreshes included) */
-	double miss_tokens;
-	uint64_t miss_tokens_ms;
+	struct ev_bucket miss_budget;
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;
 };

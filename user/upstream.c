@@ -29,27 +29,16 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	s->use_0x20 = o->upstream_0x20;
 	s->down_after = o->health_failures;
 	s->qps = o->upstream_qps;
-	s->tokens = o->upstream_qps;
-	s->tokens_ms = ev_now_ms();
+	ev_bucket_init(&s->budget, o->upstream_qps);
 }
 
 /* Takes a token from the budget, if there is one. */
 static bool take_token(struct upstream_set *s)
 {
-	uint64_t now = ev_now_ms();
-
-	if (!s->qps)
+	if (!s->qps || ev_bucket_take(&s->budget, s->qps))
 		return true;
-	s->tokens += (double)(now - s->tokens_ms) * s->qps / 1000;
-	if (s->tokens > s->qps)
-		s->tokens = s->qps;
-	s->tokens_ms = now;
-	if (s->tokens < 1) {
-		s->over_budget++;
-		return false;
-	}
-	s->tokens--;
-	return true;
+	s->over_budget++;
+	return false;
 }
 
 bool upstream_all_down(const struct upstream_set *s)
@@ -244,7 +233,7 @@ static bool drilled_away(struct upstream_query *q, const uint8_t *wire, size_t l
 	struct upstream *srv = server_of(q);
 	uint64_t hold_ms = 0;
 
-	switch (drill_on_answer(&srv->drill, ev_now_ms(), q->sent_ms, &hold_ms)) {
+	switch (drill_on_answer(&srv->drill, ev_now_ms(), q->sent_ns / 1000000, &hold_ms)) {
 	case DRILL_DROP:
 		return true;
 	case DRILL_HOLD:
@@ -299,7 +288,7 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 	free(drilled);
 	if (v != UPSTREAM_UNPARSABLE && v != UPSTREAM_WRONG_ID && v != UPSTREAM_WRONG_QUESTION)
 		/* a response, whatever it says: SERVFAIL and TC=1 take time too */
-		xdpdns_histogram_observe(&srv->latency, xdpdns_monotonic_ns() - q->sent_ns);
+		xdpdns_histogram_observe(&srv->latency, ev_now_ns() - q->sent_ns);
 	switch (v) {
 	case UPSTREAM_UNPARSABLE:
 	case UPSTREAM_WRONG_ID:
@@ -466,13 +455,15 @@ static int send_attempt(struct upstream_query *q)
 		return -EBUSY;
 	err = build_query(q);
 	if (err)
-		return err;
+		goto fail;
 	fd = socket(srv->addr.sa.ss_family,
 		    (q->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
 	q->io.fd = fd;
-	q->sent_ns = xdpdns_monotonic_ns(); /* over TCP, the connection's setup counts too */
+	q->sent_ns = ev_now_ns(); /* over TCP, the connection's setup counts too */
 	/* connect: the kernel picks a random source port, and drops other senders' datagrams */
 	if (connect(fd, (struct sockaddr *)&srv->addr.sa, srv->addr.len) && errno != EINPROGRESS) {
 		err = -errno;
@@ -503,14 +494,10 @@ static int send_attempt(struct upstream_query *q)
 	if (err)
 		goto fail;
 	srv->queries++;
-	q->sent_ms = ev_now_ms();
 	q->timer.cb = on_timeout;
 	return ev_timer_start(q->set->loop, &q->timer, q->set->timeout_ms);
 fail:
-	close(fd);
-	q->io.fd = -1;
-	free(q->wire);
-	q->wire = NULL;
+	end_attempt(q); /* what this attempt made: the query, its socket */
 	return err;
 }
 
@@ -534,17 +521,11 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 		err = send_attempt(q);
 		if (!err)
 			return 0;
-		if (err == -EBUSY) {
-			ldns_rdf_deep_free(q->sent_qname);
-			q->sent_qname = NULL;
+		if (err == -EBUSY)
 			return err;
-		}
 		server_result(s, server_of(q), false);
-		if (++q->tries >= max_tries(q)) {
-			ldns_rdf_deep_free(q->sent_qname);
-			q->sent_qname = NULL;
+		if (++q->tries >= max_tries(q))
 			return err;
-		}
 	}
 }
 

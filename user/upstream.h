@@ -55,8 +55,7 @@ struct upstream_set {
 	/* the budget: a token bucket of qps tokens a second, holding at most one second's worth;
 	 * every attempt but a health probe takes one. qps 0: no limit. */
 	uint32_t qps;
-	double tokens;
-	uint64_t tokens_ms;     /* when tokens was last topped up */
+	struct ev_bucket budget;
 	uint64_t over_budget;   /* attempts not sent for want of a token */
 	/* called when a server goes down or comes back up (may be NULL) */
 	void (*changed)(struct upstream_set *s, int server);
@@ -88,10 +87,9 @@ struct upstream_query {
 	ldns_rdf *sent_qname; /* the name as sent: with upstream-0x20, in random case */
 	bool tcp;
 	int last_err;
-	uint64_t sent_ns;   /* xdpdns_monotonic_ns() when the current attempt started */
+	uint64_t sent_ns;   /* ev_now_ns() when the current attempt started */
 	struct ev_io io;
 	struct ev_timer timer;
-	uint64_t sent_ms;   /* ev_now_ms() at the send, the loop's clock that drills run on */
 	struct ev_timer hold; /* a slow drill: the answer held back until then */
 	uint8_t *held;
 	size_t held_len;

@@ -355,13 +355,11 @@ static char *daemon_text(const char *ifname, const char *cmd)
 
 static int top_sample(const struct xdpdns_maps *m, const char *ifname, struct top_sample *s)
 {
-	struct timespec ts;
 	char *stats, *health, *line, *save = NULL;
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->t_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	s->t_ns = ev_now_ns();
 	err = xdpdns_stats_read(m, s->kernel);
 	if (err)
 		return err;

@@ -179,26 +179,17 @@ static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_opti
 
 /* ---- snapshots (snapshot.h) ---- */
 
-static uint64_t elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* A start with fresh maps (a reboot, a new host, pins removed): the cache the last run saved. */
 static void restore_snapshot(struct daemon *d)
 {
 	struct xdpdns_snapshot_counts n;
 	char buf[300], err[512];
 	const char *path = xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf));
-	struct timespec t0;
+	uint64_t t0 = ev_now_ms();
 	int ret;
 
 	if (!path)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = xdpdns_snapshot_load(&d->loader.maps, path, &n, err, sizeof(err));
 	if (ret == -ENOENT) {
 		log_info("no snapshot in %s: starting with an empty cache", path);
@@ -210,7 +201,7 @@ static void restore_snapshot(struct daemon *d)
 	}
 	log_info("restored %llu entries from %s in %llu ms; dropped %llu past max-stale, %llu "
 		 "that found their map full; evicted %llu to make room", (unsigned long long)n.loaded,
-		 path, (unsigned long long)elapsed_ms(&t0), (unsigned long long)n.too_old,
+		 path, (unsigned long long)(ev_now_ms() - t0), (unsigned long long)n.too_old,
 		 (unsigned long long)n.full, (unsigned long long)n.evicted);
 }
 
@@ -219,18 +210,17 @@ static void save_snapshot(struct daemon *d, enum xdpdns_log_level level)
 	struct xdpdns_snapshot_counts n;
 	char buf[300], err[512];
 	const char *path = xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf));
-	struct timespec t0;
+	uint64_t t0 = ev_now_ms();
 
 	if (!path)
 		return;
 	if (path == buf && mkdir(XDPDNS_SNAPSHOT_DIR, 0700) && errno != EEXIST)
 		log_warn("can't create %s: %s", XDPDNS_SNAPSHOT_DIR, strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (xdpdns_snapshot_save(&d->loader.maps, path, &n, err, sizeof(err)))
 		xdpdns_log_event(XDPDNS_LOG_WARN, "snapshot_save_failed", "file", path, "%s", err);
 	else
 		xdpdns_log(level, "saved %llu entries to %s in %llu ms", (unsigned long long)n.saved,
-			   path, (unsigned long long)elapsed_ms(&t0));
+			   path, (unsigned long long)(ev_now_ms() - t0));
 }
 
 /* Is a periodic save still running? Reaps it when it is done. */
