@@ -114,6 +114,11 @@ static const struct stat_row stat_rows[] = {
 	{ "xdpdns_outdated_answers_total", NULL,
 	  "Upstream answers not stored: a later resolution's answer was cached already.",
 	  STAT(outdated_answers) },
+	{ "xdpdns_cache_only_misses_total", "how=\"forwarded\"",
+	  "cache-only: client misses sent upstream within cache-only-miss-qps, or over it answered "
+	  "stale or REFUSED.", STAT(cache_only_forwarded) },
+	{ "xdpdns_cache_only_misses_total", "how=\"stale\"", NULL, STAT(cache_only_stale) },
+	{ "xdpdns_cache_only_misses_total", "how=\"refused\"", NULL, STAT(cache_only_refused) },
 	{ "xdpdns_waiters_over_cap_total", NULL,
 	  "Queries refused a place among those waiting on one resolution (the cap).",
 	  STAT(waiters_over_cap) },
@@ -244,6 +249,9 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 	       "Upstream attempts not sent for want of an upstream-qps token.");
 	fprintf(f, "xdpdns_upstream_over_budget_total %llu\n",
 		(unsigned long long)s->upstreams.over_budget);
+	family(f, "xdpdns_recovery_queued", "gauge",
+	       "Stale entries waiting to be refreshed after an outage of every upstream.");
+	fprintf(f, "xdpdns_recovery_queued %zu\n", s->recovery_n - s->recovery_next);
 	family(f, "xdpdns_resolutions_in_flight", "gauge", "Resolutions waiting on an upstream.");
 	fprintf(f, "xdpdns_resolutions_in_flight %u\n", s->n_pending);
 	family(f, "xdpdns_daemon_cache_entries", "gauge",
