@@ -5,12 +5,6 @@
 #include "event.h"
 #include "guard.h"
 
-bool guard_is_negative(const ldns_pkt *answer)
-{
-	return ldns_pkt_get_rcode(answer) == LDNS_RCODE_NXDOMAIN ||
-	       (ldns_pkt_get_rcode(answer) == LDNS_RCODE_NOERROR && !ldns_pkt_ancount(answer));
-}
-
 static struct guard_name **slot(struct guard_table *t, const struct dcache_key *k)
 {
 	struct guard_name **g = &t->buckets[dcache_key_hash(k) % GUARD_BUCKETS];

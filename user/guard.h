@@ -41,8 +41,6 @@ enum guard_verdict {
 	GUARD_ACCEPT_UNGUARDED,  /* no guard for this name (off, or no room to remember it) */
 };
 
-/* Is an answer negative: NXDOMAIN, or NOERROR without answer records? */
-bool guard_is_negative(const ldns_pkt *answer);
 
 struct guard_name *guard_find(struct guard_table *t, const struct dcache_key *k);
 

@@ -210,6 +210,17 @@ static bool has_type(const ldns_rr_list *list, ldns_rr_type type)
 	return false;
 }
 
+bool xdpdns_answer_is_negative(const ldns_pkt *a)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(a), 0);
+
+	if (ldns_pkt_get_rcode(a) == LDNS_RCODE_NXDOMAIN)
+		return true;
+	/* a CNAME question is answered by the CNAME itself */
+	return ldns_pkt_get_rcode(a) == LDNS_RCODE_NOERROR && q &&
+	       !has_type(ldns_pkt_answer(a), ldns_rr_get_type(q));
+}
+
 int xdpdns_scrub(ldns_pkt *a, const ldns_rdf *qname, ldns_rr_type qtype,
 		 struct xdpdns_scrub_result *res)
 {
@@ -245,15 +256,12 @@ int xdpdns_scrub(ldns_pkt *a, const ldns_rdf *qname, ldns_rr_type qtype,
 	ldns_pkt_set_nscount(a, ldns_rr_list_rr_count(ns));
 	ldns_pkt_set_arcount(a, 0);
 
-	res->negative = rcode == LDNS_RCODE_NXDOMAIN ||
-			(qtype != LDNS_RR_TYPE_CNAME && !has_type(an, qtype)) ||
-			(qtype == LDNS_RR_TYPE_CNAME && !ldns_rr_list_rr_count(an));
 	if (ldns_pkt_tc(a))
 		res->nocache = XDPDNS_SCRUB_TRUNCATED;
 	else if (ldns_pkt_get_opcode(a) != LDNS_PACKET_QUERY ||
 		 (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN))
 		res->nocache = XDPDNS_SCRUB_RCODE;
-	else if (res->negative && !soa)
+	else if (xdpdns_answer_is_negative(a) && !soa)
 		res->nocache = XDPDNS_SCRUB_NEGATIVE_NO_SOA;
 	else if (any_ttl_zero(an) || any_ttl_zero(ns))
 		res->nocache = XDPDNS_SCRUB_TTL_ZERO;

@@ -32,7 +32,6 @@ enum xdpdns_scrub_nocache {
 
 struct xdpdns_scrub_result {
 	enum xdpdns_scrub_nocache nocache; /* why not to cache it; 0: cache it */
-	bool negative;                     /* NXDOMAIN, or NODATA at the end of the chain */
 	unsigned int dropped;              /* records removed */
 };
 
@@ -40,6 +39,11 @@ struct xdpdns_scrub_result {
  * (sections and counts). Returns 0 or -ENOMEM; res says whether to cache it. */
 int xdpdns_scrub(ldns_pkt *a, const ldns_rdf *qname, ldns_rr_type qtype,
 		 struct xdpdns_scrub_result *res);
+
+/* Does a (scrubbed) answer say the name has no such record: NXDOMAIN, or NOERROR with no
+ * record of the question's type (NODATA, at the end of a CNAME chain too)? The one test of
+ * "negative" for caching, the guard and healing. */
+bool xdpdns_answer_is_negative(const ldns_pkt *a);
 
 /* Short words for logs and tests. */
 const char *xdpdns_scrub_nocache_str(enum xdpdns_scrub_nocache why);

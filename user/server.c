@@ -224,9 +224,7 @@ static void set_ttls(ldns_rr_list *rrs, uint32_t lo, uint32_t hi, uint32_t *min)
 uint32_t server_cache_ttl(const struct xdpdns_options *o, ldns_pkt *a)
 {
 	uint32_t min = UINT32_MAX;
-	bool negative = ldns_pkt_get_rcode(a) == LDNS_RCODE_NXDOMAIN || !ldns_pkt_ancount(a);
-
-	if (negative) {
+	if (xdpdns_answer_is_negative(a)) {
 		ldns_rr_list *ns = ldns_pkt_authority(a);
 		size_t i;
 
@@ -400,7 +398,7 @@ static ldns_pkt *guard_answer(struct server *s, struct pending *p, const struct 
 	bool started;
 	char what[160];
 
-	if (!last || guard_is_negative(last)) {
+	if (!last || xdpdns_answer_is_negative(last)) {
 		ldns_pkt_free(last);
 		return copy;
 	}
@@ -441,7 +439,7 @@ static void heal_negative(struct server *s, struct pending *p, ldns_pkt *copy, u
 {
 	uint32_t recheck = s->opts->negative_recheck_ms / 1000, min = UINT32_MAX;
 
-	if (!*ttl || *ttl <= recheck || !guard_is_negative(copy) ||
+	if (!*ttl || *ttl <= recheck || !xdpdns_answer_is_negative(copy) ||
 	    !guard_recently_positive(&s->guard, &p->key, ev_now_ms()))
 		return;
 	set_ttls(ldns_pkt_authority(copy), recheck, recheck, &min);
@@ -482,7 +480,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 				  xdpdns_scrub_nocache_str(scrubbed.nocache));
 			ttl = 0;
 		}
-		if (guard_is_negative(copy)) {
+		if (xdpdns_answer_is_negative(copy)) {
 			copy = guard_answer(s, p, old, copy, &ttl, &guarded);
 			if (!guarded)
 				heal_negative(s, p, copy, &ttl);

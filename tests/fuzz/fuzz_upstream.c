@@ -10,6 +10,7 @@
 #include <string.h>
 #include "dcache.h"
 #include "fuzz.h"
+#include "scrub.h"
 #include "server.h"
 
 #define MODE_TCP 0x1
@@ -34,7 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Every record's TTL is at least the entry's, and the entry's within the options' range. */
 static void check_ttls(const ldns_pkt *copy, uint32_t ttl)
 {
-	bool negative = ldns_pkt_get_rcode(copy) == LDNS_RCODE_NXDOMAIN || !ldns_pkt_ancount(copy);
+	bool negative = xdpdns_answer_is_negative(copy); /* as the server decides it */
 	const ldns_rr_list *lists[] = { ldns_pkt_answer(copy), ldns_pkt_authority(copy),
 					ldns_pkt_additional(copy) };
 	size_t s, i;
