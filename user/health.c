@@ -35,6 +35,8 @@ static void on_changed(struct upstream_set *s, int server)
 		xdpdns_log_event(XDPDNS_LOG_INFO, "upstreams_back", NULL, NULL,
 				 "an upstream is back: fresh answers again");
 	write_map(h);
+	if (!all_down && h->back_up)
+		h->back_up(h->ctx);
 }
 
 static void on_probe_done(struct upstream_query *q, ldns_pkt *answer, int err)
@@ -71,7 +73,7 @@ static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
-		 const struct xdpdns_options *o)
+		 const struct xdpdns_options *o, void (*back_up)(void *ctx), void *ctx)
 {
 	ldns_rdf *qname;
 	ldns_rr_type qtype;
@@ -81,6 +83,8 @@ int health_start(struct health *h, struct upstream_set *set, const struct xdpdns
 	h->set = set;
 	h->maps = maps;
 	h->opts = o;
+	h->back_up = back_up;
+	h->ctx = ctx;
 	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))
 		return -EINVAL; /* xdpdns_options_check() refuses it before */
 	set->changed = on_changed;

@@ -29,11 +29,14 @@ struct health {
 	const struct xdpdns_options *opts;
 	struct health_probe probes[XDPDNS_UPSTREAMS_MAX];
 	bool all_down; /* as last written to the health map */
+	void (*back_up)(void *ctx); /* every upstream was down, and one is back */
+	void *ctx;
 };
 
-/* Starts probing; writes "up" to the health map. Returns 0 or -errno. */
+/* Starts probing; writes "up" to the health map. back_up(ctx) is called when an outage of every
+ * upstream ends, right after the map says "recovering". Returns 0 or -errno. */
 int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
-		 const struct xdpdns_options *o);
+		 const struct xdpdns_options *o, void (*back_up)(void *ctx), void *ctx);
 void health_stop(struct health *h);
 
 #endif /* XDPDNS_HEALTH_H */

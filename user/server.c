@@ -698,8 +698,9 @@ static int hotter_first(const void *a, const void *b)
  * serving expired entries stale (XDPDNS_HEALTH_RECOVERING); the stale entries that were used
  * are refreshed hottest first at recovery-rate, and then the kernel is told to stop. Not all at
  * once: that is the retry storm that follows an outage. */
-static void recovery_start(struct server *s)
+void server_recovery_start(void *ctx)
 {
+	struct server *s = ctx;
 	uint64_t now = ev_now_ms();
 	struct hot_entry *hot = NULL;
 	struct dcache_entry *e;
@@ -786,18 +787,13 @@ static void on_recovery_timer(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_start(loop, t, ev_jittered_ms(RECOVERY_TICK_MS));
 }
 
-/* Guard re-checks, forgetting names no longer worth remembering, noticing the end of an
- * outage. */
+/* Guard re-checks, and forgetting names no longer worth remembering. */
 static void on_upkeep_timer(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct server *s = container_of(t, struct server, upkeep_timer);
 	uint64_t now = ev_now_ms();
-	bool all_down = upstream_all_down(&s->upstreams);
 
-	if (s->was_all_down && !all_down)
-		recovery_start(s);
-	s->was_all_down = all_down;
-	if (!all_down)
+	if (!upstream_all_down(&s->upstreams))
 		guard_recheck_due(&s->guard, now, recheck_guarded, s);
 	guard_expire(&s->guard, now);
 	ev_timer_start(loop, t, UPKEEP_MS);

@@ -89,7 +89,6 @@ struct server {
 	struct dcache_key *recovery;
 	size_t recovery_n, recovery_next;
 	struct ev_timer recovery_timer;
-	bool was_all_down;        /* at the last upkeep: a transition to up starts a recovery */
 	uint64_t next_gen;        /* generations of resolutions (dcache_store) */
 	struct server_stats stats;
 	/* cache-only's budget for client misses: a token bucket of cache-only-miss-qps tokens a
@@ -117,6 +116,10 @@ void server_options_changed(struct server *s);
  * daemon can serve it stale and prefetch it: after a start that adopted a cache, or restored
  * one from a snapshot. Returns 0 or -errno (logged). */
 int server_import_kernel(struct server *s);
+
+/* Every upstream was down and one is back (health.h's back_up): the stale entries that were
+ * used are refreshed, hottest first, at recovery-rate. ctx is the server. */
+void server_recovery_start(void *ctx);
 
 /* Clamps the TTLs of a (copied) upstream answer a, as the caches keep it, and returns how long
  * to cache it; 0: not to cache (server.c says how). */

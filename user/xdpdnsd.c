@@ -320,7 +320,8 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 	if (!err && relisten)
 		err = serve_addresses(d);
 	if (!err)
-		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts,
+				   server_recovery_start, &d->server);
 	arm_snapshot_timer(d);
 	return err;
 }
@@ -465,7 +466,8 @@ static int start(struct daemon *d)
 		server_import_kernel(&d->server); /* a failure leaves the kernel's cache working */
 	if (!ret) {
 		d->server.fallback = d->fallback;
-		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts);
+		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts,
+				   server_recovery_start, &d->server);
 	}
 	if (!ret)
 		ret = control_start(&d->control, &d->server, d->opts.iface);
