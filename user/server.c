@@ -12,6 +12,7 @@
 #include "log.h"
 #include "scrub.h"
 #include "server.h"
+#include "wire.h"
 
 #define DNS_MAX_LEN 65535
 #define UDP_PLAIN_LEN 512 /* without EDNS, RFC 1035 4.2.1 */
@@ -844,7 +845,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
-	if (ldns_wire2pkt(&w->query, wire, len) != LDNS_STATUS_OK) {
+	if (xdpdns_wire2pkt(&w->query, wire, len) != LDNS_STATUS_OK) {
 		respond_error(s, w, wire, len, LDNS_RCODE_FORMERR, false);
 		return;
 	}

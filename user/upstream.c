@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include "log.h"
 #include "upstream.h"
+#include "wire.h"
 #include "xdpdns_kern_user.h"
 
 #define DNS_MAX_LEN 65535
@@ -191,7 +192,7 @@ enum upstream_verdict upstream_answer_check(const struct upstream_query *q, cons
 	ldns_pkt *p = NULL;
 
 	*answer = NULL;
-	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
+	if (xdpdns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
 		return UPSTREAM_UNPARSABLE;
 	v = matches(q, p);
 	if (v != UPSTREAM_ANSWER) {
@@ -262,7 +263,7 @@ static uint8_t *drilled_answer(struct upstream_query *q, const uint8_t *wire, si
 	size_t out_len = 0;
 
 	if (!drill_active(&srv->drill, ev_now_ms()) ||
-	    ldns_wire2pkt(&p, wire, *len) != LDNS_STATUS_OK || matches(q, p) != UPSTREAM_ANSWER) {
+	    xdpdns_wire2pkt(&p, wire, *len) != LDNS_STATUS_OK || matches(q, p) != UPSTREAM_ANSWER) {
 		ldns_pkt_free(p);
 		return NULL;
 	}

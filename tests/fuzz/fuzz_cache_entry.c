@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include "fuzz.h"
+#include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ldns_pkt *resp = NULL;
 	int err;
 
-	if (ldns_wire2pkt(&resp, data, size) != LDNS_STATUS_OK)
+	if (xdpdns_wire2pkt(&resp, data, size) != LDNS_STATUS_OK)
 		return 0;
 	err = xdpdns_entry_build(resp, &meta, &b);
 	FUZZ_CHECK(!err || err == -EINVAL || err == -E2BIG, "xdpdns_entry_build: %s",
