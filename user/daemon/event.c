@@ -3,25 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include "event.h"
 
 #define EV_BATCH 64 /* events taken per epoll_wait */
-
-uint64_t ev_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-uint64_t ev_now_ms(void)
-{
-	return ev_now_ns() / 1000000;
-}
 
 int ev_init(struct ev_loop *loop)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The daemon's control socket. */
+/* The daemon's end of the control socket. */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -7,16 +7,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "control.h"
+#include "control_server.h"
 #include "log.h"
-
-static int socket_path(const char *ifname, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, ifname);
-
-	return n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path) ?
-		       -ENAMETOOLONG : 0;
-}
 
 static void cmd_stats(struct server *s, FILE *out)
 {
@@ -229,7 +221,7 @@ int control_start(struct control *c, struct server *srv, const char *ifname)
 	memset(c, 0, sizeof(*c));
 	c->srv = srv;
 	c->io.fd = -1;
-	err = socket_path(ifname, c->path, sizeof(c->path));
+	err = xdpdns_control_path(ifname, c->path, sizeof(c->path));
 	if (err)
 		return err;
 	if (mkdir(XDPDNS_RUN_DIR, 0700) && errno != EEXIST)
@@ -259,37 +251,4 @@ void control_stop(struct control *c)
 	close(c->io.fd);
 	unlink(c->path);
 	c->io.fd = -1;
-}
-
-int control_request(const char *ifname, const char *cmd, FILE *out)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 2 };
-	char buf[4096];
-	ssize_t n;
-	int fd, err = socket_path(ifname, sun.sun_path, sizeof(sun.sun_path));
-
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a daemon that is stuck must fail a health probe, not hang it */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		err = errno == ECONNREFUSED ? -ENOENT : -errno; /* a socket left by a killed daemon */
-		close(fd);
-		return err;
-	}
-	/* one message: the daemon reads once, answers and closes */
-	n = snprintf(buf, sizeof(buf), "%s\n", cmd);
-	if (n >= (ssize_t)sizeof(buf) || send(fd, buf, n, MSG_NOSIGNAL) < 0) {
-		err = n >= (ssize_t)sizeof(buf) ? -E2BIG : -errno;
-		close(fd);
-		return err;
-	}
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-		fwrite(buf, 1, n, out);
-	close(fd);
-	return n < 0 ? -errno : 0;
 }

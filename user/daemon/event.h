@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "clock.h"
 
 struct ev_loop;
 
@@ -47,9 +48,6 @@ void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
 /* Runs until ev_stop() or a signal handler sets loop->stop. */
 void ev_run(struct ev_loop *loop);
 void ev_stop(struct ev_loop *loop);
-
-uint64_t ev_now_ms(void);
-uint64_t ev_now_ns(void);
 
 /* ms +- 20%: timers of many upstreams, names and caches do not fall in step. */
 uint64_t ev_jittered_ms(uint32_t ms);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdpdnsctl: inspects and steers a running cache through the maps pinned under
- * XDPDNS_PIN_ROOT/<ifname>/ (see loader.h). Works while the daemon is down too.
+ * XDPDNS_PIN_ROOT/<ifname>/ (see pins.h). Works while the daemon is down too.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,12 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
-#include "config.h"
+#include "clock.h"
 #include "control.h"
-#include "loader.h"
+#include "pins.h"
 #include "snapshot.h"
 
 static void usage(FILE *out)
