@@ -121,25 +121,40 @@ void ev_stop(struct ev_loop *loop)
 	loop->stop = true;
 }
 
+uint64_t ev_run_timers(struct ev_loop *loop)
+{
+	uint64_t now = ev_now_ms();
+
+	/* a callback may arm or stop others */
+	while (loop->n_timers && loop->heap[0]->when_ms <= now && !loop->stop) {
+		struct ev_timer *t = loop->heap[0];
+
+		ev_timer_stop(loop, t);
+		t->cb(loop, t);
+	}
+	return now;
+}
+
+bool ev_next_timer(const struct ev_loop *loop, uint64_t *when_ms)
+{
+	if (!loop->n_timers)
+		return false;
+	*when_ms = loop->heap[0]->when_ms;
+	return true;
+}
+
 void ev_run(struct ev_loop *loop)
 {
 	struct epoll_event events[EV_BATCH];
 
 	while (!loop->stop) {
-		uint64_t now = ev_now_ms();
+		uint64_t now = ev_run_timers(loop), when; /* due timers first */
 		int timeout = -1, n, i;
 
-		/* due timers first; a callback may arm or stop others */
-		while (loop->n_timers && loop->heap[0]->when_ms <= now && !loop->stop) {
-			struct ev_timer *t = loop->heap[0];
-
-			ev_timer_stop(loop, t);
-			t->cb(loop, t);
-		}
 		if (loop->stop)
 			break;
-		if (loop->n_timers)
-			timeout = (int)(loop->heap[0]->when_ms - now);
+		if (ev_next_timer(loop, &when))
+			timeout = when > now ? (int)(when - now) : 0;
 		n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
 		for (i = 0; i < n && !loop->stop; i++) {
 			struct ev_io *io = events[i].data.ptr;
