@@ -29,10 +29,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I$(TOP)/include -I$(TOP)/bpf $(CLANG_BPF_SYS_INCLUDES)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(TOP)/include -I$(TOP)/user -I$(OUTPUT)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(TOP)/include -I$(OUTPUT)
 LDLIBS  += $(shell pkg-config --libs libbpf libxdp ldns zlib 2>/dev/null || echo -lbpf -lxdp -lldns -lelf -lz)
 
-LIBXDPDNS := $(OUTPUT)/libxdpdns.a
+# user/Makefile: the shared library code, and the daemon's; what sees which headers
+LIBXDPDNS  := $(OUTPUT)/libxdpdns.a
+LIBXDPDNSD := $(OUTPUT)/libxdpdnsd.a
+USER_LIB_INCLUDES := -I$(TOP)/user/lib
+USER_INCLUDES := $(USER_LIB_INCLUDES) -I$(TOP)/user/daemon -I$(TOP)/user/ctl
 
 # .bpf.c -> .bpf.o -> .skel.h
 $(OUTPUT)/%.bpf.o: %.bpf.c $(wildcard $(TOP)/include/*.h $(TOP)/bpf/*.h) | $(OUTPUT)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A full cache map makes room (xdpdns_cache_put in user/bpf_maps.c). The XDP program is loaded
+/* A full cache map makes room (xdpdns_cache_put in user/lib/bpf_maps.c). The XDP program is loaded
  * with small classes S and M; entries are hit through it (BPF_PROG_TEST_RUN), so recency is
  * what the kernel wrote. Every put must succeed, entries hit lately must stay, and old entries
  * never hit must go first. */

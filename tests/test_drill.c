@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Fault drills (user/drill.c): what xdpdnsctl drill accepts and refuses, and what each fault
+/* Fault drills (user/daemon/drill.c): what xdpdnsctl drill accepts and refuses, and what each fault
  * does to queries and answers over time. Times are given, not read from a clock. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Fallback records (user/fallback.c): files written to a temporary directory, loaded, and
+/* Fallback records (user/daemon/fallback.c): files written to a temporary directory, loaded, and
  * asked; answers compared record by record with ldns. */
 #include <errno.h>
 #include <stdarg.h>

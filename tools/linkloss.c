@@ -23,10 +23,11 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_maps.h"
 #include "linkloss_kern_user.h"
 #include "linkloss.skel.h"
-#include "loader.h"
 #include "log.h"
+#include "pins.h"
 
 #define PROG_MAP_IDS_MAX 8 /* ours has two; a program with more is not ours */
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer: kernel cache entries (user/cache_entry.c). The input is a DNS response in wire form;
+/* libFuzzer: kernel cache entries (user/lib/cache_entry.c). The input is a DNS response in wire form;
  * what ldns parses is built into an entry with xdpdns_entry_build(), which must succeed or
  * refuse with -EINVAL or -E2BIG, and an entry it builds must hold the answer exactly, TTL
  * offsets and checksum included, and turn back into it with xdpdns_entry_answer()

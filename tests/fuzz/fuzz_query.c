@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer: the daemon's query path, server_query() (user/server.c), the one both listeners
+/* libFuzzer: the daemon's query path, server_query() (user/daemon/server.c), the one both listeners
  * take, with each input as a query over UDP and again over TCP. The server has no upstreams,
  * so a miss gets its answer at once (SERVFAIL, stale or fallback), and its cache holds a few
  * answers (fresh, with DO and CD, negative, too big for UDP, expired, a remembered SERVFAIL),

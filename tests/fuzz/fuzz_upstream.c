@@ -3,7 +3,7 @@
  * mode (bit 0: it came over TCP; bit 1: check it against the fixed question www.example.com. A,
  * ID 0x1234, else against its own question and ID, so that most inputs are answers); the rest
  * is the message. upstream_answer_check() says what it is; an answer then goes the way
- * pending_done() (user/server.c) takes it: xdpdns_answer_copy(), server_cache_ttl(), the
+ * pending_done() (user/daemon/server.c) takes it: xdpdns_answer_copy(), server_cache_ttl(), the
  * daemon's cache and back, and a kernel entry (fuzz_check_entry()).
  * Seeds: tests/fuzz/corpus/upstream/. */
 #include <errno.h>

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include "config.h"
-#include "control.h"
+#include "control_server.h"
 #include "fallback.h"
 #include "health.h"
 #include "loader.h"

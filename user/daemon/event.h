@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "clock.h"
 
 struct ev_loop;
 
@@ -46,10 +47,15 @@ void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
 
 /* Runs until ev_stop() or a signal handler sets loop->stop. */
 void ev_run(struct ev_loop *loop);
-void ev_stop(struct ev_loop *loop);
 
-uint64_t ev_now_ms(void);
-uint64_t ev_now_ns(void);
+/* Runs the timers due at ev_now_ms(), earliest first, and those they arm that are due too:
+ * what ev_run() does before each wait, and how the in-process tests move time on
+ * (tests/fake_clock.h) without waiting. Returns the time it took as now. */
+uint64_t ev_run_timers(struct ev_loop *loop);
+
+/* When the earliest timer is due; false when none is armed. */
+bool ev_next_timer(const struct ev_loop *loop, uint64_t *when_ms);
+void ev_stop(struct ev_loop *loop);
 
 /* ms +- 20%: timers of many upstreams, names and caches do not fall in step. */
 uint64_t ev_jittered_ms(uint32_t ms);

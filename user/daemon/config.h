@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <ldns/ldns.h>
+#include "control.h"
 #include "loader.h"
 #include "log.h"
 
-#define XDPDNS_UPSTREAMS_MAX 8
 #define XDPDNS_NO_GUARD_ZONES_MAX 16
 #define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
 #define XDPDNS_RESOLV_CONF "/etc/resolv.conf"

@@ -3,25 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include "event.h"
 
 #define EV_BATCH 64 /* events taken per epoll_wait */
-
-uint64_t ev_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-uint64_t ev_now_ms(void)
-{
-	return ev_now_ns() / 1000000;
-}
 
 int ev_init(struct ev_loop *loop)
 {
@@ -135,25 +121,40 @@ void ev_stop(struct ev_loop *loop)
 	loop->stop = true;
 }
 
+uint64_t ev_run_timers(struct ev_loop *loop)
+{
+	uint64_t now = ev_now_ms();
+
+	/* a callback may arm or stop others */
+	while (loop->n_timers && loop->heap[0]->when_ms <= now && !loop->stop) {
+		struct ev_timer *t = loop->heap[0];
+
+		ev_timer_stop(loop, t);
+		t->cb(loop, t);
+	}
+	return now;
+}
+
+bool ev_next_timer(const struct ev_loop *loop, uint64_t *when_ms)
+{
+	if (!loop->n_timers)
+		return false;
+	*when_ms = loop->heap[0]->when_ms;
+	return true;
+}
+
 void ev_run(struct ev_loop *loop)
 {
 	struct epoll_event events[EV_BATCH];
 
 	while (!loop->stop) {
-		uint64_t now = ev_now_ms();
+		uint64_t now = ev_run_timers(loop), when; /* due timers first */
 		int timeout = -1, n, i;
 
-		/* due timers first; a callback may arm or stop others */
-		while (loop->n_timers && loop->heap[0]->when_ms <= now && !loop->stop) {
-			struct ev_timer *t = loop->heap[0];
-
-			ev_timer_stop(loop, t);
-			t->cb(loop, t);
-		}
 		if (loop->stop)
 			break;
-		if (loop->n_timers)
-			timeout = (int)(loop->heap[0]->when_ms - now);
+		if (ev_next_timer(loop, &when))
+			timeout = when > now ? (int)(when - now) : 0;
 		n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
 		for (i = 0; i < n && !loop->stop; i++) {
 			struct ev_io *io = events[i].data.ptr;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "stats.h"
 
 static const uint64_t latency_bounds_ns[XDPDNS_LATENCY_BUCKETS] = { XDPDNS_LATENCY_BUCKETS_NS };
 
@@ -44,86 +45,6 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
-
-/* The daemon's counters of struct server_stats, in page order: a family's HELP and TYPE come
- * with its first row; rows of one family follow each other, each with its labels. */
-struct stat_row {
-	const char *name, *labels, *help;
-	size_t off;
-};
-
-#define STAT(field) offsetof(struct server_stats, field)
-static const struct stat_row stat_rows[] = {
-	{ "xdpdns_queries_total", "transport=\"udp\"",
-	  "Queries the daemon received: passed on by the kernel, or over TCP.", STAT(queries_udp) },
-	{ "xdpdns_queries_total", "transport=\"tcp\"", NULL, STAT(queries_tcp) },
-	{ "xdpdns_misses_total", NULL,
-	  "Queries the daemon had no fresh answer for: resolved, coalesced, or answered stale.",
-	  STAT(misses) },
-	{ "xdpdns_daemon_cache_answers_total", NULL, "Queries answered from the daemon's cache.",
-	  STAT(from_dcache) },
-	{ "xdpdns_resolutions_total", NULL, "Resolutions that ended with an upstream answer.",
-	  STAT(resolved) },
-	{ "xdpdns_coalesced_queries_total", NULL,
-	  "Queries that waited on a resolution of the same question already in flight.",
-	  STAT(coalesced) },
-	{ "xdpdns_prefetches_total", NULL, "Hot entries refreshed before they expired.",
-	  STAT(prefetches) },
-	{ "xdpdns_stale_answers_total", NULL,
-	  "Answers served stale by the daemon (RFC 8767): upstreams down or too slow.",
-	  STAT(stale_answers) },
-	{ "xdpdns_servfail_answers_total", NULL, "SERVFAIL answers sent.", STAT(servfail) },
-	{ "xdpdns_malformed_queries_total", NULL, "Queries answered FORMERR, NOTIMP or BADVERS.",
-	  STAT(malformed) },
-	{ "xdpdns_truncated_answers_total", NULL, "UDP answers sent truncated (TC=1).",
-	  STAT(truncated) },
-	{ "xdpdns_kernel_fills_total", NULL, "Answers stored in the kernel's cache.",
-	  STAT(kernel_fills) },
-	{ "xdpdns_kernel_fills_skipped_total", NULL,
-	  "Answers kept out of the kernel's cache: too big, too many records, or an error.",
-	  STAT(kernel_fill_skipped) },
-	{ "xdpdns_kernel_evictions_total", NULL,
-	  "Kernel cache entries evicted (least recently used) to make room in a full map.",
-	  STAT(kernel_evictions) },
-	{ "xdpdns_guard_engaged_total", NULL,
-	  "Names that turned negative and got the last-known-good guard.", STAT(guard_names) },
-	{ "xdpdns_guard_answers_total", NULL,
-	  "Answers with the last good answer instead of a negative one.", STAT(guard_answers) },
-	{ "xdpdns_guard_ended_total", "how=\"confirmed\"",
-	  "Guards ended: negative confirmed by another upstream, window expired, name positive again.",
-	  STAT(guard_confirmed) },
-	{ "xdpdns_guard_ended_total", "how=\"expired\"", NULL, STAT(guard_expired) },
-	{ "xdpdns_guard_ended_total", "how=\"recovered\"", NULL, STAT(guard_recovered) },
-	{ "xdpdns_negative_healing_total", NULL,
-	  "Negative answers cached briefly because the name was positive lately.",
-	  STAT(negative_healing) },
-	{ "xdpdns_over_budget_total", NULL,
-	  "Queries answered without asking upstream: upstream-qps or upstream-inflight spent.",
-	  STAT(over_budget) },
-	{ "xdpdns_recovery_refreshes_total", NULL,
-	  "Stale entries refreshed after an outage of every upstream.", STAT(recovery_refreshes) },
-	{ "xdpdns_fallback_answers_total", NULL,
-	  "Answers from fallback-file: upstreams failed and nothing was cached.",
-	  STAT(fallback_answers) },
-	{ "xdpdns_scrubbed_records_total", NULL,
-	  "Upstream records dropped before caching: not part of the answer to the question.",
-	  STAT(scrubbed_records) },
-	{ "xdpdns_not_cached_total", NULL,
-	  "Upstream answers passed on but not stored: truncated, TTL 0, negative without SOA, rcode.",
-	  STAT(not_cached) },
-	{ "xdpdns_outdated_answers_total", NULL,
-	  "Upstream answers not stored: a later resolution's answer was cached already.",
-	  STAT(outdated_answers) },
-	{ "xdpdns_cache_only_misses_total", "how=\"forwarded\"",
-	  "cache-only: client misses sent upstream within cache-only-miss-qps, or over it answered "
-	  "stale or REFUSED.", STAT(cache_only_forwarded) },
-	{ "xdpdns_cache_only_misses_total", "how=\"stale\"", NULL, STAT(cache_only_stale) },
-	{ "xdpdns_cache_only_misses_total", "how=\"refused\"", NULL, STAT(cache_only_refused) },
-	{ "xdpdns_waiters_over_cap_total", NULL,
-	  "Queries refused a place among those waiting on one resolution (the cap).",
-	  STAT(waiters_over_cap) },
-};
-#undef STAT
 
 static const char *const action_names[] = {
 	[XDP_ABORTED] = "aborted", [XDP_DROP] = "drop", [XDP_PASS] = "pass", [XDP_TX] = "tx",
@@ -159,37 +80,47 @@ static void render_kernel(FILE *f, const struct metrics_kernel *k)
 				(xdpdns_class_value_len(c) + XDPDNS_MAP_ELEM_OVERHEAD));
 }
 
-/* One row per upstream of the counter at off in struct upstream. */
-static void render_upstream_counter(FILE *f, const struct upstream_set *u, const char *name,
-				    const char *help, size_t off)
+static const char *kind_name(enum xdpdns_counter_kind kind)
 {
+	return kind == XDPDNS_GAUGE ? "gauge" : "counter";
+}
+
+/* The daemon's counters (counters.h): a family's HELP and TYPE come with its first row. */
+static void render_daemon(FILE *f, const uint64_t v[XDPDNS_CTR_COUNT])
+{
+	const char *last = NULL;
 	int i;
 
-	family(f, name, "counter", help);
-	for (i = 0; i < u->n; i++) {
-		fprintf(f, "%s{upstream=\"", name);
-		label_value(f, u->servers[i].addr.text);
-		fprintf(f, "\"} %llu\n",
-			(unsigned long long)*(const uint64_t *)((const char *)&u->servers[i] + off));
+	for (i = 0; i < XDPDNS_CTR_COUNT; i++) {
+		const struct xdpdns_counter_def *c = &xdpdns_counters[i];
+
+		if (!last || strcmp(last, c->metric))
+			family(f, c->metric, kind_name(c->kind), c->help);
+		last = c->metric;
+		fprintf(f, "%s%s%s%s %llu\n", c->metric, *c->labels ? "{" : "", c->labels,
+			*c->labels ? "}" : "", (unsigned long long)v[i]);
 	}
 }
 
+/* Each upstream's counters (counters.h), its state and its latency histogram. */
 static void render_upstreams(FILE *f, const struct upstream_set *u)
 {
 	const char *h = "xdpdns_upstream_response_seconds";
-	int i, b;
+	uint64_t v[XDPDNS_UPSTREAMS_MAX][XDPDNS_UPC_COUNT];
+	int i, b, c;
 
-	render_upstream_counter(f, u, "xdpdns_upstream_queries_total",
-				"Attempts sent to the upstream, health probes included.",
-				offsetof(struct upstream, queries));
-	render_upstream_counter(f, u, "xdpdns_upstream_answers_total",
-				"Usable answers from the upstream.", offsetof(struct upstream, answers));
-	render_upstream_counter(f, u, "xdpdns_upstream_timeouts_total",
-				"Attempts the upstream did not answer in time.",
-				offsetof(struct upstream, timeouts));
-	render_upstream_counter(f, u, "xdpdns_upstream_bogus_total",
-				"Datagrams from the upstream ignored: wrong ID or question, unparsable.",
-				offsetof(struct upstream, bogus));
+	for (i = 0; i < u->n; i++)
+		stats_read_upstream(&u->servers[i], v[i]);
+	for (c = 0; c < XDPDNS_UPC_COUNT; c++) {
+		const struct xdpdns_counter_def *d = &xdpdns_upstream_counters[c];
+
+		family(f, d->metric, kind_name(d->kind), d->help);
+		for (i = 0; i < u->n; i++) {
+			fprintf(f, "%s{upstream=\"", d->metric);
+			label_value(f, u->servers[i].addr.text);
+			fprintf(f, "\"} %llu\n", (unsigned long long)v[i][c]);
+		}
+	}
 	family(f, "xdpdns_upstream_up", "gauge",
 	       "1 if the upstream is up (health probes and queries), 0 if down or forced down.");
 	for (i = 0; i < u->n; i++) {
@@ -223,42 +154,11 @@ static void render_upstreams(FILE *f, const struct upstream_set *u)
 
 int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel *k)
 {
-	const char *last = NULL;
-	size_t i;
+	uint64_t v[XDPDNS_CTR_COUNT];
 
+	stats_read(s, v);
 	render_kernel(f, k);
-	for (i = 0; i < sizeof(stat_rows) / sizeof(stat_rows[0]); i++) {
-		const struct stat_row *r = &stat_rows[i];
-
-		if (!last || strcmp(last, r->name))
-			family(f, r->name, "counter", r->help);
-		last = r->name;
-		fprintf(f, "%s%s%s%s %llu\n", r->name, r->labels ? "{" : "", r->labels ? r->labels : "",
-			r->labels ? "}" : "",
-			(unsigned long long)*(const uint64_t *)((const char *)&s->stats + r->off));
-	}
-	family(f, "xdpdns_upstream_ignored_total", "counter",
-	       "Upstream datagrams ignored: unparsable, or not the answer (wrong ID or question).");
-	fprintf(f, "xdpdns_upstream_ignored_total{why=\"unparsable\"} %llu\n"
-		   "xdpdns_upstream_ignored_total{why=\"wrong_id\"} %llu\n"
-		   "xdpdns_upstream_ignored_total{why=\"wrong_question\"} %llu\n",
-		(unsigned long long)s->upstreams.bogus.unparsable,
-		(unsigned long long)s->upstreams.bogus.wrong_id,
-		(unsigned long long)s->upstreams.bogus.wrong_question);
-	family(f, "xdpdns_upstream_over_budget_total", "counter",
-	       "Upstream attempts not sent for want of an upstream-qps token.");
-	fprintf(f, "xdpdns_upstream_over_budget_total %llu\n",
-		(unsigned long long)s->upstreams.over_budget);
-	family(f, "xdpdns_recovery_queued", "gauge",
-	       "Stale entries waiting to be refreshed after an outage of every upstream.");
-	fprintf(f, "xdpdns_recovery_queued %zu\n", s->recovery_n - s->recovery_next);
-	family(f, "xdpdns_resolutions_in_flight", "gauge", "Resolutions waiting on an upstream.");
-	fprintf(f, "xdpdns_resolutions_in_flight %u\n", s->n_pending);
-	family(f, "xdpdns_daemon_cache_entries", "gauge",
-	       "Entries in the daemon's cache, expired ones kept for stale answers included.");
-	fprintf(f, "xdpdns_daemon_cache_entries %zu\n", s->cache.count);
-	family(f, "xdpdns_guard_watching", "gauge", "Names the guard watches now.");
-	fprintf(f, "xdpdns_guard_watching %u\n", s->guard.count);
+	render_daemon(f, v);
 	render_upstreams(f, &s->upstreams);
 	return ferror(f) ? -EIO : 0;
 }

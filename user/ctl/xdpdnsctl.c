@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdpdnsctl: inspects and steers a running cache through the maps pinned under
- * XDPDNS_PIN_ROOT/<ifname>/ (see loader.h). Works while the daemon is down too.
+ * XDPDNS_PIN_ROOT/<ifname>/ (see pins.h). Works while the daemon is down too.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -8,15 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
-#include "config.h"
 #include "control.h"
-#include "loader.h"
+#include "pins.h"
 #include "snapshot.h"
+#include "top.h"
 
 static void usage(FILE *out)
 {
@@ -297,231 +297,6 @@ static int cmd_snapshot(struct xdpdns_maps *m, const char *verb, const char *pat
 	return 0;
 }
 
-/* ---- top ---- */
-
-/* What top compares from one redraw to the next: the kernel's counters, and the daemon's
- * (from its control socket: stats and health) when it runs. */
-struct top_upstream {
-	char addr[64], state[16];
-	uint64_t queries, answers, timeouts;
-};
-
-struct top_sample {
-	uint64_t t_ns;
-	uint64_t kernel[XDPDNS_REASON_COUNT];
-	bool daemon;
-	uint64_t queries, from_dcache, misses, stale, servfail, fallback, guard, prefetches;
-	int n_up;
-	struct top_upstream up[XDPDNS_UPSTREAMS_MAX];
-};
-
-/* The value of "name value" among the daemon's stats lines; 0 if absent. */
-static uint64_t stat_of(const char *text, const char *name)
-{
-	size_t len = strlen(name);
-	const char *p;
-
-	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, name, len) && p[len] == ' ')
-			return strtoull(p + len + 1, NULL, 10);
-	return 0;
-}
-
-static uint64_t field_of(const char *line, const char *key)
-{
-	const char *p = strstr(line, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
-/* The daemon's answer to cmd in a malloc'ed string; NULL when no daemon answers. */
-static char *daemon_text(const char *ifname, const char *cmd)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int err;
-
-	if (!f)
-		return NULL;
-	err = control_request(ifname, cmd, f);
-	fclose(f);
-	if (err) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-static int top_sample(const struct xdpdns_maps *m, const char *ifname, struct top_sample *s)
-{
-	char *stats, *health, *line, *save = NULL;
-	int err;
-
-	memset(s, 0, sizeof(*s));
-	s->t_ns = ev_now_ns();
-	err = xdpdns_stats_read(m, s->kernel);
-	if (err)
-		return err;
-	stats = daemon_text(ifname, "stats");
-	health = stats ? daemon_text(ifname, "health") : NULL;
-	if (stats) {
-		s->daemon = true;
-		s->queries = stat_of(stats, "queries_udp") + stat_of(stats, "queries_tcp");
-		s->from_dcache = stat_of(stats, "answered_from_daemon_cache");
-		s->misses = stat_of(stats, "misses");
-		s->stale = stat_of(stats, "stale_answers");
-		s->servfail = stat_of(stats, "servfail");
-		s->fallback = stat_of(stats, "fallback_answers");
-		s->guard = stat_of(stats, "guard_answers");
-		s->prefetches = stat_of(stats, "prefetches");
-	}
-	/* "ADDR up|down [(forced)] fails=N queries=N answers=N timeouts=N bogus=N" */
-	for (line = health ? strtok_r(health, "\n", &save) : NULL;
-	     line && s->n_up < XDPDNS_UPSTREAMS_MAX; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%63s %15s", s->up[s->n_up].addr, s->up[s->n_up].state) != 2)
-			continue;
-		s->up[s->n_up].queries = field_of(line, " queries=");
-		s->up[s->n_up].answers = field_of(line, " answers=");
-		s->up[s->n_up].timeouts = field_of(line, " timeouts=");
-		if (strstr(line, "(forced)")) /* "down*": a drill */
-			strncat(s->up[s->n_up].state, "*",
-				sizeof(s->up[0].state) - 1 - strlen(s->up[s->n_up].state));
-		s->n_up++;
-	}
-	free(stats);
-	free(health);
-	return 0;
-}
-
-/* Per second from before to now over dt s; a counter that went back (the daemon restarted)
- * counts from 0. */
-static double rate(uint64_t now, uint64_t before, double dt)
-{
-	return (double)(now >= before ? now - before : now) / dt;
-}
-
-static void top_row(const char *what, uint64_t now, uint64_t before, double dt)
-{
-	printf("  %-26s %12.1f %14llu\n", what, rate(now, before, dt), (unsigned long long)now);
-}
-
-static uint64_t kernel_sum(const struct top_sample *s, int action, int except)
-{
-	uint64_t n = 0;
-	unsigned int r;
-
-	for (r = 0; r < XDPDNS_REASON_COUNT; r++)
-		if (xdpdns_reason_action(r) == action && (int)r != except)
-			n += s->kernel[r];
-	return n;
-}
-
-static void top_draw(const char *ifname, const struct top_sample *a, const struct top_sample *b,
-		     bool tty)
-{
-	double dt = (b->t_ns - a->t_ns) / 1e9;
-	uint64_t khits = b->kernel[XDPDNS_HIT_FRESH] + b->kernel[XDPDNS_HIT_STALE];
-	uint64_t khits0 = a->kernel[XDPDNS_HIT_FRESH] + a->kernel[XDPDNS_HIT_STALE];
-	double share = rate(khits, khits0, 1) + rate(b->queries, a->queries, 1);
-	char when[32];
-	time_t now = time(NULL);
-	int i, j;
-
-	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-	if (tty)
-		fputs("\033[H\033[2J", stdout); /* home, clear: redraw in place */
-	printf("xdpdns top on %s at %s, rates over %.1f s\n\n", ifname, when, dt);
-	printf("  %-26s %12s %14s\n", "", "per second", "total");
-	top_row("kernel answers (hits)", khits, khits0, dt);
-	top_row("  of which stale", b->kernel[XDPDNS_HIT_STALE], a->kernel[XDPDNS_HIT_STALE], dt);
-	top_row("kernel misses", b->kernel[XDPDNS_PASS_MISS], a->kernel[XDPDNS_PASS_MISS], dt);
-	top_row("kernel expired", b->kernel[XDPDNS_PASS_EXPIRED], a->kernel[XDPDNS_PASS_EXPIRED], dt);
-	top_row("kernel other passes", kernel_sum(b, XDP_PASS, XDPDNS_PASS_MISS) -
-		b->kernel[XDPDNS_PASS_EXPIRED], kernel_sum(a, XDP_PASS, XDPDNS_PASS_MISS) -
-		a->kernel[XDPDNS_PASS_EXPIRED], dt);
-	top_row("kernel drops", kernel_sum(b, XDP_DROP, -1), kernel_sum(a, XDP_DROP, -1), dt);
-	if (!b->daemon || !a->daemon) {
-		printf("\n  (no daemon running on %s)\n", ifname);
-		fflush(stdout);
-		return;
-	}
-	top_row("daemon answers (queries)", b->queries, a->queries, dt);
-	top_row("  from daemon cache", b->from_dcache, a->from_dcache, dt);
-	top_row("  daemon misses", b->misses, a->misses, dt);
-	top_row("  stale", b->stale, a->stale, dt);
-	top_row("  guard (last good)", b->guard, a->guard, dt);
-	top_row("  fallback-file", b->fallback, a->fallback, dt);
-	top_row("  SERVFAIL", b->servfail, a->servfail, dt);
-	top_row("prefetches", b->prefetches, a->prefetches, dt);
-	printf("  %-26s %11.1f%%\n", "answered by the kernel",
-	       share > 0 ? 100.0 * rate(khits, khits0, 1) / share : 0.0);
-	printf("\n  %-24s %-6s %10s %10s %10s\n", "upstream", "health", "queries/s",
-	       "answers/s", "timeouts/s");
-	for (i = 0; i < b->n_up; i++) {
-		const struct top_upstream *u = &b->up[i], *u0 = NULL;
-
-		for (j = 0; j < a->n_up && !u0; j++)
-			if (!strcmp(a->up[j].addr, u->addr))
-				u0 = &a->up[j];
-		if (!u0)
-			u0 = u; /* new since the last redraw (a reload): no rate yet */
-		printf("  %-24s %-6s %10.1f %10.1f %10.1f\n", u->addr, u->state,
-		       rate(u->queries, u0->queries, dt), rate(u->answers, u0->answers, dt),
-		       rate(u->timeouts, u0->timeouts, dt));
-	}
-	fflush(stdout);
-}
-
-static int cmd_top(const struct xdpdns_maps *m, const char *ifname, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct top_sample a, b;
-	double interval = 1;
-	long count = 0, i;
-	bool tty = isatty(STDOUT_FILENO);
-	char *end;
-	int c, err;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:n:", longopts, NULL)) != -1) {
-		if (c == 'i') {
-			interval = strtod(optarg, &end);
-			if (*end || !(interval >= 0.1 && interval <= 3600))
-				c = '?';
-		} else if (c == 'n') {
-			count = strtol(optarg, &end, 10);
-			if (*end || count < 0)
-				c = '?';
-		}
-		if (c == '?') {
-			fprintf(stderr, "xdpdnsctl: top [--interval SECONDS (0.1 to 3600)] "
-					"[-n COUNT]\n");
-			return 2;
-		}
-	}
-	err = top_sample(m, ifname, &a);
-	for (i = 0; !err && (!count || i < count); i++) {
-		struct timespec ts = { (time_t)interval,
-				       (long)((interval - (time_t)interval) * 1e9) };
-
-		nanosleep(&ts, NULL);
-		err = top_sample(m, ifname, &b);
-		if (!err)
-			top_draw(ifname, &a, &b, tty);
-		a = b;
-	}
-	if (err) {
-		fprintf(stderr, "xdpdnsctl: can't read the counters: %s\n", strerror(-err));
-		return 1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -580,7 +355,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "drill"))
 		ret = cmd_drill(ifname, argc - optind - 1, argv + optind + 1);
 	else if (!strcmp(cmd, "top"))
-		ret = cmd_top(&maps, ifname, argc - optind, argv + optind);
+		ret = top_run(&maps, ifname, argc - optind, argv + optind);
 	else if (!strcmp(cmd, "snapshot"))
 		ret = cmd_snapshot(&maps, optind + 1 < argc ? argv[optind + 1] : NULL,
 				   optind + 2 < argc ? argv[optind + 2] : NULL);

@@ -14,14 +14,7 @@
 #include <stdbool.h>
 #include <xdp/libxdp.h>
 #include "bpf_maps.h"
-
-#define XDPDNS_PIN_ROOT "/sys/fs/bpf/xdpdns"
-/* In XDPDNS_PIN_ROOT/<ifname>/: the program attached there alone, while the daemon that
- * attached it runs or after it left it with keep; the next program is pinned under the
- * second name before the swap and renamed over the first after it. (No dot in the names: bpffs
- * refuses them, EPERM, keeping dots for files of its own.) */
-#define XDPDNS_PROG_PIN "xdpdns_prog"
-#define XDPDNS_PROG_PIN_NEXT "xdpdns_prog_next"
+#include "pins.h"
 
 enum xdpdns_xdp_mode {
 	XDPDNS_MODE_AUTO,   /* native, else generic with a warning */
@@ -62,12 +55,5 @@ int xdpdns_loader_detach(struct xdpdns_loader *l);
 
 /* Lets go of everything without detaching: the kernel keeps serving. */
 void xdpdns_loader_close(struct xdpdns_loader *l);
-
-/* Mounts bpffs on /sys/fs/bpf if it is not there, and creates root and dir (a directory in
- * root) for pins. Returns 0 or -errno, having logged what failed. */
-int xdpdns_bpffs_dir(const char *root, const char *dir);
-
-/* XDPDNS_PIN_ROOT/<ifname>. Returns 0 or -ENAMETOOLONG. */
-int xdpdns_pin_dir(const char *ifname, char *buf, size_t len);
 
 #endif /* XDPDNS_LOADER_H */

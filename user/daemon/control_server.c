@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The daemon's control socket. */
+/* The daemon's end of the control socket. */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -7,73 +7,32 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "control.h"
+#include "control_server.h"
 #include "log.h"
-
-static int socket_path(const char *ifname, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, ifname);
-
-	return n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path) ?
-		       -ENAMETOOLONG : 0;
-}
+#include "stats.h"
 
 static void cmd_stats(struct server *s, FILE *out)
 {
-	const struct server_stats *st = &s->stats;
+	uint64_t v[XDPDNS_CTR_COUNT];
 
-	fprintf(out, "queries_udp %llu\nqueries_tcp %llu\nmisses %llu\nanswered_from_daemon_cache %llu\n"
-		     "resolved %llu\ncoalesced %llu\nprefetches %llu\nstale_answers %llu\n"
-		     "servfail %llu\nmalformed %llu\ntruncated %llu\nkernel_fills %llu\n"
-		     "kernel_fill_skipped %llu\nkernel_evictions %llu\nresolutions_in_flight %u\n"
-		     "daemon_cache_entries %zu\n",
-		(unsigned long long)st->queries_udp, (unsigned long long)st->queries_tcp,
-		(unsigned long long)st->misses, (unsigned long long)st->from_dcache, (unsigned long long)st->resolved,
-		(unsigned long long)st->coalesced, (unsigned long long)st->prefetches,
-		(unsigned long long)st->stale_answers, (unsigned long long)st->servfail,
-		(unsigned long long)st->malformed, (unsigned long long)st->truncated,
-		(unsigned long long)st->kernel_fills, (unsigned long long)st->kernel_fill_skipped,
-		(unsigned long long)st->kernel_evictions, s->n_pending, s->cache.count);
-	/* the storm: guard, healing negatives, budget, recovery after an outage */
-	fprintf(out, "guard_names %llu\nguard_answers %llu\nguard_confirmed %llu\n"
-		     "guard_expired %llu\nguard_recovered %llu\nguard_watching %u\n"
-		     "negative_healing %llu\nover_budget %llu\nupstream_over_budget %llu\n"
-		     "recovery_refreshes %llu\nrecovery_queued %zu\nfallback_answers %llu\n",
-		(unsigned long long)st->guard_names, (unsigned long long)st->guard_answers,
-		(unsigned long long)st->guard_confirmed, (unsigned long long)st->guard_expired,
-		(unsigned long long)st->guard_recovered, s->guard.count,
-		(unsigned long long)st->negative_healing, (unsigned long long)st->over_budget,
-		(unsigned long long)s->upstreams.over_budget,
-		(unsigned long long)st->recovery_refreshes, s->recovery_n - s->recovery_next,
-		(unsigned long long)st->fallback_answers);
-	/* hostile input: upstream answers ignored (wrong ID or question, unparsable), scrubbed,
-	 * not cached, outdated; coalesced queries over the cap */
-	fprintf(out, "upstream_unparsable %llu\nupstream_wrong_id %llu\n"
-		     "upstream_wrong_question %llu\nscrubbed_records %llu\nnot_cached %llu\n"
-		     "outdated_answers %llu\nwaiters_over_cap %llu\n",
-		(unsigned long long)s->upstreams.bogus.unparsable,
-		(unsigned long long)s->upstreams.bogus.wrong_id,
-		(unsigned long long)s->upstreams.bogus.wrong_question,
-		(unsigned long long)st->scrubbed_records, (unsigned long long)st->not_cached,
-		(unsigned long long)st->outdated_answers, (unsigned long long)st->waiters_over_cap);
-	/* shield mode: cache-only's budget for client misses */
-	fprintf(out, "cache_only_forwarded %llu\ncache_only_stale %llu\ncache_only_refused %llu\n",
-		(unsigned long long)st->cache_only_forwarded,
-		(unsigned long long)st->cache_only_stale, (unsigned long long)st->cache_only_refused);
+	stats_read(s, v);
+	xdpdns_counters_print(out, v);
 }
 
+/* "ADDR up|down [(forced)]" and the upstream's counters, a line per upstream. */
 static void cmd_health(struct server *s, FILE *out)
 {
+	uint64_t v[XDPDNS_UPC_COUNT];
 	int i;
 
 	for (i = 0; i < s->upstreams.n; i++) {
 		const struct upstream *u = &s->upstreams.servers[i];
 
-		fprintf(out, "%s %s%s fails=%u queries=%llu answers=%llu timeouts=%llu bogus=%llu\n",
-			u->addr.text, u->down ? "down" : "up",
-			u->force != UPSTREAM_AUTO ? " (forced)" : "",
-			u->fails, (unsigned long long)u->queries, (unsigned long long)u->answers,
-			(unsigned long long)u->timeouts, (unsigned long long)u->bogus);
+		fprintf(out, "%s %s%s", u->addr.text, u->down ? "down" : "up",
+			u->force != UPSTREAM_AUTO ? " (forced)" : "");
+		stats_read_upstream(u, v);
+		xdpdns_upstream_counters_print(out, v);
+		fputc('\n', out);
 	}
 }
 
@@ -182,6 +141,20 @@ static void cmd_drill(struct server *s, const char *args, FILE *out)
 	drills_list(s, out);
 }
 
+void control_command(struct server *s, const char *cmd, FILE *out)
+{
+	if (!strcmp(cmd, "stats"))
+		cmd_stats(s, out);
+	else if (!strcmp(cmd, "health"))
+		cmd_health(s, out);
+	else if (!strncmp(cmd, "force ", 6))
+		cmd_force(s, cmd + 6, out);
+	else if (!strcmp(cmd, "drill") || !strncmp(cmd, "drill ", 6))
+		cmd_drill(s, cmd + 5, out);
+	else
+		fprintf(out, "error: unknown command '%s'\n", cmd);
+}
+
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
 	struct control *c = container_of(io, struct control, io);
@@ -208,16 +181,7 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	nl = strchr(cmd, '\n');
 	if (nl)
 		*nl = 0;
-	if (!strcmp(cmd, "stats"))
-		cmd_stats(c->srv, out);
-	else if (!strcmp(cmd, "health"))
-		cmd_health(c->srv, out);
-	else if (!strncmp(cmd, "force ", 6))
-		cmd_force(c->srv, cmd + 6, out);
-	else if (!strcmp(cmd, "drill") || !strncmp(cmd, "drill ", 6))
-		cmd_drill(c->srv, cmd + 5, out);
-	else
-		fprintf(out, "error: unknown command '%s'\n", cmd);
+	control_command(c->srv, cmd, out);
 	fclose(out);
 }
 
@@ -229,7 +193,7 @@ int control_start(struct control *c, struct server *srv, const char *ifname)
 	memset(c, 0, sizeof(*c));
 	c->srv = srv;
 	c->io.fd = -1;
-	err = socket_path(ifname, c->path, sizeof(c->path));
+	err = xdpdns_control_path(ifname, c->path, sizeof(c->path));
 	if (err)
 		return err;
 	if (mkdir(XDPDNS_RUN_DIR, 0700) && errno != EEXIST)
@@ -259,37 +223,4 @@ void control_stop(struct control *c)
 	close(c->io.fd);
 	unlink(c->path);
 	c->io.fd = -1;
-}
-
-int control_request(const char *ifname, const char *cmd, FILE *out)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 2 };
-	char buf[4096];
-	ssize_t n;
-	int fd, err = socket_path(ifname, sun.sun_path, sizeof(sun.sun_path));
-
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a daemon that is stuck must fail a health probe, not hang it */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		err = errno == ECONNREFUSED ? -ENOENT : -errno; /* a socket left by a killed daemon */
-		close(fd);
-		return err;
-	}
-	/* one message: the daemon reads once, answers and closes */
-	n = snprintf(buf, sizeof(buf), "%s\n", cmd);
-	if (n >= (ssize_t)sizeof(buf) || send(fd, buf, n, MSG_NOSIGNAL) < 0) {
-		err = n >= (ssize_t)sizeof(buf) ? -E2BIG : -errno;
-		close(fd);
-		return err;
-	}
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-		fwrite(buf, 1, n, out);
-	close(fd);
-	return n < 0 ? -errno : 0;
 }

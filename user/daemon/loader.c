@@ -4,10 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -17,34 +14,6 @@
 #include "xdpdns.skel.h"
 
 #define XDPDNS_PROG_NAME "xdpdns_xdp_serve"
-
-int xdpdns_pin_dir(const char *ifname, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", XDPDNS_PIN_ROOT, ifname);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int xdpdns_bpffs_dir(const char *root, const char *dir)
-{
-	struct statfs st;
-	int err;
-
-	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			err = -errno; /* before logging, which may change errno */
-			log_error("can't mount bpffs on /sys/fs/bpf: %s", strerror(-err));
-			return err;
-		}
-		log_info("mounted bpffs on /sys/fs/bpf");
-	}
-	if ((mkdir(root, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST)) {
-		err = -errno;
-		log_error("can't create %s: %s", dir, strerror(-err));
-		return err;
-	}
-	return 0;
-}
 
 uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entries)
 {

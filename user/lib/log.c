@@ -7,7 +7,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
-#include "event.h"
+#include "clock.h"
 #include "log.h"
 
 #define LOG_MSG_LEN 1024 /* a message; longer ones are cut */

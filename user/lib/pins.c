@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Where xdpdns pins things in bpffs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include "log.h"
+#include "pins.h"
+
+int xdpdns_pin_dir(const char *ifname, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", XDPDNS_PIN_ROOT, ifname);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int xdpdns_bpffs_dir(const char *root, const char *dir)
+{
+	struct statfs st;
+	int err;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			err = -errno; /* before logging, which may change errno */
+			log_error("can't mount bpffs on /sys/fs/bpf: %s", strerror(-err));
+			return err;
+		}
+		log_info("mounted bpffs on /sys/fs/bpf");
+	}
+	if ((mkdir(root, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		log_error("can't create %s: %s", dir, strerror(-err));
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Where xdpdns pins its maps and program in bpffs, one directory per interface: the daemon
+ * (daemon/loader.h) pins there, xdpdnsctl opens what it finds there. */
+#ifndef XDPDNS_PINS_H
+#define XDPDNS_PINS_H
+
+#include <stddef.h>
+
+#define XDPDNS_PIN_ROOT "/sys/fs/bpf/xdpdns"
+/* In XDPDNS_PIN_ROOT/<ifname>/: the program attached there alone, while the daemon that
+ * attached it runs or after it left it with keep; the next program is pinned under the
+ * second name before the swap and renamed over the first after it. (No dot in the names: bpffs
+ * refuses them, EPERM, keeping dots for files of its own.) */
+#define XDPDNS_PROG_PIN "xdpdns_prog"
+#define XDPDNS_PROG_PIN_NEXT "xdpdns_prog_next"
+
+/* XDPDNS_PIN_ROOT/<ifname>. Returns 0 or -ENAMETOOLONG. */
+int xdpdns_pin_dir(const char *ifname, char *buf, size_t len);
+
+/* Mounts bpffs on /sys/fs/bpf if it is not there, and creates root and dir (a directory in
+ * root) for pins. Returns 0 or -errno, having logged what failed. */
+int xdpdns_bpffs_dir(const char *root, const char *dir);
+
+#endif /* XDPDNS_PINS_H */
