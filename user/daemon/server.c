@@ -551,11 +551,11 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
 		respond_cached(s, w, e, 0, true);
+		s->stats.stale_answers++;
 		waiter_free(w);
 	}
 	p->waiters = NULL;
 	p->n_waiters = 0;
-	s->stats.stale_answers++;
 }
 
 /* Starts resolving (qname, qtype) for key, with no one waiting yet, through the upstreams in
@@ -831,6 +831,18 @@ out:
 	waiter_free(w);
 }
 
+/* Every upstream is marked down: may this miss go upstream all the same? A few a second do
+ * (SERVER_HALF_OPEN_QPS), a circuit breaker half open: if the verdict was wrong, the first
+ * answer marks its upstream up and ends the outage, without waiting for a probe; if it was
+ * right, they time out and change nothing. */
+static bool half_open(struct server *s)
+{
+	if (!s->upstreams.n || !ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS))
+		return false;
+	s->stats.half_open_queries++;
+	return true;
+}
+
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
 static void handle_query(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
 {
@@ -878,8 +890,10 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		return;
 	}
 	s->stats.misses++;
-	/* answer now: no upstream to wait for, or (after an outage) the refresh is queued */
-	if (upstream_all_down(&s->upstreams) || (s->recovery && stale_ok(s, e, now))) {
+	/* answer now: no upstream to wait for (but for the half-open trickle, which lets a wrong
+	 * verdict heal by itself), or (after an outage) the refresh is queued */
+	if ((upstream_all_down(&s->upstreams) && !half_open(s)) ||
+	    (s->recovery && stale_ok(s, e, now))) {
 		respond_unresolved(s, w, e, true);
 		waiter_free(w);
 		return;
@@ -1137,6 +1151,7 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->maps = maps;
 	s->hash_seed = hash_seed;
 	ev_bucket_init(&s->miss_budget, o->cache_only_miss_qps);
+	ev_bucket_init(&s->half_open, SERVER_HALF_OPEN_QPS);
 	upstream_set_init(&s->upstreams, loop, o);
 	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
 		return -ENOMEM;
@@ -1210,18 +1225,10 @@ void server_unlisten(struct server *s)
 
 void server_options_changed(struct server *s)
 {
-	struct upstream_set fresh;
+	int moved[XDPDNS_UPSTREAMS_MAX];
 
-	upstream_set_init(&fresh, s->loop, s->opts);
-	/* keep the health of servers that are still listed */
-	for (int i = 0; i < fresh.n; i++)
-		for (int j = 0; j < s->upstreams.n; j++)
-			if (!strcmp(fresh.servers[i].addr.text, s->upstreams.servers[j].addr.text))
-				fresh.servers[i] = s->upstreams.servers[j];
-	fresh.bogus = s->upstreams.bogus; /* counters go on */
-	fresh.changed = s->upstreams.changed;
-	fresh.owner = s->upstreams.owner;
-	s->upstreams = fresh;
+	upstream_set_reconfigure(&s->upstreams, s->opts, moved);
+	guard_servers_moved(&s->guard, moved);
 	if (s->opts->prefetch_percent && !s->prefetch_timer.slot)
 		ev_timer_start(s->loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
 }
