@@ -252,7 +252,8 @@ static void test_client_response_timer_counts_each_client(void **state)
 
 /* Every upstream marked down: misses get stale or SERVFAIL at once, but for a trickle
  * (SERVER_HALF_OPEN_QPS a second) that still goes upstream, so that a wrong verdict heals by
- * itself: the trickle's answer is the client's. */
+ * itself: a client with no stale answer waits for it, one with a stale answer gets that at once
+ * while the trickle's query refreshes it in the background. */
 static void test_half_open_trickle(void **state)
 {
 	struct client c[5] = { 0 };
@@ -286,6 +287,20 @@ static void test_half_open_trickle(void **state)
 	assert_int_equal(r.s.stats.half_open_queries, SERVER_HALF_OPEN_QPS + 1);
 	fake_upstream_fail(upstream_query("n1.example.com.", A), -ETIMEDOUT);
 	fake_upstream_fail(upstream_query("n4.example.com.", A), -ETIMEDOUT);
+
+	/* a stale answer: at once, and the trickle's query in the background refreshes it */
+	fake_upstream_set_down(&r.s.upstreams, 0, false);
+	cache_www(10);
+	fake_upstream_set_down(&r.s.upstreams, 0, true);
+	resolve_wait(&r, 11000);
+	ask(&r, &c[0], NAME, A);
+	assert_answered(&c[0], LDNS_RCODE_NOERROR);
+	assert_int_equal(answer_ttl(&c[0]), r.o.stale_ttl_sec);
+	assert_int_equal(r.s.stats.half_open_queries, SERVER_HALF_OPEN_QPS + 2);
+	fake_upstream_reply(upstream_query(NAME, A), 1, www("192.0.2.20", 300));
+	ask(&r, &c[0], NAME, A);
+	assert_answered(&c[0], LDNS_RCODE_NOERROR);
+	assert_string_equal(answer_rdata(&c[0]), "192.0.2.20");
 	for (i = 0; i < 5; i++)
 		client_free(&c[i]);
 }

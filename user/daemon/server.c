@@ -837,10 +837,7 @@ out:
  * right, they time out and change nothing. */
 static bool half_open(struct server *s)
 {
-	if (!s->upstreams.n || !ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS))
-		return false;
-	s->stats.half_open_queries++;
-	return true;
+	return s->upstreams.n && ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS);
 }
 
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
@@ -852,6 +849,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	const ldns_rr *question;
 	uint8_t key_flags;
 	uint64_t now = ev_now_ms();
+	bool trickle = false;
 
 	if (len < 12 || (wire[2] & 0x80)) { /* not even a header, or a response: no answer */
 		waiter_free(w);
@@ -890,13 +888,25 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		return;
 	}
 	s->stats.misses++;
-	/* answer now: no upstream to wait for (but for the half-open trickle, which lets a wrong
-	 * verdict heal by itself), or (after an outage) the refresh is queued */
-	if ((upstream_all_down(&s->upstreams) && !half_open(s)) ||
-	    (s->recovery && stale_ok(s, e, now))) {
+	/* after an outage, the refresh is queued: stale now */
+	if (s->recovery && stale_ok(s, e, now)) {
 		respond_unresolved(s, w, e, true);
 		waiter_free(w);
 		return;
+	}
+	/* no upstream to wait for: answer now (stale, fallback or SERVFAIL), but for the
+	 * half-open trickle, which goes upstream all the same: in the background for a name with
+	 * a stale answer (served at once), with the client waiting for one without */
+	if (upstream_all_down(&s->upstreams)) {
+		trickle = !*pending_slot(s, &key) && half_open(s);
+		if (!trickle || stale_ok(s, e, now)) {
+			respond_unresolved(s, w, e, true);
+			if (trickle && start_resolution(s, &key, key_flags, ldns_rr_owner(question),
+							ldns_rr_get_type(question), -1))
+				s->stats.half_open_queries++;
+			waiter_free(w); /* last: question is its query's */
+			return;
+		}
 	}
 
 	slot = pending_slot(s, &key);
@@ -945,6 +955,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
+	s->stats.half_open_queries += trickle;
 	p->waiters = w;
 	p->n_waiters = 1;
 	if (stale_ok(s, e, now))
