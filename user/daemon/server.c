@@ -837,7 +837,13 @@ out:
  * right, they time out and change nothing. */
 static bool half_open(struct server *s)
 {
-	return s->upstreams.n && ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS);
+	int i;
+
+	/* not through a drill: an upstream forced down stays down whatever it answers */
+	for (i = 0; i < s->upstreams.n; i++)
+		if (s->upstreams.servers[i].force != UPSTREAM_FORCE_DOWN)
+			return ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS);
+	return false;
 }
 
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */

@@ -102,28 +102,32 @@ static uint32_t max_tries(const struct upstream_query *q)
 }
 
 /* The server for attempt number q->tries: ordered failover over the servers that are up, or
- * over all while none is, leaving out those that said SERVFAIL or REFUSED to this question;
- * -1 when that leaves none. Decided when the attempt is sent (q->server): by the time its answer
- * or timeout comes, other queries may have changed which servers are up. */
+ * while none is (the half-open trickle) over those not forced down by a drill, else over all;
+ * leaving out those that said SERVFAIL or REFUSED to this question; -1 when that leaves none.
+ * Decided when the attempt is sent (q->server): by the time its answer or timeout comes, other
+ * queries may have changed which servers are up. */
 static int pick_server(const struct upstream_query *q)
 {
 	const struct upstream_set *s = q->set;
-	int i, up = 0, left = 0, k;
+	int i, n[3] = { 0 }, tier, k;
 
 	if (q->only >= 0)
 		return q->name_failed & (1U << q->only) ? -1 : q->only;
-	for (i = 0; i < s->n; i++) {
-		if (q->name_failed & (1U << i))
-			continue;
-		left++;
-		up += !s->servers[i].down;
-	}
-	if (!left)
-		return -1;
-	k = q->tries % (up ? up : left);
+	/* tier 0: up; 1: down by health; 2: forced down */
 	for (i = 0; i < s->n; i++)
-		if (!(q->name_failed & (1U << i)) && (!up || !s->servers[i].down) && k-- == 0)
+		if (!(q->name_failed & (1U << i)))
+			n[!s->servers[i].down ? 0 : s->servers[i].force == UPSTREAM_FORCE_DOWN ? 2 : 1]++;
+	for (tier = 0; tier < 3 && !n[tier]; tier++)
+		;
+	if (tier == 3)
+		return -1;
+	k = q->tries % n[tier];
+	for (i = 0; i < s->n; i++) {
+		int t = !s->servers[i].down ? 0 : s->servers[i].force == UPSTREAM_FORCE_DOWN ? 2 : 1;
+
+		if (!(q->name_failed & (1U << i)) && t == tier && k-- == 0)
 			break;
+	}
 	return i;
 }
 
