@@ -35,12 +35,12 @@ ZONE
 
 lab_up || exit 1
 lab_upstream e2e.example "$zone" || { echo "0 passed, 1 failed"; exit 1; }
-# probes for a name nsd serves (it refuses the default ". NS"), fast so the outage drill below
-# is short: down after 2 failures 300 ms apart
+# The README's defaults first, health checks included: the default probe, ". NS", is refused by
+# nsd (authoritative only), and a refusal is life. Later, after the restart, probes 300 ms apart
+# (down after 2 failures) keep the outage drill short.
 printf 'max-negative-ttl 30\n' >"$LAB_TMP/xdpdns.conf"
-daemon_args=(--config "$LAB_TMP/xdpdns.conf" --health-query "e2e.example. SOA"
-	--health-interval 300ms --health-failures 2)
-lab_daemon "$LAB_TMP/d1.log" "${daemon_args[@]}" || { echo "0 passed, 1 failed"; exit 1; }
+daemon_args=(--config "$LAB_TMP/xdpdns.conf" --health-interval 300ms --health-failures 2)
+lab_daemon "$LAB_TMP/d1.log" --config "$LAB_TMP/xdpdns.conf" || { echo "0 passed, 1 failed"; exit 1; }
 
 dig4() { lab_client dig +time=2 +tries=1 @"$LAB_CACHE4" "$@"; }
 answers() { dig4 +short "$@" | grep -cE '^[0-9a-f.:]+$'; } # addresses in the answer
@@ -104,6 +104,17 @@ done
 check "hot name answered every time" test "$ok" -eq 12
 check "hot name missed once only" test "$(lab_counter miss)" -eq $((miss2 + 1))
 check "hot name never expired" test "$(lab_counter pass_expired)" -eq "$exp2"
+
+# 5c. the default probe against an authoritative-only upstream: refused every 2 s (3 refusals
+# in a row took it down within seconds, unless a real answer came between). 7 s without a
+# client, so only probes reach it: it is up, was never down, and uncached names resolve.
+sleep 7
+check "default probe, refused: never marked down" sh -c "! grep -q 'is down' $LAB_TMP/d1.log"
+check "default probe, refused: the upstream stays up" sh -c \
+	"$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q '^$LAB_UPSTREAM up'"
+check "default probe, refused: an uncached name resolves" test "$(answers ns.e2e.example A)" -eq 1
+check "default probe, refused: counted as about the name" sh -c \
+	"$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q ' name_failures=[1-9]'"
 
 # 6. kill -9 the daemon under a steady load of queries for cached names: none goes unanswered
 answers many.e2e.example A >/dev/null # cached again after the expiry steps above

@@ -107,6 +107,13 @@ wait_log() { # wait_log PATTERN SECONDS
 	for _ in $(seq $(($2 * 10))); do grep -q "$1" "$DLOG" && return 0; sleep 0.1; done
 	return 1
 }
+wait_log_count() { # wait_log_count PATTERN N SECONDS: until PATTERN is in N lines
+	for _ in $(seq $(($3 * 10))); do
+		[ "$(grep -c "$1" "$DLOG")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 lab_up || exit 1
 ip -n "$LAB_UP_NS" addr add "$UP_B/24" dev "$LAB_IF_UP"
@@ -126,8 +133,10 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	[ "${STORM_ROUNDS:-1}" -gt 1 ] && echo "     round $round"
 
 	# 1. every upstream stopped: cached names answer (stale once expired), and when they are
-	# back the used entries are refreshed at the recovery rate, not all at once
-	load_start 5
+	# back the used entries are refreshed at the recovery rate, not all at once. Reloads
+	# (SIGHUP) meanwhile change none of that: the kernel keeps serving stale, and the recovery
+	# still starts when the upstreams are back
+	load_start 6
 	sleep 0.5
 	upstream_stop "$UP_A"
 	upstream_stop "$UP_B"
@@ -135,9 +144,16 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	check "all down: the fallback record answers a name never cached" \
 		test "$(answer_of pinned.storm.example A)" = 10.9.2.1
 	check "fallback answer counted" test "$(lab_counter fallback_answers)" -gt 0
-	sleep 1
+	reloads=$(grep -c "config reloaded" "$DLOG")
+	for _ in 1 2 3 4 5; do
+		kill -HUP "$LAB_DAEMON_PID"
+		sleep 0.3
+	done
+	check "all down: reloaded 5 times" wait_log_count "config reloaded" $((reloads + 5)) 3
+	check "all down: the kernel still serves stale after the reloads" \
+		sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q 'all down'"
 	upstream_start "$UP_A" && upstream_start "$UP_B"
-	load_check "upstreams stopped"
+	load_check "upstreams stopped, reloads meanwhile"
 	check "recovery after the outage, logged" wait_log "recovery done" 5
 
 	# 2. flapping every 1.5 s

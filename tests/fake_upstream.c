@@ -29,6 +29,33 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	ev_bucket_init(&s->budget, o->upstream_qps);
 }
 
+/* The real one's bookkeeping, without attempts to move: queries in flight keep their server. */
+void upstream_set_reconfigure(struct upstream_set *s, const struct xdpdns_options *o,
+			      int moved[XDPDNS_UPSTREAMS_MAX])
+{
+	struct upstream old[XDPDNS_UPSTREAMS_MAX];
+	int old_n = s->n, i, j;
+
+	memcpy(old, s->servers, sizeof(old));
+	memset(s->servers, 0, sizeof(s->servers));
+	for (j = 0; j < XDPDNS_UPSTREAMS_MAX; j++)
+		moved[j] = -1;
+	for (i = 0; i < o->n_upstreams; i++) {
+		s->servers[i].addr = o->upstreams[i];
+		for (j = 0; j < old_n; j++)
+			if (moved[j] < 0 && !strcmp(old[j].addr.text, o->upstreams[i].text)) {
+				s->servers[i] = old[j];
+				moved[j] = i;
+				break;
+			}
+	}
+	s->n = o->n_upstreams;
+	s->timeout_ms = o->timeout_ms;
+	s->attempts = o->attempts;
+	s->down_after = o->health_failures;
+	s->qps = o->upstream_qps;
+}
+
 bool upstream_all_down(const struct upstream_set *s)
 {
 	int i;

@@ -4,7 +4,7 @@
  * coalesced on one upstream query, up to the cap of SERVER_WAITERS_MAX waiters; the RFC 8767
  * client response timer (the stale answer after stale-answer-timeout while the resolution goes
  * on); failures answered stale or SERVFAIL, and a SERVFAIL remembered (RFC 9520); cache-only's
- * budget for client misses. */
+ * budget for client misses; the half-open trickle of misses while every upstream is down. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -225,6 +225,86 @@ static void test_failures(void **state)
 	client_free(&c);
 }
 
+/* The client response timer answers every client waiting, and counts every one (it counted one
+ * per timer, whatever the number of clients answered stale). */
+static void test_client_response_timer_counts_each_client(void **state)
+{
+	struct client c[3] = { 0 };
+	int i;
+
+	resolve_init(&r, 2);
+	resolve_start(&r);
+	cache_www(10);
+	resolve_wait(&r, 11000);
+	for (i = 0; i < 3; i++)
+		ask(&r, &c[i], NAME, A);
+	assert_int_equal(fake_upstream_count(), 1);
+	resolve_wait(&r, r.o.stale_answer_ms);
+	for (i = 0; i < 3; i++) {
+		assert_answered(&c[i], LDNS_RCODE_NOERROR);
+		assert_int_equal(answer_ttl(&c[i]), r.o.stale_ttl_sec);
+	}
+	assert_int_equal(r.s.stats.stale_answers, 3);
+	fake_upstream_reply(upstream_query(NAME, A), 0, www("192.0.2.20", 300));
+	for (i = 0; i < 3; i++)
+		client_free(&c[i]);
+}
+
+/* Every upstream marked down: misses get stale or SERVFAIL at once, but for a trickle
+ * (SERVER_HALF_OPEN_QPS a second) that still goes upstream, so that a wrong verdict heals by
+ * itself: a client with no stale answer waits for it, one with a stale answer gets that at once
+ * while the trickle's query refreshes it in the background. */
+static void test_half_open_trickle(void **state)
+{
+	struct client c[5] = { 0 };
+	char name[40];
+	int i;
+
+	resolve_init(&r, 2);
+	resolve_start(&r);
+	fake_upstream_set_down(&r.s.upstreams, 0, true);
+	fake_upstream_set_down(&r.s.upstreams, 1, true);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "n%d.example.com.", i);
+		ask(&r, &c[i], name, A);
+	}
+	assert_int_equal(fake_upstream_count(), SERVER_HALF_OPEN_QPS);
+	assert_int_equal(r.s.stats.half_open_queries, SERVER_HALF_OPEN_QPS);
+	for (i = 0; i < 5; i++)
+		if (i < SERVER_HALF_OPEN_QPS)
+			assert_int_equal(c[i].replies, 0);
+		else
+			assert_answered(&c[i], LDNS_RCODE_SERVFAIL);
+	/* the first upstream answers after all: the client gets it */
+	fake_upstream_reply(upstream_query("n0.example.com.", A), 0,
+			    positive("n0.example.com.", A, "n0.example.com. 60 IN A 192.0.2.30"));
+	assert_answered(&c[0], LDNS_RCODE_NOERROR);
+	assert_string_equal(answer_rdata(&c[0]), "192.0.2.30");
+	/* a second later, the bucket lets one more through per half second */
+	resolve_wait(&r, 500);
+	ask(&r, &c[4], "n4.example.com.", A);
+	assert_int_equal(c[4].replies, 0);
+	assert_int_equal(r.s.stats.half_open_queries, SERVER_HALF_OPEN_QPS + 1);
+	fake_upstream_fail(upstream_query("n1.example.com.", A), -ETIMEDOUT);
+	fake_upstream_fail(upstream_query("n4.example.com.", A), -ETIMEDOUT);
+
+	/* a stale answer: at once, and the trickle's query in the background refreshes it */
+	fake_upstream_set_down(&r.s.upstreams, 0, false);
+	cache_www(10);
+	fake_upstream_set_down(&r.s.upstreams, 0, true);
+	resolve_wait(&r, 11000);
+	ask(&r, &c[0], NAME, A);
+	assert_answered(&c[0], LDNS_RCODE_NOERROR);
+	assert_int_equal(answer_ttl(&c[0]), r.o.stale_ttl_sec);
+	assert_int_equal(r.s.stats.half_open_queries, SERVER_HALF_OPEN_QPS + 2);
+	fake_upstream_reply(upstream_query(NAME, A), 1, www("192.0.2.20", 300));
+	ask(&r, &c[0], NAME, A);
+	assert_answered(&c[0], LDNS_RCODE_NOERROR);
+	assert_string_equal(answer_rdata(&c[0]), "192.0.2.20");
+	for (i = 0; i < 5; i++)
+		client_free(&c[i]);
+}
+
 /* cache-only: client misses go upstream within cache-only-miss-qps (a bucket of a second's
  * worth); over it, stale if there is, else REFUSED, at once. */
 static void test_cache_only_budget(void **state)
@@ -271,6 +351,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_answer_before_the_timer, resolve_teardown),
 		cmocka_unit_test_teardown(test_failures, resolve_teardown),
 		cmocka_unit_test_teardown(test_cache_only_budget, resolve_teardown),
+		cmocka_unit_test_teardown(test_client_response_timer_counts_each_client,
+					  resolve_teardown),
+		cmocka_unit_test_teardown(test_half_open_trickle, resolve_teardown),
 	};
 
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);

@@ -38,6 +38,7 @@ static void send_from(const char *from_addr, uint16_t from_port, const uint8_t *
  *   ok.        an A record               wrongid.  a wrong ID first, then the answer
  *   wrongq.    another question first    tc.       TC=1 over UDP, the answer over TCP
  *   servfail.  SERVFAIL                  silent.   nothing
+ *   refused.   REFUSED (an authoritative server asked for a zone it does not serve)
  *   wrongaddr. wrongport.  a forged answer (A 192.0.2.66) from 127.0.0.2:port or from
  *              127.0.0.1:another port first, then the answer
  *   garbage.   random bytes, the answer cut short, the answer with bad counts, then the answer
@@ -77,6 +78,8 @@ static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 		goto out;
 	} else if (!strcasecmp(name, "servfail.")) {
 		ldns_pkt_set_rcode(r, LDNS_RCODE_SERVFAIL);
+	} else if (!strcasecmp(name, "refused.")) {
+		ldns_pkt_set_rcode(r, LDNS_RCODE_REFUSED);
 	} else if (!strcasecmp(name, "tc.") && !tcp) {
 		ldns_pkt_set_tc(r, true);
 	} else {
@@ -531,6 +534,203 @@ static void test_outcome_counts_against_the_server_asked(void **state)
 	close(silent);
 }
 
+/* A set kept across several queries (resolve() makes one per query). */
+struct kept {
+	struct xdpdns_options o;
+	struct upstream_set set;
+	struct ev_loop loop;
+};
+
+static void kept_init(struct kept *k, const char *const *upstreams, uint32_t timeout_ms)
+{
+	char err[128];
+	int i;
+
+	xdpdns_options_defaults(&k->o);
+	k->o.timeout_ms = timeout_ms;
+	for (i = 0; upstreams[i]; i++)
+		assert_int_equal(xdpdns_options_set(&k->o, "upstream", upstreams[i], err, sizeof(err)),
+				 0);
+	assert_int_equal(ev_init(&k->loop), 0);
+	upstream_set_init(&k->set, &k->loop, &k->o);
+}
+
+/* Asks name of the kept set (only: one server, as a health probe does; -1: failover), and
+ * runs the loop until it is done. */
+static void kept_resolve(struct kept *k, struct result *r, const char *name, int only)
+{
+	memset(r, 0, sizeof(*r));
+	r->loop = &k->loop;
+	r->q.qname = ldns_dname_new_frm_str(name);
+	r->q.qtype = LDNS_RR_TYPE_A;
+	r->q.only = only;
+	r->q.done = on_done;
+	assert_int_equal(upstream_query_start(&k->set, &r->q), 0);
+	guard.cb = on_guard;
+	ev_timer_start(&k->loop, &guard, 5000);
+	k->loop.stop = false; /* the last query's done() stopped it */
+	ev_run(&k->loop);
+	ev_timer_stop(&k->loop, &guard);
+	ldns_rdf_deep_free(r->q.qname);
+	assert_true(r->done);
+}
+
+/* A socket bound on loopback that nobody reads: datagrams to it vanish without an ICMP error. */
+static int silent_server(char *addr, size_t len)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &alen);
+	snprintf(addr, len, "127.0.0.1:%u", ntohs(a.sin_port));
+	return fd;
+}
+
+/* SERVFAIL and REFUSED are about the name: the server is not asked again for it in the same
+ * resolution (attempts 2 asked it twice), and however many names fail so, it stays up (three in
+ * a row marked it down: one broken domain behind a validating resolver took the resolver out). */
+static void test_servfail_and_refused_are_about_the_name(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	struct kept k;
+	int i;
+
+	kept_init(&k, up, 500);
+	assert_int_equal(k.o.attempts, 2);
+	for (i = 0; i < 6; i++) {
+		kept_resolve(&k, &r, i % 2 ? "refused." : "servfail.", -1);
+		assert_null(r.answer);
+		assert_int_equal(r.err, -EIO);
+		assert_int_equal(k.set.servers[0].queries, i + 1);
+	}
+	assert_false(k.set.servers[0].down);
+	assert_int_equal(k.set.servers[0].fails, 0);
+	assert_int_equal(k.set.servers[0].name_failures, 6);
+	kept_resolve(&k, &r, "ok.", -1);
+	assert_answer_a(&r, "ok.");
+	ldns_pkt_free(r.answer);
+	ev_fini(&k.loop);
+}
+
+/* Timeouts mark a server down; any response to the question brings it back, a REFUSED to a
+ * health probe's name included (an authoritative server refuses the default probe, ". NS"). */
+static void test_any_response_is_life(void **state)
+{
+	char silent_addr[32];
+	int silent = silent_server(silent_addr, sizeof(silent_addr));
+	const char *up[] = { silent_addr, fake_addr(), NULL };
+	struct result r;
+	struct kept k;
+
+	kept_init(&k, up, 100);
+	kept_resolve(&k, &r, "x.", 0); /* probes of the silent one */
+	kept_resolve(&k, &r, "x.", 0);
+	kept_resolve(&k, &r, "x.", 0);
+	assert_int_equal(r.err, -ETIMEDOUT);
+	assert_true(k.set.servers[0].down);
+	/* the fake: probed with a name it refuses, it is alive; so is it after a SERVFAIL */
+	k.set.servers[1].fails = 2;
+	kept_resolve(&k, &r, "refused.", 1);
+	assert_int_equal(r.err, -EIO);
+	assert_false(k.set.servers[1].down);
+	assert_int_equal(k.set.servers[1].fails, 0);
+	upstream_force(&k.set, 1, UPSTREAM_FORCE_DOWN);
+	upstream_force(&k.set, 1, UPSTREAM_AUTO);
+	assert_false(k.set.servers[1].down); /* fails were 0: down only while forced */
+	ev_fini(&k.loop);
+	close(silent);
+}
+
+/* A truncated answer's retry over TCP is part of the attempt: it takes no token of the budget,
+ * so a budget spent by a storm of misses does not turn TC answers into failures of the server. */
+static void test_truncated_retry_takes_no_token(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	struct kept k;
+
+	kept_init(&k, up, 500);
+	k.o.upstream_qps = 1;
+	upstream_set_init(&k.set, &k.loop, &k.o); /* a bucket of one token */
+	kept_resolve(&k, &r, "tc.", -1);
+	assert_answer_a(&r, "tc.");
+	assert_int_equal(k.set.servers[0].fails, 0);
+	assert_int_equal(k.set.over_budget, 0);
+	ldns_pkt_free(r.answer);
+	ev_fini(&k.loop);
+}
+
+/* The upstream list changes under a query in flight (SIGHUP): its attempt follows its server to
+ * its new place, so the outcome counts against the server asked; an attempt to a server no
+ * longer listed moves on at once to the new list, counted against nobody. */
+static struct kept *reload_k;
+static const char *const *reload_to;
+
+static void reload_now(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct xdpdns_options o;
+	int moved[XDPDNS_UPSTREAMS_MAX], i;
+	char err[128];
+
+	(void)loop;
+	(void)t;
+	xdpdns_options_defaults(&o);
+	o.timeout_ms = reload_k->o.timeout_ms;
+	for (i = 0; reload_to[i]; i++)
+		assert_int_equal(xdpdns_options_set(&o, "upstream", reload_to[i], err, sizeof(err)),
+				 0);
+	reload_k->o = o;
+	upstream_set_reconfigure(&reload_k->set, &reload_k->o, moved);
+}
+
+static void test_reload_moves_queries_in_flight(void **state)
+{
+	char silent_addr[32];
+	int silent = silent_server(silent_addr, sizeof(silent_addr));
+	const char *up[] = { silent_addr, fake_addr(), NULL };
+	const char *swapped[] = { fake_addr(), silent_addr, NULL };
+	const char *without[] = { fake_addr(), NULL };
+	struct ev_timer reload = { .cb = reload_now };
+	struct result r;
+	struct kept k;
+	uint64_t t0;
+
+	/* swapped: the silent one's timeout counts against it, now at index 1 */
+	kept_init(&k, up, 300);
+	reload_k = &k;
+	reload_to = swapped;
+	ev_timer_start(&k.loop, &reload, 50);
+	kept_resolve(&k, &r, "ok.", -1); /* to the silent one first */
+	assert_answer_a(&r, "ok.");
+	assert_string_equal(k.set.servers[1].addr.text, silent_addr);
+	assert_true(k.set.servers[1].timeouts >= 1);
+	assert_int_equal(k.set.servers[1].fails, k.set.servers[1].timeouts);
+	assert_int_equal(k.set.servers[0].timeouts, 0);
+	assert_int_equal(k.set.servers[0].answers, 1);
+	assert_null(k.set.inflight);
+	ldns_pkt_free(r.answer);
+	ev_fini(&k.loop);
+
+	/* the silent one dropped: the query goes to the fake at once, not after the timeout */
+	kept_init(&k, up, 1000);
+	reload_k = &k;
+	reload_to = without;
+	t0 = ev_now_ms();
+	ev_timer_start(&k.loop, &reload, 50);
+	kept_resolve(&k, &r, "ok.", -1);
+	assert_answer_a(&r, "ok.");
+	assert_true(ev_now_ms() - t0 < 900);
+	assert_int_equal(k.set.n, 1);
+	assert_int_equal(k.set.servers[0].timeouts + k.set.servers[0].fails, 0);
+	assert_null(k.set.inflight);
+	ldns_pkt_free(r.answer);
+	ev_fini(&k.loop);
+	close(silent);
+}
+
 static void test_everything_silent(void **state)
 {
 	const char *up[] = { fake_addr(), NULL };
@@ -555,6 +755,10 @@ int main(void)
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_outcome_counts_against_the_server_asked),
 		cmocka_unit_test(test_everything_silent),
+		cmocka_unit_test(test_servfail_and_refused_are_about_the_name),
+		cmocka_unit_test(test_any_response_is_life),
+		cmocka_unit_test(test_truncated_retry_takes_no_token),
+		cmocka_unit_test(test_reload_moves_queries_in_flight),
 	};
 
 	return cmocka_run_group_tests_name("upstream", tests, setup, teardown);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "event.h"
 #include "guard.h"
+#include "upstream.h"
 
 static struct guard_name **slot(struct guard_table *t, const struct dcache_key *k)
 {
@@ -98,6 +99,16 @@ void guard_recheck_due(struct guard_table *t, uint64_t now, guard_due_fn fn, voi
 			fn(g, ctx);
 		}
 	}
+}
+
+void guard_servers_moved(struct guard_table *t, const int moved[XDPDNS_UPSTREAMS_MAX])
+{
+	struct guard_name *g;
+	size_t b;
+
+	for (b = 0; b < GUARD_BUCKETS; b++)
+		for (g = t->buckets[b]; g; g = g->next)
+			g->negative_from = upstream_bits_moved(g->negative_from, moved);
 }
 
 void guard_expire(struct guard_table *t, uint64_t now)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "control.h" /* XDPDNS_UPSTREAMS_MAX */
 #include "dcache.h"
 
 #define GUARD_MEMORY_MS (3600 * 1000ULL) /* "positive within the last hour" */
@@ -62,6 +63,9 @@ bool guard_recently_positive(struct guard_table *t, const struct dcache_key *k, 
  * (backoff doubling, with jitter, so re-checks of many names do not fall in step). */
 typedef void (*guard_due_fn)(struct guard_name *g, void *ctx);
 void guard_recheck_due(struct guard_table *t, uint64_t now, guard_due_fn fn, void *ctx);
+
+/* The upstream list changed: old server i is now moved[i] (-1: gone), in negative_from. */
+void guard_servers_moved(struct guard_table *t, const int moved[XDPDNS_UPSTREAMS_MAX]);
 
 /* Forgets names not guarded and not positive within the hour. */
 void guard_expire(struct guard_table *t, uint64_t now);

@@ -17,6 +17,23 @@ static void write_map(struct health *h)
 		log_error("can't write the health map: %s", strerror(-err));
 }
 
+/* The kernel's flag and the log for h->all_down, just changed; the recovery hook when an
+ * outage of every upstream ended. */
+static void all_down_changed(struct health *h)
+{
+	if (h->all_down)
+		xdpdns_log_event(XDPDNS_LOG_WARN, "all_upstreams_down", NULL, NULL,
+				 "every upstream is down: serving expired answers stale (TTL %u) for "
+				 "up to %u s past expiry", h->opts->stale_ttl_sec,
+				 h->opts->max_stale_sec);
+	else
+		xdpdns_log_event(XDPDNS_LOG_INFO, "upstreams_back", NULL, NULL,
+				 "an upstream is back: fresh answers again");
+	write_map(h);
+	if (!h->all_down && h->back_up)
+		h->back_up(h->ctx);
+}
+
 static void on_changed(struct upstream_set *s, int server)
 {
 	struct health *h = s->owner;
@@ -26,25 +43,17 @@ static void on_changed(struct upstream_set *s, int server)
 	if (all_down == h->all_down)
 		return;
 	h->all_down = all_down;
-	if (all_down)
-		xdpdns_log_event(XDPDNS_LOG_WARN, "all_upstreams_down", NULL, NULL,
-				 "every upstream is down: serving expired answers stale (TTL %u) for "
-				 "up to %u s past expiry", h->opts->stale_ttl_sec,
-				 h->opts->max_stale_sec);
-	else
-		xdpdns_log_event(XDPDNS_LOG_INFO, "upstreams_back", NULL, NULL,
-				 "an upstream is back: fresh answers again");
-	write_map(h);
-	if (!all_down && h->back_up)
-		h->back_up(h->ctx);
+	all_down_changed(h);
 }
 
 static void on_probe_done(struct upstream_query *q, ldns_pkt *answer, int err)
 {
 	struct health_probe *p = container_of(q, struct health_probe, q);
 
-	/* the upstream client has counted it; a server that stays down is probed less often */
-	p->backoff = err ? (p->backoff < HEALTH_BACKOFF_MAX ? p->backoff + 1 : p->backoff) : 0;
+	/* the upstream client has counted it (any response is life: -EIO is a SERVFAIL or a
+	 * REFUSED for the probe's name); a server that stays silent is probed less often */
+	p->backoff = err && err != -EIO ?
+			     (p->backoff < HEALTH_BACKOFF_MAX ? p->backoff + 1 : p->backoff) : 0;
 	ldns_pkt_free(answer);
 	p->in_flight = false;
 }
@@ -72,26 +81,19 @@ static void on_probe_timer(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_start(loop, t, ev_jittered_ms(probe_interval(p, p->q.only)));
 }
 
-int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
-		 const struct xdpdns_options *o, void (*back_up)(void *ctx), void *ctx)
+/* A probe for every server of the set, each on its own jittered timer. */
+static int probes_start(struct health *h)
 {
 	ldns_rdf *qname;
 	ldns_rr_type qtype;
 	int i;
 
-	memset(h, 0, sizeof(*h));
-	h->set = set;
-	h->maps = maps;
-	h->opts = o;
-	h->back_up = back_up;
-	h->ctx = ctx;
-	if (xdpdns_health_query_parse(o->health_query, &qname, &qtype))
+	if (xdpdns_health_query_parse(h->opts->health_query, &qname, &qtype))
 		return -EINVAL; /* xdpdns_options_check() refuses it before */
-	set->changed = on_changed;
-	set->owner = h;
-	for (i = 0; i < set->n; i++) {
+	for (i = 0; i < h->set->n; i++) {
 		struct health_probe *p = &h->probes[i];
 
+		memset(p, 0, sizeof(*p));
 		p->h = h;
 		p->q.qname = i ? ldns_rdf_clone(qname) : qname;
 		p->q.qtype = qtype;
@@ -99,26 +101,67 @@ int health_start(struct health *h, struct upstream_set *set, const struct xdpdns
 		p->q.unbudgeted = true; /* a few a second at most, and how an outage ends */
 		p->q.done = on_probe_done;
 		p->timer.cb = on_probe_timer;
-		ev_timer_start(set->loop, &p->timer, ev_jittered_ms(o->health_interval_ms));
+		ev_timer_start(h->set->loop, &p->timer, ev_jittered_ms(h->opts->health_interval_ms));
 	}
-	if (!set->n)
+	if (!h->set->n)
 		ldns_rdf_deep_free(qname);
-	xdpdns_health_write(maps, 0);
+	h->n_probes = h->set->n;
 	return 0;
 }
 
-void health_stop(struct health *h)
+static void probes_stop(struct health *h)
 {
 	int i;
 
-	for (i = 0; i < h->set->n; i++) {
+	for (i = 0; i < h->n_probes; i++) {
 		struct health_probe *p = &h->probes[i];
 
 		ev_timer_stop(h->set->loop, &p->timer);
 		if (p->in_flight)
 			upstream_query_cancel(&p->q);
+		p->in_flight = false;
 		ldns_rdf_deep_free(p->q.qname);
 		p->q.qname = NULL;
 	}
+	h->n_probes = 0;
+}
+
+int health_start(struct health *h, struct upstream_set *set, const struct xdpdns_maps *maps,
+		 const struct xdpdns_options *o, void (*back_up)(void *ctx), void *ctx)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->set = set;
+	h->maps = maps;
+	h->opts = o;
+	h->back_up = back_up;
+	h->ctx = ctx;
+	err = probes_start(h);
+	if (err)
+		return err;
+	set->changed = on_changed;
+	set->owner = h;
+	/* every server starts up: what an earlier daemon left in the map (an outage, a
+	 * recovery that it did not finish) is not this one's state */
+	xdpdns_health_write(maps, 0);
+	return 0;
+}
+
+int health_reload(struct health *h)
+{
+	bool all_down = upstream_all_down(h->set);
+
+	probes_stop(h);
+	if (all_down != h->all_down) { /* the list changed: a server was added or dropped */
+		h->all_down = all_down;
+		all_down_changed(h);
+	}
+	return probes_start(h);
+}
+
+void health_stop(struct health *h)
+{
+	probes_stop(h);
 	h->set->changed = NULL;
 }

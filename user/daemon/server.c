@@ -551,11 +551,11 @@ static void on_stale_timer(struct ev_loop *loop, struct ev_timer *t)
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
 		respond_cached(s, w, e, 0, true);
+		s->stats.stale_answers++;
 		waiter_free(w);
 	}
 	p->waiters = NULL;
 	p->n_waiters = 0;
-	s->stats.stale_answers++;
 }
 
 /* Starts resolving (qname, qtype) for key, with no one waiting yet, through the upstreams in
@@ -831,6 +831,21 @@ out:
 	waiter_free(w);
 }
 
+/* Every upstream is marked down: may this miss go upstream all the same? A few a second do
+ * (SERVER_HALF_OPEN_QPS), a circuit breaker half open: if the verdict was wrong, the first
+ * answer marks its upstream up and ends the outage, without waiting for a probe; if it was
+ * right, they time out and change nothing. */
+static bool half_open(struct server *s)
+{
+	int i;
+
+	/* not through a drill: an upstream forced down stays down whatever it answers */
+	for (i = 0; i < s->upstreams.n; i++)
+		if (s->upstreams.servers[i].force != UPSTREAM_FORCE_DOWN)
+			return ev_bucket_take(&s->half_open, SERVER_HALF_OPEN_QPS);
+	return false;
+}
+
 /* Handles one query; takes w (its transport), frees it or hands it to a resolution. */
 static void handle_query(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
 {
@@ -840,6 +855,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 	const ldns_rr *question;
 	uint8_t key_flags;
 	uint64_t now = ev_now_ms();
+	bool trickle = false;
 
 	if (len < 12 || (wire[2] & 0x80)) { /* not even a header, or a response: no answer */
 		waiter_free(w);
@@ -878,11 +894,25 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		return;
 	}
 	s->stats.misses++;
-	/* answer now: no upstream to wait for, or (after an outage) the refresh is queued */
-	if (upstream_all_down(&s->upstreams) || (s->recovery && stale_ok(s, e, now))) {
+	/* after an outage, the refresh is queued: stale now */
+	if (s->recovery && stale_ok(s, e, now)) {
 		respond_unresolved(s, w, e, true);
 		waiter_free(w);
 		return;
+	}
+	/* no upstream to wait for: answer now (stale, fallback or SERVFAIL), but for the
+	 * half-open trickle, which goes upstream all the same: in the background for a name with
+	 * a stale answer (served at once), with the client waiting for one without */
+	if (upstream_all_down(&s->upstreams)) {
+		trickle = !*pending_slot(s, &key) && half_open(s);
+		if (!trickle || stale_ok(s, e, now)) {
+			respond_unresolved(s, w, e, true);
+			if (trickle && start_resolution(s, &key, key_flags, ldns_rr_owner(question),
+							ldns_rr_get_type(question), -1))
+				s->stats.half_open_queries++;
+			waiter_free(w); /* last: question is its query's */
+			return;
+		}
 	}
 
 	slot = pending_slot(s, &key);
@@ -931,6 +961,7 @@ static void handle_query(struct server *s, const uint8_t *wire, size_t len, stru
 		waiter_free(w);
 		return;
 	}
+	s->stats.half_open_queries += trickle;
 	p->waiters = w;
 	p->n_waiters = 1;
 	if (stale_ok(s, e, now))
@@ -1137,6 +1168,7 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->maps = maps;
 	s->hash_seed = hash_seed;
 	ev_bucket_init(&s->miss_budget, o->cache_only_miss_qps);
+	ev_bucket_init(&s->half_open, SERVER_HALF_OPEN_QPS);
 	upstream_set_init(&s->upstreams, loop, o);
 	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
 		return -ENOMEM;
@@ -1210,18 +1242,10 @@ void server_unlisten(struct server *s)
 
 void server_options_changed(struct server *s)
 {
-	struct upstream_set fresh;
+	int moved[XDPDNS_UPSTREAMS_MAX];
 
-	upstream_set_init(&fresh, s->loop, s->opts);
-	/* keep the health of servers that are still listed */
-	for (int i = 0; i < fresh.n; i++)
-		for (int j = 0; j < s->upstreams.n; j++)
-			if (!strcmp(fresh.servers[i].addr.text, s->upstreams.servers[j].addr.text))
-				fresh.servers[i] = s->upstreams.servers[j];
-	fresh.bogus = s->upstreams.bogus; /* counters go on */
-	fresh.changed = s->upstreams.changed;
-	fresh.owner = s->upstreams.owner;
-	s->upstreams = fresh;
+	upstream_set_reconfigure(&s->upstreams, s->opts, moved);
+	guard_servers_moved(&s->guard, moved);
 	if (s->opts->prefetch_percent && !s->prefetch_timer.slot)
 		ev_timer_start(s->loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
 }

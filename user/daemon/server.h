@@ -29,6 +29,7 @@
 #define UPKEEP_MS 500        /* guard re-checks, forgetting old names, noticing recoveries */
 #define RECOVERY_TICK_MS 100 /* refreshes after an outage start in steps this far apart */
 #define RECOVERY_MAX 50000   /* stale entries refreshed hot-first; the rest on demand */
+#define SERVER_HALF_OPEN_QPS 2 /* client misses sent upstream a second while all are down */
 
 struct server_stats {
 	uint64_t queries_udp, queries_tcp;
@@ -48,6 +49,7 @@ struct server_stats {
 	uint64_t guard_confirmed, guard_expired, guard_recovered; /* how guards ended */
 	uint64_t negative_healing; /* negatives cached briefly: the name was positive lately */
 	uint64_t over_budget;   /* queries answered without asking upstream: budget spent */
+	uint64_t half_open_queries; /* misses sent upstream while every upstream was down */
 	uint64_t recovery_refreshes; /* stale entries refreshed after an outage */
 	uint64_t fallback_answers; /* from fallback-file: upstreams failed, nothing cached */
 	/* hostile input (scrub.h) */
@@ -95,6 +97,8 @@ struct server {
 	 * second holding at most one second's worth, like upstream-qps's (which still bounds
 	 * everything sent upstream, prefetches and refreshes included) */
 	struct ev_bucket miss_budget;
+	/* while every upstream is marked down: the trickle of misses still sent (half_open) */
+	struct ev_bucket half_open;
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;
 };

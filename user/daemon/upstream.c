@@ -14,6 +14,17 @@
 
 #define DNS_MAX_LEN 65535
 
+/* The settings of o that are the set's, not its servers'. */
+static void take_settings(struct upstream_set *s, const struct xdpdns_options *o)
+{
+	s->timeout_ms = o->timeout_ms;
+	s->attempts = o->attempts;
+	s->edns_udp_size = o->edns_udp_size;
+	s->use_0x20 = o->upstream_0x20;
+	s->down_after = o->health_failures;
+	s->qps = o->upstream_qps;
+}
+
 void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 		       const struct xdpdns_options *o)
 {
@@ -24,12 +35,7 @@ void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 	for (i = 0; i < o->n_upstreams; i++)
 		s->servers[i].addr = o->upstreams[i];
 	s->n = o->n_upstreams;
-	s->timeout_ms = o->timeout_ms;
-	s->attempts = o->attempts;
-	s->edns_udp_size = o->edns_udp_size;
-	s->use_0x20 = o->upstream_0x20;
-	s->down_after = o->health_failures;
-	s->qps = o->upstream_qps;
+	take_settings(s, o);
 	ev_bucket_init(&s->budget, o->upstream_qps);
 }
 
@@ -72,7 +78,8 @@ static void set_down(struct upstream_set *s, struct upstream *srv, bool down)
 	}
 }
 
-/* Counts an attempt's outcome toward the server's health. */
+/* Counts an attempt's outcome toward the server's health: ok for any response to the question
+ * (life), not ok for a timeout or an error. */
 static void server_result(struct upstream_set *s, struct upstream *srv, bool ok)
 {
 	srv->fails = ok ? 0 : srv->fails + 1;
@@ -95,30 +102,61 @@ static uint32_t max_tries(const struct upstream_query *q)
 }
 
 /* The server for attempt number q->tries: ordered failover over the servers that are up, or
- * over all while none is. Decided when the attempt is sent (q->server): by the time its answer
- * or timeout comes, other queries may have changed which servers are up. */
+ * while none is (the half-open trickle) over those not forced down by a drill, else over all;
+ * leaving out those that said SERVFAIL or REFUSED to this question; -1 when that leaves none.
+ * Decided when the attempt is sent (q->server): by the time its answer or timeout comes, other
+ * queries may have changed which servers are up. */
 static int pick_server(const struct upstream_query *q)
 {
 	const struct upstream_set *s = q->set;
-	int i, up = 0, k;
+	int i, n[3] = { 0 }, tier, k;
 
 	if (q->only >= 0)
-		return q->only;
+		return q->name_failed & (1U << q->only) ? -1 : q->only;
+	/* tier 0: up; 1: down by health; 2: forced down */
 	for (i = 0; i < s->n; i++)
-		up += !s->servers[i].down;
-	if (!up)
-		return q->tries % s->n;
-	k = q->tries % up;
-	for (i = 0; i < s->n; i++)
-		if (!s->servers[i].down && k-- == 0)
+		if (!(q->name_failed & (1U << i)))
+			n[!s->servers[i].down ? 0 : s->servers[i].force == UPSTREAM_FORCE_DOWN ? 2 : 1]++;
+	for (tier = 0; tier < 3 && !n[tier]; tier++)
+		;
+	if (tier == 3)
+		return -1;
+	k = q->tries % n[tier];
+	for (i = 0; i < s->n; i++) {
+		int t = !s->servers[i].down ? 0 : s->servers[i].force == UPSTREAM_FORCE_DOWN ? 2 : 1;
+
+		if (!(q->name_failed & (1U << i)) && t == tier && k-- == 0)
 			break;
+	}
 	return i;
 }
 
-/* The server the current attempt went to. */
+/* The server the current attempt went to; NULL when a reload took it off the list. */
 static struct upstream *server_of(struct upstream_query *q)
 {
-	return &q->set->servers[q->server];
+	return q->server >= 0 ? &q->set->servers[q->server] : NULL;
+}
+
+static void inflight_add(struct upstream_query *q)
+{
+	struct upstream_set *s = q->set;
+
+	q->prev = NULL;
+	q->next = s->inflight;
+	if (q->next)
+		q->next->prev = q;
+	s->inflight = q;
+}
+
+static void inflight_del(struct upstream_query *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (q->set->inflight == q)
+		q->set->inflight = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	q->prev = q->next = NULL;
 }
 
 /* Closes the attempt in flight, if any. */
@@ -143,29 +181,44 @@ static void end_attempt(struct upstream_query *q)
 static void finish(struct upstream_query *q, ldns_pkt *answer, int err)
 {
 	end_attempt(q);
+	inflight_del(q);
 	q->done(q, answer, err);
 }
 
 static int send_attempt(struct upstream_query *q);
 
-/* This attempt failed: the next server, round after round, then give up. */
-static void next_attempt(struct upstream_query *q, int err)
+/* Sends the next attempt, round after round, until one goes out (0) or there is none left to
+ * send: returns the error to finish with. */
+static int send_next(struct upstream_query *q)
+{
+	int err;
+
+	while (++q->tries < max_tries(q)) {
+		err = send_attempt(q);
+		if (!err)
+			return 0;
+		if (err == -ENOENT || err == -EBUSY) /* no server left for the name; out of budget:
+						       * not the server's fault */
+			break;
+		server_result(q->set, server_of(q), false);
+	}
+	return q->last_err;
+}
+
+/* This attempt failed (err): counted against its server when failed is true, then the next
+ * server, round after round, then give up. */
+static void next_attempt(struct upstream_query *q, int err, bool failed)
 {
 	struct upstream *srv = server_of(q);
 
 	q->last_err = err;
 	end_attempt(q);
 	q->tcp = false;
-	server_result(q->set, srv, false); /* may change which servers are up */
-	while (++q->tries < max_tries(q)) {
-		err = send_attempt(q);
-		if (!err)
-			return;
-		if (err == -EBUSY) /* out of budget: no retry, and not the server's fault */
-			break;
-		server_result(q->set, server_of(q), false);
-	}
-	finish(q, NULL, q->last_err);
+	if (srv)
+		server_result(q->set, srv, !failed); /* may change which servers are up */
+	err = send_next(q);
+	if (err)
+		finish(q, NULL, err);
 }
 
 /* The answer to what we asked? (RFC 5452 9.1: ID and question) UPSTREAM_ANSWER, or why not. */
@@ -299,19 +352,25 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 		q->set->bogus.wrong_question += v == UPSTREAM_WRONG_QUESTION;
 		srv->bogus++;
 		if (q->tcp) /* one message per TCP query: the stream is no good */
-			next_attempt(q, -EPROTO);
+			next_attempt(q, -EPROTO, true);
 		return;
 	case UPSTREAM_TRUNCATED:
+		/* the same question over TCP, to the same server: part of this attempt, so no
+		 * token of the budget (a miss storm must not turn TC answers into failures) */
+		server_result(q->set, srv, true);
 		q->tcp = true;
 		end_attempt(q);
 		if (send_attempt(q))
-			next_attempt(q, -EIO);
+			next_attempt(q, -EIO, true);
 		return;
 	case UPSTREAM_SERVFAIL:
 	case UPSTREAM_REFUSED:
+		/* about this name, not the server: alive, and not asked again for it */
 		log_debug("upstream %s: %s for the question", srv->addr.text,
 			  v == UPSTREAM_SERVFAIL ? "SERVFAIL" : "REFUSED");
-		next_attempt(q, -EIO);
+		srv->name_failures++;
+		q->name_failed |= 1U << q->server;
+		next_attempt(q, -EIO, false);
 		return;
 	case UPSTREAM_ANSWER:
 		break;
@@ -327,7 +386,7 @@ static void on_timeout(struct ev_loop *loop, struct ev_timer *t)
 
 	(void)loop;
 	server_of(q)->timeouts++;
-	next_attempt(q, -ETIMEDOUT);
+	next_attempt(q, -ETIMEDOUT, true);
 }
 
 static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
@@ -341,7 +400,7 @@ static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	n = recv(io->fd, buf, sizeof(buf), 0);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			next_attempt(q, -errno); /* ICMP unreachable and the like */
+			next_attempt(q, -errno, true); /* ICMP unreachable and the like */
 		return;
 	}
 	got_answer(q, buf, n);
@@ -354,14 +413,14 @@ static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	ssize_t n;
 
 	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
-		next_attempt(q, -ECONNREFUSED);
+		next_attempt(q, -ECONNREFUSED, true);
 		return;
 	}
 	if (q->buf_len && q->buf_have < q->buf_len && q->wire) { /* still sending */
 		n = send(io->fd, q->buf + q->buf_have, q->buf_len - q->buf_have, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN)
-				next_attempt(q, -errno);
+				next_attempt(q, -errno, true);
 			return;
 		}
 		q->buf_have += n;
@@ -378,7 +437,7 @@ static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	if (n <= 0) {
 		if (n < 0 && errno == EAGAIN)
 			return;
-		next_attempt(q, n ? -errno : -ECONNRESET);
+		next_attempt(q, n ? -errno : -ECONNRESET, true);
 		return;
 	}
 	q->buf_have += n;
@@ -389,7 +448,7 @@ static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		uint8_t *b = realloc(q->buf, len ? len : 1);
 
 		if (!len || !b) {
-			next_attempt(q, -EPROTO);
+			next_attempt(q, -EPROTO, true);
 			return;
 		}
 		q->buf = b;
@@ -451,8 +510,11 @@ static int send_attempt(struct upstream_query *q)
 	int fd, err;
 
 	q->server = pick_server(q);
+	if (q->server < 0)
+		return -ENOENT; /* every server said SERVFAIL or REFUSED to this name */
 	srv = server_of(q);
-	if (!q->unbudgeted && !take_token(q->set))
+	/* a TCP attempt is the retry of a truncated answer, paid for by the UDP one */
+	if (!q->unbudgeted && !q->tcp && !take_token(q->set))
 		return -EBUSY;
 	err = build_query(q);
 	if (err)
@@ -518,10 +580,13 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 	q->timer.slot = 0;
 	q->hold.slot = 0;
 	q->held = NULL;
+	q->name_failed = 0;
 	for (;;) {
 		err = send_attempt(q);
-		if (!err)
+		if (!err) {
+			inflight_add(q);
 			return 0;
+		}
 		if (err == -EBUSY)
 			return err;
 		server_result(s, server_of(q), false);
@@ -533,4 +598,66 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 void upstream_query_cancel(struct upstream_query *q)
 {
 	end_attempt(q);
+	inflight_del(q);
+}
+
+void upstream_set_reconfigure(struct upstream_set *s, const struct xdpdns_options *o,
+			      int map[XDPDNS_UPSTREAMS_MAX])
+{
+	struct upstream old[XDPDNS_UPSTREAMS_MAX];
+	int old_n = s->n, i, j;
+	struct upstream_query *q, *next, *moved = NULL;
+
+	memcpy(old, s->servers, sizeof(old));
+	memset(s->servers, 0, sizeof(s->servers));
+	for (j = 0; j < XDPDNS_UPSTREAMS_MAX; j++)
+		map[j] = -1;
+	for (i = 0; i < o->n_upstreams; i++) {
+		s->servers[i].addr = o->upstreams[i];
+		for (j = 0; j < old_n; j++)
+			if (map[j] < 0 && !strcmp(old[j].addr.text, o->upstreams[i].text)) {
+				s->servers[i] = old[j]; /* its health, counters and drill */
+				map[j] = i;
+				break;
+			}
+	}
+	for (j = 0; j < old_n; j++)
+		if (map[j] < 0)
+			drill_clear(&old[j].drill);
+	s->n = o->n_upstreams;
+	if (s->qps != o->upstream_qps)
+		ev_bucket_init(&s->budget, o->upstream_qps);
+	take_settings(s, o);
+	/* queries in flight: their attempt's server by its new index; those whose server is
+	 * gone are moved on below, once the list is walked */
+	for (q = s->inflight; q; q = q->next) {
+		q->name_failed = upstream_bits_moved(q->name_failed, map);
+		q->server = map[q->server];
+		if (q->only >= 0) { /* one server's (a guard's re-check): ends if it is gone */
+			q->server = map[q->only];
+			if (q->server >= 0)
+				q->only = q->server;
+		}
+		if (q->server < 0) {
+			end_attempt(q);
+			q->tcp = false;
+		}
+	}
+	for (q = s->inflight; q; q = next) {
+		next = q->next;
+		if (q->server >= 0)
+			continue;
+		/* its attempt counted against nobody; the next one goes to the new list */
+		q->last_err = -ETIMEDOUT;
+		if (q->only < 0 && s->n && !send_next(q))
+			continue;
+		inflight_del(q);
+		q->prev = moved;
+		moved = q;
+	}
+	for (q = moved; q; q = next) { /* done last: done() may start or end other queries */
+		next = q->prev;
+		q->prev = NULL;
+		q->done(q, NULL, -ETIMEDOUT);
+	}
 }

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Resolving through upstream resolvers: ordered failover, per-attempt timeouts, a retry over
- * TCP when an answer is truncated. Every attempt uses a fresh socket connected to the server
+ * TCP when an answer is truncated. What an attempt says about a server's health: any
+ * well-formed response that answers the question is life, whatever its rcode; SERVFAIL and
+ * REFUSED are about the name (a broken domain, a zone the server does not serve), so the
+ * resolution moves on to the next server and never asks that one again for the name, and the
+ * server is not counted as failing; timeouts, transport errors and unusable answers (a TCP
+ * stream that is not DNS) are failures, and down_after of them in a row mark it down. Every attempt uses a fresh socket connected to the server
  * (a random source port, and only that server's datagrams get through) and a random ID from
  * getrandom(); an answer counts only with that ID and the question that was asked, and with
  * upstream-0x20 the question's case as we randomised it (draft-vixie-dnsext-dns0x20). */
@@ -24,10 +29,11 @@ enum upstream_force {
 struct upstream {
 	struct xdpdns_sockaddr addr;
 	enum upstream_force force;
-	bool down;           /* fails reached down_after (or forced); up after one answer */
+	bool down;           /* fails reached down_after (or forced); up after any response */
 	uint32_t fails;      /* consecutive failed attempts, probes included */
 	uint64_t queries;    /* attempts sent */
 	uint64_t answers;    /* usable answers */
+	uint64_t name_failures; /* SERVFAIL or REFUSED: about the name, the server alive */
 	uint64_t timeouts;
 	uint64_t bogus;      /* datagrams ignored: wrong ID or question, unparsable */
 	struct drill drill;  /* a fault injected by xdpdnsctl drill, if any */
@@ -57,6 +63,7 @@ struct upstream_set {
 	uint32_t qps;
 	struct ev_bucket budget;
 	uint64_t over_budget;   /* attempts not sent for want of a token */
+	struct upstream_query *inflight; /* queries started and not yet done or cancelled */
 	/* called when a server goes down or comes back up (may be NULL) */
 	void (*changed)(struct upstream_set *s, int server);
 	void *owner;
@@ -65,8 +72,9 @@ struct upstream_set {
 struct upstream_query;
 
 /* answer: the validated response, now the callee's to free; NULL with err: -ETIMEDOUT when
- * every attempt went unanswered, -EIO when every answer was SERVFAIL or REFUSED, -EBUSY when
- * the budget ran out before an attempt. */
+ * every attempt went unanswered, -EIO when every server asked answered SERVFAIL or REFUSED (or
+ * the last attempt failed otherwise after one did), -EBUSY when the budget ran out before an
+ * attempt. */
 typedef void (*upstream_done_fn)(struct upstream_query *q, ldns_pkt *answer, int err);
 
 /* One resolution. The caller owns it, fills the question and done, and keeps it alive until
@@ -83,6 +91,8 @@ struct upstream_query {
 	struct upstream_set *set;
 	uint32_t tries;
 	int server;         /* index of the server the current attempt went to */
+	uint32_t name_failed; /* servers that said SERVFAIL or REFUSED to it: not asked again */
+	struct upstream_query *prev, *next; /* in the set's inflight list */
 	uint16_t id;
 	ldns_rdf *sent_qname; /* the name as sent: with upstream-0x20, in random case */
 	bool tcp;
@@ -101,6 +111,27 @@ struct upstream_query {
 
 void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,
 		       const struct xdpdns_options *o);
+
+/* The options changed (SIGHUP): takes o's upstream settings and list, keeping the state and
+ * counters of every server still listed (matched by address), and the budget's tokens. Queries
+ * in flight go on: an attempt to a server still listed follows it to its new place, one to a
+ * server no longer listed moves on to the next server now, its outcome counted against nobody.
+ * The drills of servers no longer listed end. The set's hooks (changed, owner) stay. moved[i]
+ * is where old server i went, -1 where it is gone, for the caller's own per-server state. */
+void upstream_set_reconfigure(struct upstream_set *s, const struct xdpdns_options *o,
+			      int moved[XDPDNS_UPSTREAMS_MAX]);
+
+/* Bits of servers by their old index (one per server), as bits by their new index. */
+static inline uint32_t upstream_bits_moved(uint32_t bits, const int moved[XDPDNS_UPSTREAMS_MAX])
+{
+	uint32_t out = 0;
+	int i;
+
+	for (i = 0; i < XDPDNS_UPSTREAMS_MAX; i++)
+		if ((bits & (1U << i)) && moved[i] >= 0)
+			out |= 1U << moved[i];
+	return out;
+}
 
 /* Is every server down? */
 bool upstream_all_down(const struct upstream_set *s);

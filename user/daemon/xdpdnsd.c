@@ -298,7 +298,6 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 		log_warn("SIGHUP: the XDP mode changes only with a restart");
 	if (o->cache_entries != d->opts.cache_entries)
 		log_warn("SIGHUP: cache-entries changes only with a restart");
-	health_stop(&d->health);
 	if (relisten)
 		server_unlisten(&d->server);
 	{
@@ -311,17 +310,17 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 	}
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
 	xdpdns_log_set_format(d->opts.log_format);
+	/* upstreams keep their health and queries in flight their server; the probes follow */
 	server_options_changed(&d->server);
+	err = health_reload(&d->health);
 	if (remetrics) {
 		metrics_stop(&d->metrics);
 		start_metrics(d);
 	}
-	err = write_kernel_config(d, &seed);
+	if (!err)
+		err = write_kernel_config(d, &seed);
 	if (!err && relisten)
 		err = serve_addresses(d);
-	if (!err)
-		err = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts,
-				   server_recovery_start, &d->server);
 	arm_snapshot_timer(d);
 	return err;
 }

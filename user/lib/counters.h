@@ -79,6 +79,11 @@ enum xdpdns_counter_kind {
 	  "Queries answered without asking upstream: upstream-qps or upstream-inflight "        \
 	  "spent.",                                                                             \
 	  NULL, STAT(over_budget))                                                              \
+	X(HALF_OPEN_QUERIES, "half_open_queries", "xdpdns_half_open_queries_total",             \
+	  "", COUNTER,                                                                          \
+	  "Client misses sent upstream while every upstream was marked down (half-open), so "   \
+	  "that a wrong verdict heals without waiting for a probe.",                            \
+	  NULL, STAT(half_open_queries))                                                        \
 	X(RESOLUTIONS_IN_FLIGHT, "resolutions_in_flight", "xdpdns_resolutions_in_flight",       \
 	  "", GAUGE, "Resolutions waiting on an upstream.",                                     \
 	  "resolutions in flight", OF(n_pending))                                               \
@@ -183,6 +188,11 @@ enum xdpdns_counter_kind {
 	X(ANSWERS, "answers", "xdpdns_upstream_answers_total",                                  \
 	  COUNTER, "Usable answers from the upstream.",                                         \
 	  "answers/s", answers)                                                                 \
+	X(NAME_FAILURES, "name_failures", "xdpdns_upstream_name_failures_total",                \
+	  COUNTER,                                                                              \
+	  "SERVFAIL or REFUSED answers from the upstream: about the name asked, not counted "   \
+	  "against its health.",                                                                \
+	  "namefail/s", name_failures)                                                          \
 	X(TIMEOUTS, "timeouts", "xdpdns_upstream_timeouts_total",                               \
 	  COUNTER, "Attempts the upstream did not answer in time.",                             \
 	  "timeouts/s", timeouts)                                                               \
