@@ -334,14 +334,15 @@ static void respond_unresolved(struct server *s, const struct waiter *w,
 	}
 }
 
-static size_t pending_bucket(const struct dcache_key *k)
+/* keyed like the cache's buckets: the same names, from the same clients */
+static size_t pending_bucket(const struct server *s, const struct dcache_key *k)
 {
-	return dcache_key_hash(k) % SERVER_PENDING_BUCKETS;
+	return dcache_key_hash(&s->cache.key, k) % SERVER_PENDING_BUCKETS;
 }
 
 static struct pending **pending_slot(struct server *s, const struct dcache_key *k)
 {
-	struct pending **p = &s->pending[pending_bucket(k)];
+	struct pending **p = &s->pending[pending_bucket(s, k)];
 
 	while (*p && ((*p)->key.len != k->len || memcmp((*p)->key.bytes, k->bytes, k->len)))
 		p = &(*p)->next;
@@ -1141,6 +1142,8 @@ static void on_tcp_accept(struct ev_loop *loop, struct ev_io *io, uint32_t event
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
 		struct xdpdns_maps *maps, uint64_t hash_seed)
 {
+	int err;
+
 	memset(s, 0, sizeof(*s));
 	s->loop = loop;
 	s->opts = o;
@@ -1148,8 +1151,14 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	s->hash_seed = hash_seed;
 	ev_bucket_init(&s->miss_budget, o->cache_only_miss_qps);
 	upstream_set_init(&s->upstreams, loop, o);
-	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
-		return -ENOMEM;
+	err = dcache_init(&s->cache, SERVER_DCACHE_ENTRIES);
+	if (err)
+		return err;
+	err = guard_init(&s->guard);
+	if (err) {
+		dcache_fini(&s->cache);
+		return err;
+	}
 	s->prefetch_timer.cb = on_prefetch_timer;
 	if (o->prefetch_percent)
 		ev_timer_start(loop, &s->prefetch_timer, PREFETCH_SCAN_MS);
