@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The daemon's cache (dcache.h): keys for names of every length, and generations, so that an
- * answer arriving late never overwrites the answer to a later query. */
+/* The daemon's cache (dcache.h): keys for names of every length, generations, so that an
+ * answer arriving late never overwrites the answer to a later query, and a keyed hash, so that
+ * names crafted to collide (as they are easily against an unseeded FNV) spread over the buckets
+ * of the cache and of the guard's table like any others. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 #include "dcache.h"
+#include "guard.h"
 
 /* A name of wire length len (a multiple of 2 plus 1 is enough here), labels of one byte: c */
 static ldns_rdf *name_of_len(size_t len, char c)
@@ -100,11 +105,108 @@ static void test_older_answer_discarded(void **state)
 	dcache_fini(&c);
 }
 
+/* FNV-1a, unseeded: what the tables hashed keys with. Anyone can compute it. */
+static uint64_t fnv1a(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+#define CRAFTED 200
+#define CRAFT_BUCKETS 4096 /* the pending table's, and a cache of 4096 entries' */
+
+/* CRAFTED names a client can make offline that share one bucket of a CRAFT_BUCKETS table
+ * (and of any smaller power of two) under FNV-1a: about CRAFT_BUCKETS tries each. */
+static void craft_fnv_collisions(struct dcache_key *keys)
+{
+	uint64_t target = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; n < CRAFTED; i++) {
+		char name[32];
+		uint64_t b;
+
+		snprintf(name, sizeof(name), "c%u.example.", i);
+		key_of(&keys[n], name);
+		b = fnv1a(keys[n].bytes, keys[n].len) % CRAFT_BUCKETS;
+		if (!n)
+			target = b;
+		if (b == target)
+			n++;
+	}
+}
+
+static size_t deepest(struct dcache_entry *const *buckets, size_t n)
+{
+	size_t b, most = 0;
+
+	for (b = 0; b < n; b++) {
+		const struct dcache_entry *e;
+		size_t depth = 0;
+
+		for (e = buckets[b]; e; e = e->next_in_bucket)
+			depth++;
+		most = depth > most ? depth : most;
+	}
+	return most;
+}
+
+static size_t deepest_guard(const struct guard_table *t)
+{
+	size_t b, most = 0;
+
+	for (b = 0; b < GUARD_BUCKETS; b++) {
+		const struct guard_name *g;
+		size_t depth = 0;
+
+		for (g = t->buckets[b]; g; g = g->next)
+			depth++;
+		most = depth > most ? depth : most;
+	}
+	return most;
+}
+
+/* 200 names in one FNV bucket: with the keyed hash the cache's and the guard's deepest bucket
+ * holds a handful (at random, more than 8 is about as likely as 10^-10). */
+static void test_crafted_collisions_spread(void **state)
+{
+	static struct dcache_key keys[CRAFTED];
+	static struct guard_table guard;
+	static const uint8_t wire[] = { 0 };
+	struct dcache c;
+	size_t i, cache_depth, guard_depth;
+	bool started;
+
+	craft_fnv_collisions(keys);
+	assert_int_equal(dcache_init(&c, CRAFT_BUCKETS), 0);
+	assert_int_equal(guard_init(&guard), 0);
+	assert_int_equal(c.n_buckets, CRAFT_BUCKETS);
+	for (i = 0; i < CRAFTED; i++) {
+		assert_non_null(dcache_put(&c, &keys[i], wire, sizeof(wire), 0, 60));
+		guard_negative(&guard, &keys[i], 0, 1, 2, 0, &started); /* remembered, unguarded */
+	}
+	assert_int_equal(guard.count, CRAFTED);
+	cache_depth = deepest(c.buckets, c.n_buckets);
+	guard_depth = deepest_guard(&guard);
+	print_message("%d names crafted against FNV-1a: deepest bucket %zu in the cache (%zu "
+		      "buckets), %zu in the guard (%d)\n", CRAFTED, cache_depth, c.n_buckets,
+		      guard_depth, GUARD_BUCKETS);
+	assert_true(cache_depth <= 8);
+	assert_true(guard_depth <= 8);
+	guard_fini(&guard);
+	dcache_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_names_keep_their_keys),
 		cmocka_unit_test(test_older_answer_discarded),
+		cmocka_unit_test(test_crafted_collisions_spread),
 	};
 
 	return cmocka_run_group_tests_name("dcache", tests, NULL, NULL);

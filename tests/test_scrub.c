@@ -250,6 +250,186 @@ static void test_any_and_cname_questions(void **state)
 	ldns_pkt_free(p);
 }
 
+/* Signatures in these tests: algorithm 13, valid 2020..2030; the signature bytes do not
+ * matter to scrubbing. */
+#define SIG "13 3 300 20300101000000 20200101000000 1"
+#define SIG4 "13 4 300 20300101000000 20200101000000 1"
+
+/* A name synthesised from a wildcard (RFC 4035 3.1.3.3): a minimal answer carries no SOA or NS,
+ * and the NSEC proving that no closer name exists is the validator's only proof. The zone is
+ * the signer of the answer's signature; records of other zones, or signed by a name that is
+ * not an ancestor of what it covers, go. */
+static void test_wildcard_nsec_kept(void **state)
+{
+	const char *an[] = {
+		"x.wild.example.com. 300 IN A 192.0.2.9",
+		/* labels 3: the record was expanded from *.wild.example.com */
+		"x.wild.example.com. 300 IN RRSIG A " SIG " example.com. AAAA",
+		END };
+	const char *ns[] = {
+		"*.wild.example.com. 300 IN NSEC www.example.com. A RRSIG NSEC",
+		"*.wild.example.com. 300 IN RRSIG NSEC " SIG4 " example.com. AAAA",
+		/* another zone's proof */
+		"a.evil.test. 300 IN NSEC z.evil.test. A RRSIG NSEC",
+		"a.evil.test. 300 IN RRSIG NSEC " SIG " evil.test. AAAA",
+		/* a signer that is not an ancestor of what it signs */
+		"*.wild.example.com. 300 IN RRSIG NSEC " SIG4 " evil.test. AAAA",
+		/* a signature over nothing kept */
+		"*.wild.example.com. 300 IN RRSIG A " SIG4 " example.com. AAAA",
+		END };
+	ldns_pkt *p = answer("x.wild.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct xdpdns_scrub_result r = scrub(p, "x.wild.example.com.", LDNS_RR_TYPE_A);
+
+	assert_int_equal(r.nocache, XDPDNS_SCRUB_CACHEABLE);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_int_equal(ldns_pkt_nscount(p), 2);
+	assert_true(holds(ldns_pkt_authority(p),
+			  "*.wild.example.com. 300 IN NSEC www.example.com. A RRSIG NSEC"));
+	assert_true(holds(ldns_pkt_authority(p),
+			  "*.wild.example.com. 300 IN RRSIG NSEC " SIG4 " example.com. AAAA"));
+	assert_int_equal(r.dropped, 4);
+	ldns_pkt_free(p);
+}
+
+/* The same with NSEC3 (RFC 5155 7.2.6): the hashed owners are one label under the zone's apex;
+ * an NSEC3 owned deeper, or in a zone that did not sign the answer, goes. */
+static void test_wildcard_nsec3_kept(void **state)
+{
+	const char *an[] = {
+		"x.wild.example.com. 300 IN A 192.0.2.9",
+		"x.wild.example.com. 300 IN RRSIG A " SIG " example.com. AAAA",
+		END };
+	const char *ns[] = {
+		"b4um86eghhds6nea196smvmlo4ors995.example.com. 300 IN NSEC3 1 0 0 - "
+		"gjeqe526plbf1g8mklp59enfd789njgi A RRSIG",
+		"b4um86eghhds6nea196smvmlo4ors995.example.com. 300 IN RRSIG NSEC3 " SIG
+		" example.com. AAAA",
+		/* two labels under the apex: not an NSEC3 of the zone */
+		"b4um86eghhds6nea196smvmlo4ors995.wild.example.com. 300 IN NSEC3 1 0 0 - "
+		"gjeqe526plbf1g8mklp59enfd789njgi A RRSIG",
+		"b4um86eghhds6nea196smvmlo4ors995.wild.example.com. 300 IN RRSIG NSEC3 " SIG4
+		" example.com. AAAA",
+		/* a zone below the one that signed the answer, not above the name */
+		"b4um86eghhds6nea196smvmlo4ors995.sub.example.com. 300 IN NSEC3 1 0 0 - "
+		"gjeqe526plbf1g8mklp59enfd789njgi A RRSIG",
+		"b4um86eghhds6nea196smvmlo4ors995.sub.example.com. 300 IN RRSIG NSEC3 " SIG4
+		" sub.example.com. AAAA",
+		END };
+	ldns_pkt *p = answer("x.wild.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct xdpdns_scrub_result r = scrub(p, "x.wild.example.com.", LDNS_RR_TYPE_A);
+
+	assert_int_equal(r.nocache, XDPDNS_SCRUB_CACHEABLE);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_int_equal(ldns_pkt_nscount(p), 2);
+	assert_true(holds(ldns_pkt_authority(p), "b4um86eghhds6nea196smvmlo4ors995.example.com. 300 "
+			  "IN RRSIG NSEC3 " SIG " example.com. AAAA"));
+	assert_int_equal(r.dropped, 4);
+	ldns_pkt_free(p);
+}
+
+/* A CNAME chain crossing zones, each link signed by its own zone, both links synthesised from
+ * wildcards: each zone's proof is kept, and only that zone's. A signature over the chain by a
+ * name that is not an ancestor of its owner names no zone. */
+static void test_chain_across_zones_keeps_each_zones_proof(void **state)
+{
+	const char *an[] = {
+		"www.a.test. 300 IN CNAME x.wild.b.test.",
+		"www.a.test. 300 IN RRSIG CNAME 13 2 300 20300101000000 20200101000000 1 a.test. AAAA",
+		"x.wild.b.test. 300 IN A 192.0.2.10",
+		"x.wild.b.test. 300 IN RRSIG A " SIG " b.test. AAAA",
+		"x.wild.b.test. 300 IN RRSIG A " SIG " evil.test. AAAA",
+		END };
+	const char *ns[] = {
+		"*.a.test. 300 IN NSEC zz.a.test. CNAME RRSIG NSEC",
+		"*.a.test. 300 IN RRSIG NSEC 13 2 300 20300101000000 20200101000000 1 a.test. AAAA",
+		"*.wild.b.test. 300 IN NSEC zz.b.test. A RRSIG NSEC",
+		"*.wild.b.test. 300 IN RRSIG NSEC " SIG " b.test. AAAA",
+		/* signed by a zone of the chain, but owned outside it */
+		"*.wild.b.test. 300 IN RRSIG NSEC " SIG " a.test. AAAA",
+		"a.evil.test. 300 IN NSEC z.evil.test. A RRSIG NSEC",
+		"a.evil.test. 300 IN RRSIG NSEC " SIG " evil.test. AAAA",
+		"x.c.test. 300 IN NSEC z.c.test. A RRSIG NSEC",
+		"x.c.test. 300 IN RRSIG NSEC " SIG " c.test. AAAA",
+		END };
+	ldns_pkt *p = answer("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct xdpdns_scrub_result r = scrub(p, "www.a.test.", LDNS_RR_TYPE_A);
+
+	assert_int_equal(r.nocache, XDPDNS_SCRUB_CACHEABLE);
+	assert_int_equal(ldns_pkt_ancount(p), 4);
+	assert_false(holds(ldns_pkt_answer(p), "x.wild.b.test. 300 IN RRSIG A " SIG " evil.test. AAAA"));
+	assert_int_equal(ldns_pkt_nscount(p), 4);
+	assert_true(holds(ldns_pkt_authority(p), "*.a.test. 300 IN NSEC zz.a.test. CNAME RRSIG NSEC"));
+	assert_true(holds(ldns_pkt_authority(p), "*.wild.b.test. 300 IN RRSIG NSEC " SIG " b.test. AAAA"));
+	assert_int_equal(r.dropped, 6);
+	ldns_pkt_free(p);
+}
+
+/* NXDOMAIN and NODATA proofs without an SOA beside them (not cached, but passed whole to the
+ * client): the zone is the signer of the denial, when it is an ancestor of the name the chain
+ * ends at. */
+static void test_denial_without_soa_kept(void **state)
+{
+	const char *nx[] = {
+		"example.com. 300 IN NSEC www.example.com. A NS SOA RRSIG NSEC",
+		"example.com. 300 IN RRSIG NSEC 13 2 300 20300101000000 20200101000000 1 example.com. AAAA",
+		"a.evil.test. 300 IN NSEC z.evil.test. A RRSIG NSEC",
+		"a.evil.test. 300 IN RRSIG NSEC " SIG " evil.test. AAAA",
+		END };
+	/* NODATA at the end of a chain that left the first zone */
+	const char *an[] = {
+		"www.a.test. 300 IN CNAME www.b.test.",
+		"www.a.test. 300 IN RRSIG CNAME " SIG " a.test. AAAA",
+		END };
+	const char *nodata[] = {
+		"www.b.test. 300 IN NSEC zz.b.test. A RRSIG NSEC",
+		"www.b.test. 300 IN RRSIG NSEC " SIG " b.test. AAAA",
+		/* a zone neither of the chain nor above the name it ends at */
+		"www.c.test. 300 IN NSEC zz.c.test. A RRSIG NSEC",
+		"www.c.test. 300 IN RRSIG NSEC " SIG " c.test. AAAA",
+		END };
+	ldns_pkt *p;
+	struct xdpdns_scrub_result r;
+
+	p = answer("nx.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, nx, NULL);
+	r = scrub(p, "nx.example.com.", LDNS_RR_TYPE_A);
+	assert_int_equal(r.nocache, XDPDNS_SCRUB_NEGATIVE_NO_SOA);
+	assert_int_equal(ldns_pkt_nscount(p), 2);
+	assert_true(holds(ldns_pkt_authority(p),
+			  "example.com. 300 IN NSEC www.example.com. A NS SOA RRSIG NSEC"));
+	assert_int_equal(r.dropped, 2);
+	ldns_pkt_free(p);
+
+	p = answer("www.a.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, an, nodata, NULL);
+	r = scrub(p, "www.a.test.", LDNS_RR_TYPE_AAAA);
+	assert_true(xdpdns_answer_is_negative(p));
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_int_equal(ldns_pkt_nscount(p), 2);
+	assert_true(holds(ldns_pkt_authority(p), "www.b.test. 300 IN NSEC zz.b.test. A RRSIG NSEC"));
+	assert_int_equal(r.dropped, 2);
+	ldns_pkt_free(p);
+}
+
+/* With an SOA: the denial of its zone and the signatures of what was kept, by that zone. */
+static void test_denial_with_soa_signed_by_its_zone(void **state)
+{
+	const char *ns[] = {
+		"example.com. 60 IN SOA ns.example.com. h.example.com. 1 2 3 4 30",
+		"example.com. 60 IN RRSIG SOA 13 2 60 20300101000000 20200101000000 1 example.com. AAAA",
+		"example.com. 60 IN NSEC www.example.com. A NS SOA RRSIG NSEC",
+		"example.com. 60 IN RRSIG NSEC 13 2 60 20300101000000 20200101000000 1 example.com. AAAA",
+		/* inside the zone, but signed by another, or over nothing kept */
+		"example.com. 60 IN RRSIG NSEC 13 2 60 20300101000000 20200101000000 1 evil.test. AAAA",
+		"x.example.com. 60 IN RRSIG A " SIG " example.com. AAAA",
+		END };
+	ldns_pkt *p = answer("nx.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns, NULL);
+	struct xdpdns_scrub_result r = scrub(p, "nx.example.com.", LDNS_RR_TYPE_A);
+
+	assert_int_equal(r.nocache, XDPDNS_SCRUB_CACHEABLE);
+	assert_int_equal(ldns_pkt_nscount(p), 4);
+	assert_int_equal(r.dropped, 2);
+	ldns_pkt_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +441,11 @@ int main(void)
 		cmocka_unit_test(test_negative_needs_soa),
 		cmocka_unit_test(test_not_cached),
 		cmocka_unit_test(test_any_and_cname_questions),
+		cmocka_unit_test(test_wildcard_nsec_kept),
+		cmocka_unit_test(test_wildcard_nsec3_kept),
+		cmocka_unit_test(test_chain_across_zones_keeps_each_zones_proof),
+		cmocka_unit_test(test_denial_without_soa_kept),
+		cmocka_unit_test(test_denial_with_soa_signed_by_its_zone),
 	};
 
 	return cmocka_run_group_tests_name("scrub", tests, NULL, NULL);

@@ -45,7 +45,8 @@ static void send_from(const char *from_addr, uint16_t from_port, const uint8_t *
  *   garbageonly.  only those three
  *   case.      the answer with every letter of the question's name in the other case (A
  *              192.0.2.66) first, then the answer
- *   port.      A 10.0.X.Y where X.Y is the query's source port */
+ *   port.      A 10.0.X.Y where X.Y is the query's source port
+ *   flags.     A 10.0.X.Y where X.Y are the query's header flags (bytes 2 and 3) */
 static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 		       const struct sockaddr *to, socklen_t tolen)
 {
@@ -58,11 +59,15 @@ static void fake_reply(int fd, const uint8_t *wire, size_t len, bool tcp,
 	if (ldns_wire2pkt(&q, wire, len) != LDNS_STATUS_OK)
 		return;
 	name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
-	if (!tcp && !strcasecmp(name, "port.")) {
+	if (!tcp && (!strcasecmp(name, "port.") || !strcasecmp(name, "flags."))) {
 		char line[64];
 		uint16_t port = ntohs(((const struct sockaddr_in *)to)->sin_port);
 
-		snprintf(line, sizeof(line), "port. 60 IN A 10.0.%u.%u", port >> 8, port & 0xff);
+		if (!strcasecmp(name, "flags."))
+			snprintf(line, sizeof(line), "flags. 60 IN A 10.0.%u.%u", wire[2], wire[3]);
+		else
+			snprintf(line, sizeof(line), "port. 60 IN A 10.0.%u.%u", port >> 8,
+				 port & 0xff);
 		ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL);
 		r = ldns_pkt_clone(q);
 		ldns_pkt_set_qr(r, true);
@@ -324,6 +329,24 @@ static void test_answer(void **state)
 }
 
 /* Answers with another ID or another question are ignored; the genuine one still counts. */
+/* The upstream query asks for recursion and sets AD (RFC 6840 5.7): a validating upstream then
+ * says whether the answer is authentic even to a query without DO, and the entry cached for DO=0
+ * holds AD for the clients that ask with AD. CD only when the client set it. */
+static void test_query_flags(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	const uint8_t *a;
+
+	resolve(&r, "flags.", up, 500);
+	assert_int_equal(r.err, 0);
+	assert_non_null(r.answer);
+	a = ldns_rdf_data(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(r.answer), 0), 0));
+	assert_int_equal(a[2] & 0x81, 0x01); /* QR=0, RD=1 */
+	assert_int_equal(a[3] & 0x30, 0x20); /* AD=1, CD=0 */
+	ldns_pkt_free(r.answer);
+}
+
 static void test_wrong_id_and_question_ignored(void **state)
 {
 	const char *up[] = { fake_addr(), NULL };
@@ -745,6 +768,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_query_flags),
 		cmocka_unit_test(test_wrong_id_and_question_ignored),
 		cmocka_unit_test(test_wrong_source_ignored),
 		cmocka_unit_test(test_malformed_answers_ignored),

@@ -21,9 +21,10 @@ packages=(
 	dnsperf                               # load: e2e_storm's flood of misses, make bench
 	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
+	unbound                               # a validating resolver on both sides (e2e_dnssec)
 )
 if [ "${1:-}" = bench ]; then # the caches make bench compares xdpdns with, and its chart
-	packages+=(unbound dnsdist knot-resolver pdns-recursor dnsmasq-base gnuplot-nox)
+	packages+=(dnsdist knot-resolver pdns-recursor dnsmasq-base gnuplot-nox)
 fi
 
 missing=()
@@ -40,8 +41,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "xdpdns: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# packaged resolvers must not start as services on the host: the benchmark runs its own
-# (a policy-rc.d that was there already, as in container images, is left alone)
+# packaged resolvers must not start as services on the host: the benchmark and the tests run
+# their own (a policy-rc.d that was there already, as in container images, is left alone)
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -100,14 +100,15 @@ lab_client() {
 	ip netns exec "$LAB_CLIENT" "$@"
 }
 
-# lab_upstream ORIGIN ZONEFILE [ADDR]: nsd serving the zone on the upstream host (at ADDR,
-# default LAB_UPSTREAM4, which must be on the upstream's interface), in the foreground of its
-# own process (LAB_NSD_PID, killed by lab_down); returns once it answers.
+# lab_upstream ORIGIN ZONEFILE [ADDR [ORIGIN ZONEFILE]...]: nsd serving the zone (and the
+# further zones given after ADDR) on the upstream host (at ADDR, default LAB_UPSTREAM4, which
+# must be on the upstream's interface), in the foreground of its own process (LAB_NSD_PID,
+# killed by lab_down); returns once it answers. LAB_NSD_SERVER: more lines for its server:
+# section (a tab before each).
 lab_upstream() {
-	local addr=${3:-$LAB_UPSTREAM4} dir
+	local addr=${3:-$LAB_UPSTREAM4} origin=$1 dir
 	dir=$LAB_TMP/nsd-$addr
 	mkdir -p "$dir"
-	cp "$2" "$dir/zone"
 	cat >"$dir/nsd.conf" <<-EOF
 	server:
 		ip-address: $addr@53
@@ -120,17 +121,21 @@ lab_upstream() {
 		logfile: "$dir/nsd.log"
 		server-count: 1
 		do-ip6: no
+	${LAB_NSD_SERVER:-}
 	remote-control:
 		control-enable: no
-	zone:
-		name: "$1"
-		zonefile: "zone"
 	EOF
+	set -- "$1" "$2" "${@:4}"
+	while [ $# -ge 2 ]; do
+		cp "$2" "$dir/$1.zone"
+		printf 'zone:\n\tname: "%s"\n\tzonefile: "%s.zone"\n' "$1" "$1" >>"$dir/nsd.conf"
+		shift 2
+	done
 	lab_bg "$LAB_UP_NS" nsd -d -c "$dir/nsd.conf"
 	LAB_NSD_PID=${LAB_PIDS[-1]}
 	for _ in $(seq 50); do
 		nsenter --net="/run/netns/$LAB_UP_NS" dig +time=1 +tries=1 +short \
-			@"$addr" "$1" SOA | grep -q . && return 0
+			@"$addr" "$origin" SOA | grep -q . && return 0
 		sleep 0.1
 	done
 	cat "$dir/nsd.log" >&2

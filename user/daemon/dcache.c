@@ -7,7 +7,12 @@
 
 int dcache_init(struct dcache *c, size_t max_count)
 {
+	int err;
+
 	memset(c, 0, sizeof(*c));
+	err = xdpdns_siphash_key_new(&c->key);
+	if (err)
+		return err;
 	c->n_buckets = 1;
 	while (c->n_buckets < max_count) /* load factor <= 1 */
 		c->n_buckets <<= 1;
@@ -48,24 +53,14 @@ void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype,
 	k->len = n + 3;
 }
 
-static uint64_t hash_bytes(const uint8_t *key, size_t len)
+uint64_t dcache_key_hash(const struct xdpdns_siphash_key *key, const struct dcache_key *k)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ key[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-uint64_t dcache_key_hash(const struct dcache_key *k)
-{
-	return hash_bytes(k->bytes, k->len);
+	return xdpdns_siphash(key, k->bytes, k->len);
 }
 
 static size_t bucket_of(const struct dcache *c, const uint8_t *key, size_t len)
 {
-	return hash_bytes(key, len) & (c->n_buckets - 1);
+	return xdpdns_siphash(&c->key, key, len) & (c->n_buckets - 1);
 }
 
 static struct dcache_entry **slot_of(struct dcache *c, const uint8_t *key, size_t len)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <ldns/ldns.h>
+#include "siphash.h"
 #include "xdpdns_kern_user.h"
 
 struct dcache_key {
@@ -36,19 +37,23 @@ struct dcache_entry {
 };
 
 struct dcache {
+	struct xdpdns_siphash_key key; /* of the buckets' hash, random per start */
 	struct dcache_entry **buckets;
 	size_t n_buckets, count, max_count;
 	struct dcache_entry *oldest, *newest;
 };
 
+/* An empty cache of at most max_count entries, with a new random hash key. Returns 0 or
+ * -errno. */
 int dcache_init(struct dcache *c, size_t max_count);
 void dcache_fini(struct dcache *c);
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags);
 
-/* A hash of k's bytes (FNV-1a: keys come from queries to this cache, no seed needed); also
- * for the daemon's table of resolutions in flight, keyed the same way. */
-uint64_t dcache_key_hash(const struct dcache_key *k);
+/* A hash of k's bytes under key (SipHash: clients choose the names, and must not be able to
+ * make them collide); for every table keyed by dcache keys: the cache, the resolutions in
+ * flight, the guard, the fallback records. */
+uint64_t dcache_key_hash(const struct xdpdns_siphash_key *key, const struct dcache_key *k);
 
 /* The entry for k, fresh or not (the caller compares ages), or NULL. */
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);

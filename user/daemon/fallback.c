@@ -15,12 +15,14 @@
 struct rrset {
 	struct rrset *next; /* in the bucket */
 	struct dcache_key key;
-	uint64_t hash;      /* dcache_key_hash(&key) */
+	uint64_t hash;      /* dcache_key_hash() of key */
 	ldns_rr_list *rrs;  /* as the file has them, owner's letter case included */
 	unsigned int line;  /* of the first record, for messages */
 };
 
 struct xdpdns_fallback {
+	struct xdpdns_siphash_key key; /* of the buckets' hash: names are looked up as clients
+					* ask, so keyed like the daemon's other tables */
 	struct rrset **buckets;
 	size_t n_buckets, n_rrsets, n_records;
 };
@@ -127,7 +129,7 @@ static int add(struct xdpdns_fallback *f, ldns_rr *rr, const char *where, unsign
 		return -EINVAL;
 	}
 	dcache_key(&k, ldns_rr_owner(rr), type, 0);
-	hash = dcache_key_hash(&k);
+	hash = dcache_key_hash(&f->key, &k);
 	s = find(f, &k, hash);
 	if (s) {
 		ldns_rr *first = ldns_rr_list_rr(s->rrs, 0);
@@ -257,11 +259,13 @@ int xdpdns_fallback_load(struct xdpdns_fallback **out, const char *path, char *e
 		return ret;
 	}
 	f = calloc(1, sizeof(*f));
-	ret = f ? grow(f) : -ENOMEM;
+	ret = f ? xdpdns_siphash_key_new(&f->key) : -ENOMEM;
+	if (!ret)
+		ret = grow(f);
 	if (!ret)
 		ret = parse(f, in, path, err, errlen);
 	else
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	fclose(in);
 	if (ret) {
 		xdpdns_fallback_free(f);
@@ -283,7 +287,7 @@ ldns_pkt *xdpdns_fallback_answer(const struct xdpdns_fallback *f, const ldns_rdf
 	if (!f || ldns_rdf_get_type(qname) != LDNS_RDF_TYPE_DNAME)
 		return NULL;
 	dcache_key(&k, qname, qtype, 0);
-	s = find(f, &k, dcache_key_hash(&k));
+	s = find(f, &k, dcache_key_hash(&f->key, &k));
 	if (!s)
 		return NULL;
 	name = ldns_rdf_clone(qname);

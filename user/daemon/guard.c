@@ -8,11 +8,16 @@
 
 static struct guard_name **slot(struct guard_table *t, const struct dcache_key *k)
 {
-	struct guard_name **g = &t->buckets[dcache_key_hash(k) % GUARD_BUCKETS];
+	struct guard_name **g = &t->buckets[dcache_key_hash(&t->key, k) % GUARD_BUCKETS];
 
 	while (*g && ((*g)->key.len != k->len || memcmp((*g)->key.bytes, k->bytes, k->len)))
 		g = &(*g)->next;
 	return g;
+}
+
+int guard_init(struct guard_table *t)
+{
+	return xdpdns_siphash_key_new(&t->key);
 }
 
 struct guard_name *guard_find(struct guard_table *t, const struct dcache_key *k)

@@ -31,6 +31,7 @@ struct guard_name {
 };
 
 struct guard_table {
+	struct xdpdns_siphash_key key; /* of the buckets' hash, random per start */
 	struct guard_name *buckets[GUARD_BUCKETS];
 	unsigned int count;
 };
@@ -42,6 +43,8 @@ enum guard_verdict {
 	GUARD_ACCEPT_UNGUARDED,  /* no guard for this name (off, or no room to remember it) */
 };
 
+/* An empty table (t zeroed or finished) with a new random hash key. Returns 0 or -errno. */
+int guard_init(struct guard_table *t);
 
 struct guard_name *guard_find(struct guard_table *t, const struct dcache_key *k);
 

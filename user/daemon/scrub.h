@@ -4,10 +4,17 @@
  * cache whose clients are stub resolvers:
  *  - answer: the chain from the query name: records owned by the name of the type asked (any
  *    type for ANY), CNAMEs followed to their targets, DNAMEs above a name of the chain, and the
- *    RRSIGs of those records; everything else goes. Their owners are lowercased (an upstream
- *    echoes the case we asked in, random with upstream-0x20).
- *  - authority: SOA and NS records owned by an ancestor of (or equal to) a name of the chain,
- *    and the NSEC, NSEC3 and RRSIG records inside such a zone (DNSSEC denial for DO clients).
+ *    RRSIGs of those records whose signer is an ancestor of (or equal to) their owner;
+ *    everything else goes. Their owners are lowercased (an upstream echoes the case we asked
+ *    in, random with upstream-0x20).
+ *  - authority: SOA and NS records owned by an ancestor of (or equal to) a name of the chain;
+ *    and DNSSEC denial (NSEC, NSEC3) of the answer's own zones, for DO clients to validate
+ *    wildcard expansions, NODATA and NXDOMAIN. Those zones are: the owners of the SOA and NS
+ *    kept; the signers of the RRSIGs kept in the answer (each link of a chain that crosses
+ *    zones has its own); and, for a negative answer, the signer of the denial when it is an
+ *    ancestor of the name the chain ends at (no SOA need be beside it). An NSEC is kept inside
+ *    such a zone, an NSEC3 one label under its apex; an RRSIG in authority only over a record
+ *    kept there and by the zone that record belongs to.
  *  - additional: nothing (ldns keeps the OPT apart; the cache writes its own). Glue and
  *    "helpful" addresses are what a poisoner would smuggle in; stubs do not need them.
  *  - not cached (passed to the clients, not stored): TC=1, an opcode other than QUERY, an rcode

@@ -334,14 +334,15 @@ static void respond_unresolved(struct server *s, const struct waiter *w,
 	}
 }
 
-static size_t pending_bucket(const struct dcache_key *k)
+/* keyed like the cache's buckets: the same names, from the same clients */
+static size_t pending_bucket(const struct server *s, const struct dcache_key *k)
 {
-	return dcache_key_hash(k) % SERVER_PENDING_BUCKETS;
+	return dcache_key_hash(&s->cache.key, k) % SERVER_PENDING_BUCKETS;
 }
 
 static struct pending **pending_slot(struct server *s, const struct dcache_key *k)
 {
-	struct pending **p = &s->pending[pending_bucket(k)];
+	struct pending **p = &s->pending[pending_bucket(s, k)];
 
 	while (*p && ((*p)->key.len != k->len || memcmp((*p)->key.bytes, k->bytes, k->len)))
 		p = &(*p)->next;
@@ -802,20 +803,30 @@ static void on_upkeep_timer(struct ev_loop *loop, struct ev_timer *t)
 
 /* ---- queries ---- */
 
-/* FORMERR, NOTIMP or BADVERS for a query ldns could (or could not) parse: header only. */
+/* FORMERR, NOTIMP or BADVERS for a query ldns could (or could not) parse, len >= 12: the ID,
+ * opcode, RD and CD copied (RFC 1035 4.1.1, RFC 6840 5.9), RA, and the question echoed when
+ * there is exactly one and it parses alone (RFC 6891 7: a BADVERS keeps it too). */
 static void respond_error(struct server *s, struct waiter *w, const uint8_t *wire, size_t len,
 			  ldns_pkt_rcode rcode, bool badvers)
 {
 	ldns_pkt *r = ldns_pkt_new();
+	ldns_rr *question = NULL;
+	size_t pos = 12;
 
 	s->stats.malformed++;
-	if (!r || len < 2)
+	if (!r || len < 12)
 		goto out;
 	ldns_pkt_set_id(r, (uint16_t)wire[0] << 8 | wire[1]);
 	ldns_pkt_set_qr(r, true);
-	if (len >= 3)
-		ldns_pkt_set_opcode(r, (wire[2] >> 3) & 0xf);
+	ldns_pkt_set_opcode(r, (wire[2] >> 3) & 0xf);
+	ldns_pkt_set_rd(r, wire[2] & 0x01);
+	ldns_pkt_set_cd(r, wire[3] & 0x10);
+	ldns_pkt_set_ra(r, true);
 	ldns_pkt_set_rcode(r, rcode);
+	if (wire[4] == 0 && wire[5] == 1 &&
+	    ldns_wire2rr(&question, wire, len, &pos, LDNS_SECTION_QUESTION) == LDNS_STATUS_OK &&
+	    !ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, question))
+		ldns_rr_free(question);
 	if (badvers) { /* RFC 6891 6.1.3: extended rcode 1 with rcode 0 is BADVERS (16) */
 		ldns_pkt_set_edns_udp_size(r, s->opts->edns_udp_size);
 		ldns_pkt_set_edns_extended_rcode(r, 1);
@@ -1162,6 +1173,8 @@ static void on_tcp_accept(struct ev_loop *loop, struct ev_io *io, uint32_t event
 int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_options *o,
 		struct xdpdns_maps *maps, uint64_t hash_seed)
 {
+	int err;
+
 	memset(s, 0, sizeof(*s));
 	s->loop = loop;
 	s->opts = o;
@@ -1170,8 +1183,14 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 	ev_bucket_init(&s->miss_budget, o->cache_only_miss_qps);
 	ev_bucket_init(&s->half_open, SERVER_HALF_OPEN_QPS);
 	upstream_set_init(&s->upstreams, loop, o);
-	if (dcache_init(&s->cache, SERVER_DCACHE_ENTRIES))
-		return -ENOMEM;
+	err = dcache_init(&s->cache, SERVER_DCACHE_ENTRIES);
+	if (err)
+		return err;
+	err = guard_init(&s->guard);
+	if (err) {
+		dcache_fini(&s->cache);
+		return err;
+	}
 	s->prefetch_timer.cb = on_prefetch_timer;
 	if (o->prefetch_percent)
 		ev_timer_start(loop, &s->prefetch_timer, PREFETCH_SCAN_MS);

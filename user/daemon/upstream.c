@@ -491,8 +491,10 @@ static int build_query(struct upstream_query *q)
 		return -ENOMEM;
 	if (!err && q->set->use_0x20)
 		err = randomise_case(q->sent_qname);
+	/* AD (RFC 6840 5.7): a validating upstream says whether the answer is authentic without
+	 * DO too, so the entry cached for DO=0 holds AD for the clients that ask with AD */
 	p = ldns_pkt_query_new(ldns_rdf_clone(q->sent_qname), q->qtype, LDNS_RR_CLASS_IN,
-			       LDNS_RD | (q->cd ? LDNS_CD : 0));
+			       LDNS_RD | LDNS_AD | (q->cd ? LDNS_CD : 0));
 	if (!p)
 		return -ENOMEM;
 	ldns_pkt_set_id(p, q->id);
