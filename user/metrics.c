@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "version.h"
 
 static const uint64_t latency_bounds_ns[XDPDNS_LATENCY_BUCKETS] = { XDPDNS_LATENCY_BUCKETS_NS };
 
@@ -226,6 +227,10 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 	const char *last = NULL;
 	size_t i;
 
+	family(f, "xdpdns_build_info", "gauge", "Always 1: the version of xdpdnsd, as a label.");
+	fputs("xdpdns_build_info{version=\"", f);
+	label_value(f, xdpdns_version);
+	fputs("\"} 1\n", f);
 	render_kernel(f, k);
 	for (i = 0; i < sizeof(stat_rows) / sizeof(stat_rows[0]); i++) {
 		const struct stat_row *r = &stat_rows[i];

@@ -17,11 +17,12 @@
 #include "control.h"
 #include "loader.h"
 #include "snapshot.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xdpdnsctl [--iface IF] COMMAND\n"
+		"usage: xdpdnsctl [--iface IF] COMMAND | --version\n"
 		"  stats                      kernel counters summed over CPUs, and the daemon's\n"
 		"  dump                       kernel cache entries: name, type, rcode, TTL left, hits\n"
 		"  flush [NAME]               remove every kernel cache entry, or those for NAME\n"
@@ -38,6 +39,7 @@ static void usage(FILE *out)
 		"  snapshot save FILE         save every kernel cache entry to FILE\n"
 		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"  top [--interval S] [-n N]  rates, redrawn every S seconds (1), N times (0: until ^C)\n"
+
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -527,6 +529,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char ifname[IF_NAMESIZE + 1] = "", dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
@@ -534,13 +537,16 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int c, err, ret;
 
-	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			snprintf(ifname, sizeof(ifname), "%s", optarg);
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xdpdnsctl %s\n", xdpdns_version);
 			return 0;
 		default:
 			usage(stderr);
