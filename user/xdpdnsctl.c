@@ -14,6 +14,7 @@
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
 #include "config.h"
+#include "address.h"
 #include "control.h"
 #include "loader.h"
 #include "snapshot.h"
@@ -39,7 +40,8 @@ static void usage(FILE *out)
 		"  snapshot save FILE         save every kernel cache entry to FILE\n"
 		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"  top [--interval S] [-n N]  rates, redrawn every S seconds (1), N times (0: until ^C)\n"
-
+		"  address IF ADDR...         ADDR (/32, /128) on IF, up, made a dummy interface if\n"
+		"                             missing: the service address of a node\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -524,6 +526,26 @@ static int cmd_top(const struct xdpdns_maps *m, const char *ifname, int argc, ch
 	return 0;
 }
 
+static int cmd_address(int argc, char **argv)
+{
+	char err[256];
+	bool on_lo;
+	int ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "xdpdnsctl: address IF ADDR...\n");
+		return 2;
+	}
+	ret = xdpdns_address_ensure(argv[0], (const char *const *)argv + 1, argc - 1, &on_lo,
+				    err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "xdpdnsctl: %s\n", err);
+	else if (on_lo)
+		fprintf(stderr, "xdpdnsctl: this kernel has no dummy interfaces (CONFIG_DUMMY): "
+				"the addresses are on lo, not %s\n", argv[0]);
+	return ret == -EINVAL || ret == -ENAMETOOLONG ? 2 : ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -558,6 +580,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
+	if (!strcmp(cmd, "address")) /* before any cache exists: the DaemonSet's init container */
+		return cmd_address(argc - optind - 1, argv + optind + 1);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
 	    strcmp(cmd, "health") && strcmp(cmd, "snapshot") && strcmp(cmd, "drill") &&
 	    strcmp(cmd, "top")) {
