@@ -62,6 +62,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
+## image: the OCI image localhost/xdpdns:VERSION, with podman (PODMAN=, IMAGE= to change them)
+image:
+	@$(MAKE) -C deploy image
+
 ## test: build everything and run every test (needs root: the tests load BPF programs)
 test: all
 	@$(MAKE) -C tests test
@@ -101,4 +105,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall test fuzz soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall image test fuzz soak bench bench-xdp run deps clean help

@@ -21,6 +21,8 @@ packages=(
 	dnsperf                               # load: e2e_storm's flood of misses, make bench
 	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
+	podman runc                           # make image, and the DaemonSet run by e2e_image
+	dpkg-dev lintian                      # make deb (dpkg-shlibdeps, dpkg-gencontrol), e2e_deb
 )
 if [ "${1:-}" = bench ]; then # the caches make bench compares xdpdns with, and its chart
 	packages+=(unbound dnsdist knot-resolver pdns-recursor dnsmasq-base gnuplot-nox)
