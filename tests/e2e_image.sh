@@ -127,17 +127,16 @@ entries() { lab_ctl dump | tail -n +2 | wc -l; }
 dig_svc() { lab_client dig +time=2 +tries=1 +short @"$listen" "$@"; }
 metrics() { nsenter --net="/run/netns/$LAB_CACHE" curl -s --max-time 2 http://127.0.0.1:9153/metrics; }
 
-# pod CONTAINER [PODMAN-ARGS...]: the podman run arguments of a container of the pod spec
+# pod CONTAINER [IMAGE]: POD_ARGS, the podman run arguments of a container of the pod spec (with
+# IMAGE for the manifest's)
 netns=/run/netns/$LAB_CACHE
 pod() {
-	local name=$1
-	shift
-	mapfile -t POD_ARGS < <("$top/tests/pod_run.py" "$manifest" run "$name" "$netns" \
-		config="$config" bpffs="$bpffs" state="$state")
+	mapfile -t POD_ARGS < <("$top/tests/pod_run.py" "$manifest" run "$1" "$netns" \
+		config="$config" bpffs="$bpffs" state="$state" ${2:+"--image=$2"})
 	[ ${#POD_ARGS[@]} -gt 0 ]
 }
 
-# init_container: the pod's init containers, each to its end
+# init_containers: the pod's init containers, each to its end
 init_containers() {
 	local kind name
 	while read -r kind name; do
@@ -151,8 +150,7 @@ init_containers() {
 start() {
 	local name=$1 img=$2
 	shift 2
-	pod xdpdns || return 1
-	POD_ARGS[-1]=$img # the rolling update's new image; the manifest's otherwise
+	pod xdpdns "$img" || return 1
 	podman run --detach --name "$name" "$@" "${POD_ARGS[@]}" >/dev/null || return 1
 	for _ in $(seq 100); do
 		podman logs "$name" 2>&1 | grep -q "serving" && return 0

@@ -5,15 +5,15 @@ tests/e2e_image.sh. Every field of the pod spec and its containers is translated
 a field added to the manifest that this does not know fails the test instead of going untested.
 
   pod_run.py MANIFEST containers               init containers, then containers: KIND NAME
-  pod_run.py MANIFEST run NAME NETNS [VOL=PATH]...
-                                               podman run arguments, one a line (then the image)
+  pod_run.py MANIFEST run NAME NETNS [VOL=PATH]... [--image=IMAGE]
+                                               podman run arguments, one a line
   pod_run.py MANIFEST probes NAME              KIND TIMEOUT COMMAND..., tab-separated, a line each
   pod_run.py MANIFEST configmap VOL DIR        the ConfigMap of volume VOL as files in DIR
 
 run: the pod's network is `ns:NETNS` (hostNetwork: the test's namespace stands for the
 node's); VOL=PATH gives each configMap and hostPath volume a directory of the test's own
 (configMap volumes are mounted read-only, as the kubelet does); an emptyDir of medium Memory is
-a tmpfs. The image stays as the manifest names it: the caller tags its build so.
+a tmpfs. The image is the manifest's, or IMAGE (a rolling update to another).
 """
 import json
 import os
@@ -111,7 +111,7 @@ def memory(quantity):
     fail(f"memory {quantity}: unit not translated")
 
 
-def run_args(spec, name, netns, vols):
+def run_args(spec, name, netns, vols, image):
     kind, c = container(spec, name)
     where = f"{kind}[{name}]"
     only(c, where, {
@@ -151,7 +151,7 @@ def run_args(spec, name, netns, vols):
         args += ["--volume", f"{vols[m['name']]}:{m['mountPath']}{':ro' if ro else ''}"]
     if "command" in c:
         args += ["--entrypoint", json.dumps(c["command"])]
-    args.append(c["image"])
+    args.append(image or c["image"])
     args += c.get("args", [])
     return args
 
@@ -196,8 +196,9 @@ def main(argv):
             for c in spec.get(kind, []):
                 print(kind, c["name"])
     elif what == "run":
-        vols = dict(a.split("=", 1) for a in argv[5:])
-        print("\n".join(run_args(spec, argv[3], argv[4], vols)))
+        image = [a.split("=", 1)[1] for a in argv[5:] if a.startswith("--image=")]
+        vols = dict(a.split("=", 1) for a in argv[5:] if not a.startswith("--image="))
+        print("\n".join(run_args(spec, argv[3], argv[4], vols, image[-1] if image else None)))
     elif what == "probes":
         print("\n".join(probes(spec, argv[3])))
     elif what == "configmap":
