@@ -62,6 +62,14 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
+## image: the OCI image localhost/xdpdns:VERSION, with podman (PODMAN=, IMAGE= to change them)
+image:
+	@$(MAKE) -C deploy image
+
+## deb: the Debian package .output/xdpdns_VERSION_ARCH.deb (dpkg-deb, from a staged install)
+deb:
+	@$(MAKE) -C deploy deb
+
 ## test: build everything and run every test (needs root: the tests load BPF programs)
 test: all
 	@$(MAKE) -C tests test
@@ -101,4 +109,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall test fuzz soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall image deb test fuzz soak bench bench-xdp run deps clean help

@@ -10,6 +10,14 @@ CLANG   ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 CC      ?= cc
+# The release, written in one place: the VERSION file. --version, /metrics, the man pages, the
+# image's tag and the Debian package's version all say it. Letters, digits and dots after a
+# digit: it is also an image tag and a native Debian version (no '-', '+', '~').
+RELEASE := $(shell cat $(TOP)/VERSION)
+check_version = $(if $(shell echo '$(1)' | grep -xE '[0-9][0-9A-Za-z.]*'),,\
+	$(error version '$(1)': a digit, then letters, digits and dots))
+$(call check_version,$(RELEASE))
+
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 
 ifeq ($(V),1)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make install` into a temporary DESTDIR: the file list, binaries that run, man pages without
-# a lint warning that list every option of the daemon's table, a unit systemd accepts, and an
-# existing config left alone.
+# `make install` into a temporary DESTDIR: the file list, binaries that run and say the version
+# of VERSION, man pages without a lint warning that list every option of the daemon's table, a
+# unit systemd accepts, and an existing config left alone.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/check.sh"
@@ -31,6 +31,10 @@ check "the installed files, and no others" test "$(cd "$dest" && find . -type f 
 
 check "xdpdnsd --help runs" sh -c "'$dest/usr/sbin/xdpdnsd' --help >/dev/null"
 check "xdpdnsctl --help runs" sh -c "'$dest/usr/sbin/xdpdnsctl' --help >/dev/null"
+# the version, from VERSION alone: both binaries and every page's footer
+version=$(cat "$top/VERSION")
+check "xdpdnsd --version: $version" test "$("$dest/usr/sbin/xdpdnsd" --version)" = "xdpdnsd $version"
+check "xdpdnsctl --version: $version" test "$("$dest/usr/sbin/xdpdnsctl" --version)" = "xdpdnsctl $version"
 check "xdpdns-linkloss runs" sh -c "'$dest/usr/libexec/xdpdns/xdpdns-linkloss' --help 2>&1 | grep -qi usage"
 
 for page in man5/xdpdns.conf.5 man8/xdpdnsd.8 man8/xdpdnsctl.8; do
@@ -38,6 +42,7 @@ for page in man5/xdpdns.conf.5 man8/xdpdnsd.8 man8/xdpdnsctl.8; do
 	check "$page: mandoc -Tlint says nothing" test -z "$(mandoc -Tlint -W warning "$f" 2>&1)"
 	check "$page: groff -ww says nothing" test -z "$(groff -man -Tutf8 -ww -z "$f" 2>&1)"
 	check "$page: man -l renders it" sh -c "MANWIDTH=100 man -l '$f' 2>/dev/null | grep -q NAME"
+	check "$page: says xdpdns $version" sh -c "MANWIDTH=100 man -l '$f' 2>/dev/null | tail -1 | grep -q '^xdpdns $version '"
 done
 
 # every option of the table (xdpdnsd --help) in both pages, and every xdpdnsctl command
@@ -46,7 +51,7 @@ MANWIDTH=200 man -l "$dest/usr/share/man/man8/xdpdnsd.8" 2>/dev/null >"$dest/d.t
 MANWIDTH=200 man -l "$dest/usr/share/man/man8/xdpdnsctl.8" 2>/dev/null >"$dest/ctl.txt"
 missing=
 for opt in $("$dest/usr/sbin/xdpdnsd" --help | sed -n 's/^  --\([a-z-]*\) .*/\1/p'); do
-	[ "$opt" = config ] || [ "$opt" = help ] || grep -qE "^ {7}$opt( |$)" "$dest/conf.txt" || missing+=" conf:$opt"
+	[ "$opt" = config ] || [ "$opt" = help ] || [ "$opt" = version ] || grep -qE "^ {7}$opt( |$)" "$dest/conf.txt" || missing+=" conf:$opt"
 	grep -qE "^ {7}--$opt( |$)" "$dest/d.txt" || missing+=" flag:$opt"
 done
 check "every option in xdpdns.conf(5) and xdpdnsd(8)${missing:+ (missing:$missing)}" test -z "$missing"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include "metrics.h"
 #include "server.h"
+#include "version.h"
 
 /* The page for s and k, to free. */
 static char *render(const struct server *s, const struct metrics_kernel *k)
@@ -39,7 +40,7 @@ static void test_counters(void **state)
 {
 	static struct server s;
 	struct metrics_kernel k = { .counts_ok = true, .entries_ok = true, .entries = { 3, 2, 1 } };
-	char *text;
+	char *text, line[128];
 
 	memset(&s, 0, sizeof(s));
 	k.counts[XDPDNS_HIT_FRESH] = 1234;
@@ -50,6 +51,9 @@ static void test_counters(void **state)
 	s.stats.guard_expired = 4;
 	s.cache.count = 42;
 	text = render(&s, &k);
+	snprintf(line, sizeof(line), "xdpdns_build_info{version=\"%s\"} 1", xdpdns_version);
+	assert_line(text, line);
+	assert_line(text, "# TYPE xdpdns_build_info gauge");
 	assert_line(text, "# TYPE xdpdns_kernel_packets_total counter");
 	assert_line(text, "xdpdns_kernel_packets_total{reason=\"hit_fresh\",action=\"tx\"} 1234");
 	assert_line(text, "xdpdns_kernel_packets_total{reason=\"drop_response\",action=\"drop\"} 7");

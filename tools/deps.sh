@@ -22,6 +22,8 @@ packages=(
 	python3                               # e2e_poison's hostile traffic (tests/hostile.py)
 	curl python3-prometheus-client        # scraping and parsing the metrics (e2e_metrics)
 	unbound                               # a validating resolver on both sides (e2e_dnssec)
+	podman runc                           # make image, and the DaemonSet run by e2e_image
+	dpkg-dev lintian                      # make deb (dpkg-shlibdeps, dpkg-gencontrol), e2e_deb
 )
 if [ "${1:-}" = bench ]; then # the caches make bench compares xdpdns with, and its chart
 	packages+=(dnsdist knot-resolver pdns-recursor dnsmasq-base gnuplot-nox)

@@ -13,15 +13,17 @@
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "bpf_maps.h"
+#include "address.h"
 #include "control.h"
 #include "pins.h"
 #include "snapshot.h"
 #include "top.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xdpdnsctl [--iface IF] COMMAND\n"
+		"usage: xdpdnsctl [--iface IF] COMMAND | --version\n"
 		"  stats                      kernel counters summed over CPUs, and the daemon's\n"
 		"  dump                       kernel cache entries: name, type, rcode, TTL left, hits\n"
 		"  flush [NAME]               remove every kernel cache entry, or those for NAME\n"
@@ -38,6 +40,8 @@ static void usage(FILE *out)
 		"  snapshot save FILE         save every kernel cache entry to FILE\n"
 		"  snapshot load FILE         load FILE (from any host) into the kernel cache\n"
 		"  top [--interval S] [-n N]  rates, redrawn every S seconds (1), N times (0: until ^C)\n"
+		"  address IF ADDR...         ADDR (/32, /128) on IF, up, made a dummy interface if\n"
+		"                             missing: the service address of a node\n"
 		"--iface defaults to the only interface with a cache under %s.\n",
 		XDPDNS_PIN_ROOT);
 }
@@ -297,11 +301,32 @@ static int cmd_snapshot(struct xdpdns_maps *m, const char *verb, const char *pat
 	return 0;
 }
 
+static int cmd_address(int argc, char **argv)
+{
+	char err[256];
+	bool on_lo;
+	int ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "xdpdnsctl: address IF ADDR...\n");
+		return 2;
+	}
+	ret = xdpdns_address_ensure(argv[0], (const char *const *)argv + 1, argc - 1, &on_lo,
+				    err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "xdpdnsctl: %s\n", err);
+	else if (on_lo)
+		fprintf(stderr, "xdpdnsctl: this kernel has no dummy interfaces (CONFIG_DUMMY): "
+				"the addresses are on lo, not %s\n", argv[0]);
+	return ret == -EINVAL || ret == -ENAMETOOLONG ? 2 : ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char ifname[IF_NAMESIZE + 1] = "", dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
@@ -309,13 +334,16 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int c, err, ret;
 
-	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			snprintf(ifname, sizeof(ifname), "%s", optarg);
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xdpdnsctl %s\n", xdpdns_version);
 			return 0;
 		default:
 			usage(stderr);
@@ -327,6 +355,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
+	if (!strcmp(cmd, "address")) /* before any cache exists: the DaemonSet's init container */
+		return cmd_address(argc - optind - 1, argv + optind + 1);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "dump") && strcmp(cmd, "flush") &&
 	    strcmp(cmd, "health") && strcmp(cmd, "snapshot") && strcmp(cmd, "drill") &&
 	    strcmp(cmd, "top")) {

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "version.h"
 
 enum opt_type {
 	OPT_STRING,   /* char[] of size `max` */
@@ -477,6 +478,7 @@ void xdpdns_options_usage(FILE *out, const char *prog)
 		fprintf(out, "  %-34s %s\n", lhs, opts[i].help);
 	}
 	fprintf(out, "  %-34s %s\n", "--help", "this text");
+	fprintf(out, "  %-34s %s\n", "--version", "the version");
 }
 
 /* s for a roff text line: backslashes and minus signs escaped, and a leading '.' or '\''
@@ -516,7 +518,7 @@ void xdpdns_options_roff(FILE *out, bool flags)
 int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, char *err,
 			      size_t errlen)
 {
-	struct option longopts[N_OPTS + 2];
+	struct option longopts[N_OPTS + 3];
 	const char *config = NULL;
 	size_t i;
 	int c, ret;
@@ -527,14 +529,19 @@ int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, c
 									    required_argument,
 					       NULL, (int)i };
 	longopts[N_OPTS] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[N_OPTS + 1] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[N_OPTS + 1] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[N_OPTS + 2] = (struct option){ NULL, 0, NULL, 0 };
 
-	/* first pass: --config (and --help), so the flags override the file */
+	/* first pass: --config (and --help, --version), so the flags override the file */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			xdpdns_options_usage(stdout, argv[0]);
+			return 1;
+		}
+		if (c == 'V') {
+			printf("xdpdnsd %s\n", xdpdns_version);
 			return 1;
 		}
 		if (c == '?') {

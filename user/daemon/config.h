@@ -88,7 +88,7 @@ int xdpdns_options_set(struct xdpdns_options *o, const char *name, const char *v
 int xdpdns_options_load(struct xdpdns_options *o, const char *path, char *err, size_t errlen);
 
 /* The command line: --config FILE is read first, then the other flags override it.
- * Returns 0, 1 when --help was printed, or -EINVAL with a message in err. */
+ * Returns 0, 1 when --help or --version was printed, or -EINVAL with a message in err. */
 int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, char *err,
 			      size_t errlen);
 

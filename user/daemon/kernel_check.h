@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 /* Returns 0, or -ENOTSUP with a sentence for the operator in why (what is missing and which
- * kernel has it), or another -errno when it could not tell (no privileges, say). */
+ * kernel has it, or the seccomp filter that refuses bpf()), or another -errno when it could not
+ * tell (no privileges, say). */
 int xdpdns_kernel_check(char *why, size_t len);
 
 #endif /* XDPDNS_KERNEL_CHECK_H */

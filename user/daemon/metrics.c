@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "server.h"
 #include "stats.h"
+#include "version.h"
 
 static const uint64_t latency_bounds_ns[XDPDNS_LATENCY_BUCKETS] = { XDPDNS_LATENCY_BUCKETS_NS };
 
@@ -157,6 +158,10 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 	uint64_t v[XDPDNS_CTR_COUNT];
 
 	stats_read(s, v);
+	family(f, "xdpdns_build_info", "gauge", "Always 1: the version of xdpdnsd, as a label.");
+	fputs("xdpdns_build_info{version=\"", f);
+	label_value(f, xdpdns_version);
+	fputs("\"} 1\n", f);
 	render_kernel(f, k);
 	render_daemon(f, v);
 	render_upstreams(f, &s->upstreams);
