@@ -10,9 +10,9 @@
 #include "control.h"
 #include "log.h"
 
-static int socket_path(const char *ifname, char *buf, size_t len)
+static int socket_path(const char *instance, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, ifname);
+	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, instance);
 
 	return n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path) ?
 		       -ENAMETOOLONG : 0;
@@ -221,7 +221,7 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	fclose(out);
 }
 
-int control_start(struct control *c, struct server *srv, const char *ifname)
+int control_start(struct control *c, struct server *srv, const char *instance)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int err;
@@ -229,7 +229,7 @@ int control_start(struct control *c, struct server *srv, const char *ifname)
 	memset(c, 0, sizeof(*c));
 	c->srv = srv;
 	c->io.fd = -1;
-	err = socket_path(ifname, c->path, sizeof(c->path));
+	err = socket_path(instance, c->path, sizeof(c->path));
 	if (err)
 		return err;
 	if (mkdir(XDPDNS_RUN_DIR, 0700) && errno != EEXIST)
@@ -261,13 +261,13 @@ void control_stop(struct control *c)
 	c->io.fd = -1;
 }
 
-int control_request(const char *ifname, const char *cmd, FILE *out)
+int control_request(const char *instance, const char *cmd, FILE *out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 2 };
 	char buf[4096];
 	ssize_t n;
-	int fd, err = socket_path(ifname, sun.sun_path, sizeof(sun.sun_path));
+	int fd, err = socket_path(instance, sun.sun_path, sizeof(sun.sun_path));
 
 	if (err)
 		return err;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The daemon's control socket, XDPDNS_RUN_DIR/<ifname>.sock: one text command per connection,
+/* The daemon's control socket, XDPDNS_RUN_DIR/<instance>.sock: one text command per connection,
  * answered in text. xdpdnsctl is the client; the kernel side needs no daemon (pinned maps).
  *   stats                     the daemon's counters, "name value" lines
  *   health                    one line per upstream
@@ -19,12 +19,12 @@ struct control {
 	char path[128];
 };
 
-/* Listens on the socket for ifname (a stale one from a killed daemon is replaced). */
-int control_start(struct control *c, struct server *srv, const char *ifname);
+/* Listens on the socket of instance (a stale one from a killed daemon is replaced). */
+int control_start(struct control *c, struct server *srv, const char *instance);
 void control_stop(struct control *c);
 
-/* Client: sends cmd to the daemon on ifname and copies its answer to out. Returns 0, -ENOENT
+/* Client: sends cmd to the daemon of instance and copies its answer to out. Returns 0, -ENOENT
  * when no daemon runs there, or another -errno. */
-int control_request(const char *ifname, const char *cmd, FILE *out);
+int control_request(const char *instance, const char *cmd, FILE *out);
 
 #endif /* XDPDNS_CONTROL_H */
