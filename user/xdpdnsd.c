@@ -413,6 +413,17 @@ static int watch_signals(struct daemon *d)
 	return ev_io_add(&d->loop, &d->signals, EPOLLIN);
 }
 
+/* Are there attach points whose interfaces may come later (not NICs)? */
+static bool attaches_later(const struct xdpdns_options *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_attach; i++)
+		if (!o->attach[i].nic)
+			return true;
+	return false;
+}
+
 /* `user`: what needs root is done (attached, maps open, listening): become the user. The
  * default snapshot directory is made the user's first; another must be writable by it. */
 static int drop_privileges(struct daemon *d)
@@ -435,14 +446,16 @@ static int drop_privileges(struct daemon *d)
 			 d->opts.user, strerror(errno));
 	}
 	if (!ret)
-		ret = xdpdns_privileges_drop(d->opts.user, uid, gid, &d->loader.maps, &kept_bpf, err,
-					     sizeof(err));
+		ret = xdpdns_privileges_drop(d->opts.user, uid, gid, &d->loader.maps,
+					     attaches_later(&d->opts), &kept_bpf, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		return ret;
 	}
-	log_info("running as user %s (%u:%u) with CAP_NET_BIND_SERVICE%s", d->opts.user, uid, gid,
-		 kept_bpf ? " and CAP_BPF (this kernel wants it for map updates)" : " only");
+	log_info("running as user %s (%u:%u) with CAP_NET_BIND_SERVICE%s%s", d->opts.user, uid, gid,
+		 attaches_later(&d->opts) ? ", CAP_NET_ADMIN (interfaces as they come)" : "",
+		 kept_bpf ? " and CAP_BPF (this kernel wants it for map updates)" :
+		 attaches_later(&d->opts) ? "" : " only");
 	snprintf(dir, sizeof(dir), "%s", path ? path : "");
 	if (path && access(dirname(dir), W_OK))
 		log_warn("snapshot-file %s: user %s can't write its directory: snapshots will fail",
