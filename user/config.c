@@ -99,7 +99,7 @@ static const struct opt_def opts[] = {
 	  "stale entries refreshed per second when upstreams come back (200)" },
 	{ "snapshot-file", OPT_STRING, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",
 	  "cache saved here at stop, restored at a start without a kept cache; '' disables ("
-	  XDPDNS_SNAPSHOT_DIR "/IF.snapshot)" },
+	  XDPDNS_SNAPSHOT_DIR "/INSTANCE.snapshot)" },
 	{ "snapshot-interval", OPT_U32, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
 	  "save the cache this often too; 0: only at stop (300)" },
 	{ "cache-entries", OPT_U32, OFF(cache_entries), 16, 16777216, "N",
