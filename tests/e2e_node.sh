@@ -278,6 +278,11 @@ start_daemon "$LAB_TMP/d2.log"
 check "restart: the new daemon took over every attach point, cache kept" \
 	grep -qE "replaced the programs of the last run on [0-9]+ interfaces" "$LAB_TMP/d2.log"
 check "restart: ... the XDP program swapped" grep -q "replaced the XDP program on $LAB_IF_CACHE" "$LAB_TMP/d2.log"
+# lo (ifindex 1) swaps in the new XDP program, and pins it, before the NIC: the NIC's old
+# program must still be found through the pin as it was (e2e_xdp_replace.sh: without
+# CAP_SYS_ADMIN, when lo is a new attach point)
+check "restart: ... through the old pin, none refused" \
+	bash -c "! grep -q 'not used' '$LAB_TMP/d2.log'"
 sleep 0.5
 read -r answered unanswered wrong < <(stop_load)
 echo "restart: answered $answered, unanswered $unanswered, wrong $wrong"

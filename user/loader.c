@@ -274,9 +274,11 @@ static int xdp_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
 	}
 	if (old_id && old_id == prog_id(xdp_fd(l)))
 		return 0; /* ours, this run's: a rename or a resync */
-	/* the program of the last run, on a second interface: its pin is ours by now */
-	if (old_id && old_id == l->old_xdp_id && l->old_xdp_fd >= 0)
-		fd = dup(l->old_xdp_fd);
+	/* the program of the last run, by the pins as they were at start (ours may be there by
+	 * now: the first interface attached pins it) */
+	for (int i = 0; i < 2 && old_id && fd < 0; i++)
+		if (l->old_pins[i].fd >= 0 && l->old_pins[i].id == old_id)
+			fd = dup(l->old_pins[i].fd);
 	if (old_id && fd < 0) {
 		fd = open_attached_pin(l->pin_dir, old_id, ifname, true);
 		/* a daemon before instances pinned it by interface */
@@ -301,6 +303,7 @@ static int xdp_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
 		}
 	}
 	if (old_id) {
+		l->old_xdp_id = old_id;
 		if (old_mode != XDP_NATIVE && old_mode != XDP_SKB) {
 			log_error("%s runs xdpdns in a mode this daemon does not use: detach it first",
 				  ifname);
@@ -313,10 +316,6 @@ static int xdp_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
 		mode = old_mode;
 		opts.old_prog_fd = fd;
 		flags = XDP_FLAGS_REPLACE;
-		if (l->old_xdp_fd < 0) {
-			l->old_xdp_fd = dup(fd);
-			l->old_xdp_id = old_id;
-		}
 	} else {
 		flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	}
@@ -712,7 +711,7 @@ static bool map_is_quiet(const struct bpf_map *map)
 	const char *name = bpf_map__name(map);
 
 	return !strcmp(name, "xdpdns_stats") || !strcmp(name, "xdpdns_ifaces") ||
-	       !strcmp(name, "xdpdns_attach");
+	       !strcmp(name, "xdpdns_attach") || !strcmp(name, "xdpdns_scratch");
 }
 
 /* Drops the pins the programs can't reuse, so that they make new maps there: every pin when
@@ -858,13 +857,45 @@ static void drop_stale_ifaces(struct xdpdns_loader *l)
 	}
 }
 
+/* The XDP programs pinned by the last run (XDPDNS_PROG_PIN, and XDPDNS_PROG_PIN_NEXT if it
+ * stopped between a swap and the rename), opened before anything is attached: the first
+ * interface this run attaches pins its own program there, and the next NIC must still find
+ * the old one to replace it. Which one is attached where, xdp_attach() checks by id. */
+static void open_old_pins(struct xdpdns_loader *l)
+{
+	static const char *const names[2] = { XDPDNS_PROG_PIN_NEXT, XDPDNS_PROG_PIN };
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		prog_pin_path(l->pin_dir, names[i], path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_PROG_TYPE_XDP &&
+		    !strncmp(info.name, XDPDNS_PROG_NAME, sizeof(info.name) - 1)) {
+			l->old_pins[i].fd = fd;
+			l->old_pins[i].id = info.id;
+		} else if (fd >= 0) {
+			close(fd);
+		}
+	}
+}
+
 static void unload(struct xdpdns_loader *l, bool unpin)
 {
+	int i;
+
 	if (unpin && l->skel)
 		bpf_object__unpin_maps(l->skel->obj, NULL);
-	if (l->old_xdp_fd >= 0)
-		close(l->old_xdp_fd);
-	l->old_xdp_fd = -1;
+	for (i = 0; i < 2; i++) {
+		if (l->old_pins[i].fd >= 0)
+			close(l->old_pins[i].fd);
+		l->old_pins[i].fd = -1;
+	}
 	xdpdns__destroy(l->skel);
 	l->skel = NULL;
 	xdpdns_maps_reset(&l->maps);
@@ -882,7 +913,7 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *instance,
 	int err, slot;
 
 	memset(l, 0, sizeof(*l));
-	l->old_xdp_fd = -1;
+	l->old_pins[0].fd = l->old_pins[1].fd = -1;
 	xdpdns_maps_reset(&l->maps);
 	snprintf(l->instance, sizeof(l->instance), "%s", instance);
 	l->mode = mode;
@@ -927,6 +958,7 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *instance,
 		return err;
 	}
 	write_slots(l);
+	open_old_pins(l);
 
 	ifs = if_nameindex();
 	for (i = ifs; i && i->if_index && !err; i++) {

@@ -73,10 +73,13 @@ struct xdpdns_loader {
 	struct xdpdns_link *links; /* the interfaces the program is on */
 	int n_links, cap_links;
 	__u32 tc_handle;
-	/* the XDP program of the last run this one replaces (its fd kept for the next NIC: its
-	 * pin is ours after the first swap), 0 and -1: none */
+	/* the XDP programs the last run pinned (its fds, opened before the first attach pins
+	 * ours there), -1: none; and the id of the one this run replaced, 0: none */
+	struct {
+		int fd;
+		__u32 id;
+	} old_pins[2];
 	__u32 old_xdp_id;
-	int old_xdp_fd;
 	int replaced;              /* programs of the last run replaced at start */
 	bool xdp_pinned;           /* our XDP program is pinned at XDPDNS_PROG_PIN */
 	uint64_t attaches, detaches; /* interfaces taken and let go since the start (patterns) */

@@ -560,7 +560,7 @@ int main(int argc, char **argv)
 	d.signals.fd = -1;
 	d.control.io.fd = -1;
 	d.linkwatch.io.fd = -1;
-	d.loader.old_xdp_fd = -1;
+	d.loader.old_pins[0].fd = d.loader.old_pins[1].fd = -1;
 
 	ret = start(&d);
 	if (!ret) {
