@@ -209,6 +209,12 @@ check "... each attach point answered its own in the kernel: lo $((2 * nq)), bri
 	test "$(($(attach_field lo answered) - ${before[lo]}))/$(($(attach_field "$BR" answered) - ${before[$BR]}))/$(($(attach_field "xr*" answered) - ${before[xr*]}))/$(($(attach_field "$LAB_IF_CACHE" answered) - ${before[$LAB_IF_CACHE]}))" = \
 	"$((2 * nq))/$((8 * nq))/$((8 * nq))/$((2 * nq))"
 
+# xdpdnsctl with no option: this cache when it is the only one, else (other tests run on this
+# machine) an error naming each, this one among them
+out=$(node "$LAB_OUT/xdpdnsctl" stats 2>&1)
+check "xdpdnsctl without options: finds the cache, or names it among several" \
+	bash -c 'grep -q "^attach xr\* hook=tc" <<<"$1" || grep -q "caches run here (.*$2.*): say which with --instance" <<<"$1"' _ "$out" "$INSTANCE"
+
 # steady load: the host, a bridge pod and a routed pod both families, the NIC's client
 # start_load SECONDS: at most that long (stop_load ends it sooner)
 LOADS=()
