@@ -42,12 +42,30 @@ struct {
 	__uint(max_entries, 1);
 } xdpdns_health SEC(".maps");
 
+/* Indexed by XDPDNS_STATS_KEY(slot, reason). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(max_entries, XDPDNS_REASON_COUNT);
+	__uint(max_entries, XDPDNS_STATS_ENTRIES);
 } xdpdns_stats SEC(".maps");
+
+/* The attach points: see xdpdns_kern_user.h. Keyed by ifindex, which grows with every pod
+ * veth made (never an array index). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct xdpdns_iface);
+	__uint(max_entries, XDPDNS_IFACES_MAX);
+} xdpdns_ifaces SEC(".maps");
+
+/* For userspace only (names of the slots); the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpdns_attach);
+	__uint(max_entries, XDPDNS_ATTACH_MAX);
+} xdpdns_attach SEC(".maps");
 
 /* Shield mode's per-source token buckets; see the layout comment in xdpdns_kern_user.h. */
 struct {
@@ -77,6 +95,14 @@ struct xdpdns_scratch {
 	/* ratelimit.h's verdict on this packet (enum ratelimit_state), kept here for the same
 	 * reason: a register would split every later state in two */
 	__u8 ratelimit;
+	/* the packet's attach point (from xdpdns_ifaces; zero for an interface it does not list)
+	 * and whether the query's UDP checksum is partial (load_query()): kept here for the same
+	 * reason. As registers, a found and a missing entry, or a partial and a full checksum,
+	 * made two states of everything after them, past the 1M instruction limit. */
+	__u16 slot;     /* < XDPDNS_ATTACH_MAX */
+	__u16 if_flags; /* XDPDNS_IFACE_* */
+	__u16 if_mtu;   /* 0: the config's */
+	__u8 csum_partial;
 };
 
 struct {

@@ -23,11 +23,11 @@ enum ratelimit_state {
 };
 
 /* The bucket key of the packet's source: the IPv4 address, or the IPv6 /64. */
-static __always_inline int ratelimit_key(struct xdp_md *ctx, __u32 l3_off, __u32 ipv6,
+static __always_inline int ratelimit_key(void *ctx, const int hook, __u32 l3_off, __u32 ipv6,
 					 struct xdpdns_ratelimit_key *key)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data = ctx_data(ctx, hook);
+	void *data_end = ctx_data_end(ctx, hook);
 	void *l3 = data + (l3_off & L3_OFF_MAX);
 
 	if (ipv6) {
@@ -87,11 +87,13 @@ static __always_inline int ratelimit_take(const struct xdpdns_config *cfg,
 }
 
 /* The hook after parse_packet(): 0 to go on (the decision in scratch->ratelimit), or
- * -XDPDNS_RATELIMIT_DROP over the limit in drop mode. A global function, verified once on its
- * own: inlined, its three ways on (off, passed, over in truncate mode) doubled the verifier's
- * states in the rest of the program, past the 1M instruction limit. Takes scalars, not
- * struct pkt_info: a global function gets only the context and scalars. */
-__attribute__((noinline)) int xdpdns_ratelimit_check(struct xdp_md *ctx, __u32 l3_off, __u32 ipv6)
+ * -XDPDNS_RATELIMIT_DROP over the limit in drop mode. Called through a global function per
+ * hook (below), verified once on its own: inlined, its three ways on (off, passed, over in
+ * truncate mode) doubled the verifier's states in the rest of the program, past the 1M
+ * instruction limit. Takes scalars, not struct pkt_info: a global function gets only the
+ * context and scalars. */
+static __always_inline int ratelimit_check_body(void *ctx, const int hook, __u32 l3_off,
+						__u32 ipv6)
 {
 	struct xdpdns_ratelimit_key key = {};
 	struct xdpdns_scratch *scratch;
@@ -105,7 +107,7 @@ __attribute__((noinline)) int xdpdns_ratelimit_check(struct xdp_md *ctx, __u32 l
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 	if (!cfg->ratelimit_cost_ns)
 		return 0; /* off */
-	if (ratelimit_key(ctx, l3_off, ipv6, &key))
+	if (ratelimit_key(ctx, hook, l3_off, ipv6, &key))
 		return -XDPDNS_DROP_INTERNAL;
 	state = ratelimit_take(cfg, &key);
 	if (state == RATELIMIT_OVER && cfg->ratelimit_action != XDPDNS_RATELIMIT_ACTION_TRUNCATE)
@@ -114,11 +116,33 @@ __attribute__((noinline)) int xdpdns_ratelimit_check(struct xdp_md *ctx, __u32 l
 	return 0;
 }
 
+/* One global function per context type: the verifier checks a global function's context
+ * argument against the program type that calls it. */
+__attribute__((noinline)) int xdpdns_ratelimit_check(struct xdp_md *ctx, __u32 l3_off, __u32 ipv6)
+{
+	return ratelimit_check_body(ctx, HOOK_XDP, l3_off, ipv6);
+}
+
+__attribute__((noinline)) int xdpdns_ratelimit_check_tc(struct __sk_buff *ctx, __u32 l3_off,
+							 __u32 ipv6)
+{
+	return ratelimit_check_body(ctx, HOOK_TC, l3_off, ipv6);
+}
+
+static __always_inline int ratelimit_check(void *ctx, const int hook, __u32 l3_off, __u32 ipv6)
+{
+	if (hook == HOOK_TC)
+		return xdpdns_ratelimit_check_tc(ctx, l3_off, ipv6);
+	return xdpdns_ratelimit_check(ctx, l3_off, ipv6);
+}
+
 /* Rewrites the query into an empty answer with TC=1: the header with QR, TC, RA and the
  * query's RD and CD, the question as sent, nothing else (an OPT is dropped: RFC 6891 allows an
  * answer without one, and it carries nothing the client needs to retry over TCP). The frame
  * only shrinks. */
-static __always_inline int ratelimit_truncate(struct xdp_md *ctx, const struct pkt_info *pi,
+static __always_inline int ratelimit_truncate(void *ctx, const int hook,
+					      const struct pkt_info *pi,
+					      struct xdpdns_scratch *sc,
 					      const struct dns_query *dq, const __u8 *q)
 {
 	__u32 resp_len = DNS_HDR_LEN + dq->name_len + 4;
@@ -129,11 +153,11 @@ static __always_inline int ratelimit_truncate(struct xdp_md *ctx, const struct p
 	int delta, err;
 
 	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
-	if (delta > 0 || (delta && bpf_xdp_adjust_tail(ctx, delta)))
+	if (delta > 0 || ctx_resize(ctx, hook, pi->frame_len, delta))
 		return -XDPDNS_RATELIMIT_DROP; /* never: the query holds the question */
 
 	/* the frame has changed: a failure from here can only drop */
-	err = reply_headers(ctx, pi, resp_len, &udph, &dns);
+	err = reply_headers(ctx, hook, pi, resp_len, &udph, &dns);
 	if (err)
 		return err;
 	*(__be16 *)(dns + 2) = bpf_htons(flags);
@@ -146,16 +170,16 @@ static __always_inline int ratelimit_truncate(struct xdp_md *ctx, const struct p
 	cs.even += get16(q, 0) + flags + 1 + dq->name_sum;
 	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len, dq->qtype);
 	csum_add_at(&cs, UDP_HDR_LEN + DNS_HDR_LEN + dq->name_len + 2, DNS_CLASS_IN);
-	udph->check = bpf_htons(csum_finish(&cs));
+	udph->check = bpf_htons(reply_csum(hook, pi, sc, resp_len, &cs));
 	return XDPDNS_RATELIMIT_TRUNCATE;
 }
 
 /* At the exit, for every packet: a query let through by the limiter is counted as such, one
  * over the limit that did not become a TC=1 answer (it did not parse) is dropped, not passed;
  * and the decision is cleared for the next packet. Returns the reason to count. */
-static __always_inline __u32 ratelimit_verdict(__u32 reason)
+static __always_inline __u32 ratelimit_verdict(__u32 reason, __u32 slot)
 {
-	__u32 zero = 0, passed = XDPDNS_RATELIMIT_PASSED;
+	__u32 zero = 0, passed = XDPDNS_STATS_KEY(slot, XDPDNS_RATELIMIT_PASSED);
 	struct xdpdns_scratch *scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
 	__u64 *count;
 	__u8 state;

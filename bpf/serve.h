@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The fast path: parse a DNS query, look it up, rewrite it in place into the cached answer.
- * BPF only; included by the XDP entry file (xdpdns.bpf.c) and the benchmark (tools/).
- * Every function returns 0 or a negative enum xdpdns_reason; xdpdns_serve() counts the verdict
- * once and maps it to the XDP action. Nothing writes to the packet before the last check that
- * can pass it, so a passed packet is always the packet that arrived.
+ * BPF only; included by the entry file (xdpdns.bpf.c: the XDP and the TC program) and the
+ * benchmark (tools/). One code for both hooks: ctx.h says how, and every function takes the
+ * context as void * with the hook as a constant. Every function returns 0 or a negative enum
+ * xdpdns_reason; xdpdns_serve() counts the verdict once, in the attach point's row, and maps it
+ * to the hook's action. Nothing writes to the packet before the last check that can pass it,
+ * so a passed packet is always the packet that arrived.
  */
 #ifndef XDPDNS_SERVE_H
 #define XDPDNS_SERVE_H
@@ -13,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "xdpdns_kern_user.h"
+#include "ctx.h"
 #include "maps.h"
 #include "parse.h"
 #include "csum.h"
@@ -37,6 +40,10 @@ struct pkt_info {
 	__u8 ipv6;
 	__u8 ip_options; /* IPv4 header longer than 20 bytes */
 };
+
+/* What the per-CPU scratch holds about the packet's attach point and checksum (see maps.h:
+ * read back from map memory, never kept in registers). */
+#define SCRATCH(sc, field) (*(volatile typeof((sc)->field) *)&(sc)->field)
 
 static __always_inline __u64 sum_words(const __u16 *w, int n)
 {
@@ -74,9 +81,14 @@ static __always_inline int is_service(const void *addr, __u16 port)
  * (a loop, or a spoof that makes us answer ourselves). The stack drops these as martians too;
  * here they are dropped, not passed, so that the daemon never answers one either. src is 16
  * bytes as in struct xdpdns_service (IPv4 as ::ffff:a.b.c.d). Subnet broadcasts are not
- * knowable here: the stack's route lookup drops them. */
-static __always_inline int check_source(const __u8 *src, int ipv6)
+ * knowable here: the stack's route lookup drops them. Where the host's own clients enter (lo:
+ * XDPDNS_IFACE_LOCAL), loopback and own addresses are theirs: a process asking a service
+ * address on this host sends from that very address (the local route's source). Nothing else
+ * sends on lo, so nothing is spoofed there; on every other interface the rules hold. */
+static __always_inline int check_source(const __u8 *src, int ipv6, __u16 if_flags)
 {
+	int local = if_flags & XDPDNS_IFACE_LOCAL;
+
 	const __u64 *w = (const __u64 *)src;
 
 	if (ipv6) {
@@ -84,28 +96,31 @@ static __always_inline int check_source(const __u8 *src, int ipv6)
 			return -XDPDNS_DROP_SRC_ADDR; /* multicast ff00::/8 */
 		if (w[0] == 0 && w[1] == 0)
 			return -XDPDNS_DROP_SRC_UNSPEC; /* :: */
-		if (w[0] == 0 && w[1] == bpf_cpu_to_be64(1))
+		if (w[0] == 0 && w[1] == bpf_cpu_to_be64(1) && !local)
 			return -XDPDNS_DROP_SRC_LOOPBACK; /* ::1 */
 		if (w[0] == 0 && ((const __u32 *)src)[2] == bpf_htonl(0xffff))
 			return -XDPDNS_DROP_SRC_ADDR; /* ::ffff:0:0/96: IPv4-mapped */
 	} else {
 		if (src[12] == 0)
 			return -XDPDNS_DROP_SRC_UNSPEC; /* 0/8, "this network" */
-		if (src[12] == 127)
+		if (src[12] == 127 && !local)
 			return -XDPDNS_DROP_SRC_LOOPBACK;
 		if (src[12] >= 224)
 			return -XDPDNS_DROP_SRC_ADDR; /* multicast 224/4, class E and broadcast */
 	}
-	if (is_service(src, 0))
+	if (!local && is_service(src, 0))
 		return -XDPDNS_DROP_SRC_SELF; /* our own address */
 	return 0;
 }
 
-/* L2-L4: a UDP datagram to one of our service addresses and ports, lengths consistent. */
-static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
+/* L2-L4: a UDP datagram to one of our service addresses and ports, lengths consistent. The
+ * headers are read in place (ctx_pull() made a small skb linear); lengths are checked against
+ * the whole packet. */
+static __always_inline int parse_packet(void *ctx, const int hook, struct pkt_info *pi,
+					struct xdpdns_scratch *sc)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data = ctx_data(ctx, hook);
+	void *data_end = ctx_data_end(ctx, hook);
 	struct cursor c = { .pos = data, .end = data_end };
 	__u8 dst[16] __attribute__((aligned(8))) = {}, src[16] __attribute__((aligned(8))) = {};
 	struct iphdr *iph4 = NULL;
@@ -116,7 +131,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 	__u8 *dnsh;
 	int err;
 
-	pi->frame_len = data_end - data;
+	pi->frame_len = ctx_len(ctx, hook);
 	eth = parse_ethhdr(&c, &proto);
 	if (!eth)
 		return -XDPDNS_PASS_NOT_IP;
@@ -187,7 +202,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 		return -XDPDNS_DROP_SRC_PORT;
 	if (eth->h_source[0] & 1)
 		return -XDPDNS_DROP_SRC_ADDR;
-	err = check_source(src, pi->ipv6);
+	err = check_source(src, pi->ipv6, SCRATCH(sc, if_flags));
 	if (err)
 		return err;
 
@@ -217,23 +232,20 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pi)
 
 /* Copies the DNS payload into the per-CPU buffer and checks the query's UDP checksum: the stack
  * drops a corrupt datagram, so the fast path must not answer one (IPv4 may send none). */
-static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, __u8 *q)
+static __always_inline int load_query(void *ctx, const int hook, struct pkt_info *pi,
+				      struct xdpdns_scratch *sc)
 {
+	__u8 *q = sc->query;
 	__u64 len = pi->dns_len, padded; /* 64-bit: keeps the verifier's bounds */
 	__u64 sum;
 
 	if (len < DNS_HDR_LEN || len > XDPDNS_QUERY_MAX_LEN) /* for the verifier */
 		return -XDPDNS_PASS_BAD_LENGTH;
 	barrier_var(len);
-	if (bpf_xdp_load_bytes(ctx, pi->dns_off, q, len))
+	if (ctx_load_bytes(ctx, hook, pi->dns_off, q, len))
 		return -XDPDNS_PASS_BAD_LENGTH;
 	if (pi->udp_csum == 0) /* IPv4: none sent; IPv6 must have one (RFC 8200 8.1) */
 		return pi->ipv6 ? -XDPDNS_PASS_BAD_CHECKSUM : 0;
-	/* A sender on this host whose checksum is offloaded (CHECKSUM_PARTIAL, as over a veth from
-	 * a pod or a namespace) leaves only the pseudo-header sum in the field: nothing to verify,
-	 * and nothing that crossed a wire. */
-	if (pi->udp_csum == csum_fold(pi->addr_sum + IPPROTO_UDP + UDP_HDR_LEN + len))
-		return 0;
 
 	/* bpf_csum_diff sums whole 32-bit words: zero the bytes that round len up (the buffer
 	 * has room past XDPDNS_QUERY_MAX_LEN) */
@@ -246,7 +258,41 @@ static __always_inline int load_query(struct xdp_md *ctx, struct pkt_info *pi, _
 	/* the helper sums in host byte order; ntohs makes it a sum of big-endian words */
 	sum = bpf_ntohs(csum_fold((__u32)bpf_csum_diff(NULL, 0, (void *)q, padded, 0)));
 	sum += pi->addr_sum + IPPROTO_UDP + 2 * (UDP_HDR_LEN + len) + pi->port_sum + pi->udp_csum;
-	return csum_fold(sum) == 0xffff ? 0 : -XDPDNS_PASS_BAD_CHECKSUM;
+	if (csum_fold(sum) == 0xffff)
+		return 0;
+	/* A sender on this host whose checksum is offloaded (CHECKSUM_PARTIAL: a process on lo, a
+	 * pod over its veth) leaves only the pseudo-header sum in the field: nothing that crossed
+	 * a wire. Looked at after the full sum, not before: a full checksum from the wire equals
+	 * the pseudo-header sum once in 65536 queries, and taken for partial, its reply would be
+	 * wrong (see reply_csum()); a partial one taken for full costs nothing on the way to a
+	 * local socket, which never verifies a partial skb. */
+	if (pi->udp_csum == csum_fold(pi->addr_sum + IPPROTO_UDP + UDP_HDR_LEN + len)) {
+		sc->csum_partial = 1;
+		return 0;
+	}
+	return -XDPDNS_PASS_BAD_CHECKSUM;
+}
+
+/* Does the reply keep a partial checksum? Only where the query's skb goes out as the reply
+ * (TC, generic XDP: ip_summed stays CHECKSUM_PARTIAL, csum_start still on the UDP header), and
+ * only if the query had one. Native XDP's reply is a new packet that nothing will checksum
+ * for us: it always gets the full sum. */
+static __always_inline int reply_partial(const int hook, struct xdpdns_scratch *sc)
+{
+	return SCRATCH(sc, csum_partial) &&
+	       (hook == HOOK_TC || (SCRATCH(sc, if_flags) & XDPDNS_IFACE_SKB));
+}
+
+/* The reply's UDP checksum field, host order: the full sum from cs, or for a partial one the
+ * pseudo-header sum (not complemented, as the stack leaves it for the device: the swapped
+ * addresses sum the same, the length is the reply's). */
+static __always_inline __u16 reply_csum(const int hook, const struct pkt_info *pi,
+					struct xdpdns_scratch *sc, __u32 resp_len,
+					const struct csum *cs)
+{
+	if (reply_partial(hook, sc))
+		return csum_fold(pi->addr_sum + IPPROTO_UDP + UDP_HDR_LEN + resp_len);
+	return csum_finish(cs);
 }
 
 /* Compares the query's lowercased name with the one stored after the entry's body, a word at a
@@ -277,12 +323,17 @@ static __always_inline int name_matches(const __u8 *data, __u64 data_len, __u64 
 
 /* No tailroom (a veth hands XDP the sender's own skb, with whatever room it has): grows the
  * frame into its headroom instead and moves headers and question there, so every offset from
- * the frame start stays as it was. */
-static __always_inline int grow_at_front(struct xdp_md *ctx, const struct pkt_info *pi,
-					 __u32 qlen, int delta, struct xdpdns_scratch *scratch)
+ * the frame start stays as it was. XDP only (TC's resize reallocates). Not for a reply that
+ * keeps a partial checksum: generic XDP would leave the skb's csum_start where the UDP header
+ * was, delta bytes into the moved packet, and whoever completed the checksum would sum the
+ * wrong bytes; that query goes to the daemon. */
+static __always_inline int grow_at_front(void *ctx, const struct pkt_info *pi, __u32 qlen,
+					 int delta, struct xdpdns_scratch *scratch, int partial)
 {
 	__u64 front = pi->dns_off + DNS_HDR_LEN + qlen;
 
+	if (partial)
+		return -XDPDNS_PASS_NO_ROOM;
 	if (delta <= 0 || front > XDPDNS_FRONT_MAX_LEN)
 		return -XDPDNS_PASS_NO_ROOM;
 	/* two checks with a barrier between: clang merges adjacent range checks into one the
@@ -291,21 +342,33 @@ static __always_inline int grow_at_front(struct xdp_md *ctx, const struct pkt_in
 	if (front < DNS_HDR_LEN)
 		return -XDPDNS_PASS_NO_ROOM;
 	barrier_var(front);
-	if (bpf_xdp_load_bytes(ctx, 0, scratch->front, front))
+	if (ctx_load_bytes(ctx, HOOK_XDP, 0, scratch->front, front))
 		return -XDPDNS_PASS_NO_ROOM;
 	if (bpf_xdp_adjust_head(ctx, -delta))
 		return -XDPDNS_PASS_NO_ROOM;
 	/* the frame has changed: from here a failure can only drop */
-	if (bpf_xdp_store_bytes(ctx, 0, scratch->front, front))
+	if (ctx_store_bytes(ctx, HOOK_XDP, 0, scratch->front, front))
 		return -XDPDNS_DROP_INTERNAL;
 	return 0;
 }
 
+/* Gives the frame the reply's length: at its tail, else (XDP) at its front. */
+static __always_inline int resize(void *ctx, const int hook, const struct pkt_info *pi,
+				  __u32 qlen, int delta, struct xdpdns_scratch *scratch,
+				  int partial)
+{
+	if (!ctx_resize(ctx, hook, pi->frame_len, delta))
+		return 0;
+	if (hook == HOOK_TC)
+		return -XDPDNS_PASS_NO_ROOM;
+	return grow_at_front(ctx, pi, qlen, delta, scratch, partial);
+}
+
 /* Is a UDP socket bound where this query goes: the daemon, alive? Read from the frame as it
  * came (before any rewrite). The lookup runs in the device's network namespace. */
-static __always_inline int daemon_listening(struct xdp_md *ctx, const struct pkt_info *pi)
+static __always_inline int daemon_listening(void *ctx, const int hook, const struct pkt_info *pi)
 {
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	void *data = ctx_data(ctx, hook), *data_end = ctx_data_end(ctx, hook);
 	struct udphdr *udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
 	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
@@ -345,7 +408,7 @@ static __always_inline int daemon_listening(struct xdp_md *ctx, const struct pkt
  * new size: MACs, addresses and ports swapped, our hop limit, the new lengths, the IPv4 header
  * checksum updated. The UDP checksum and the DNS header are the caller's. Returns 0 with the
  * UDP and DNS headers, or -XDPDNS_DROP_INTERNAL. */
-static __always_inline int reply_headers(struct xdp_md *ctx, const struct pkt_info *pi,
+static __always_inline int reply_headers(void *ctx, const int hook, const struct pkt_info *pi,
 					 __u32 resp_len, struct udphdr **udph_out, __u8 **dns_out)
 {
 	void *data, *data_end;
@@ -355,8 +418,8 @@ static __always_inline int reply_headers(struct xdp_md *ctx, const struct pkt_in
 	__be16 port;
 	__u8 *dns;
 
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
+	data = ctx_data(ctx, hook);
+	data_end = ctx_data_end(ctx, hook);
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return -XDPDNS_DROP_INTERNAL;
@@ -414,13 +477,14 @@ static __always_inline int reply_headers(struct xdp_md *ctx, const struct pkt_in
 
 /* Rewrites the query in the frame into the answer held by e. data_len is the entry class's
  * data[] size: a constant, so the verifier can bound every read of e. */
-static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
-				  const struct dns_query *dq, struct xdpdns_scratch *scratch,
-				  struct xdpdns_cache_entry *e, const __u32 data_len,
-				  const struct xdpdns_config *cfg, const struct xdpdns_health *health)
+static __always_inline int answer(void *ctx, const int hook, const struct pkt_info *pi,
+				  const struct dns_query *dq,
+				  struct xdpdns_scratch *scratch, struct xdpdns_cache_entry *e,
+				  const __u32 data_len, const struct xdpdns_config *cfg,
+				  const struct xdpdns_health *health)
 {
 	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
-	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i;
+	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i, mtu;
 	__u64 now = bpf_ktime_get_boot_ns();
 	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
 	struct csum cs = {};
@@ -445,27 +509,29 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 		 * down, or the daemon catching up after an outage), or while no daemon listens
 		 * (killed, restarting: a query passed on would go unanswered), for a while */
 		if (!(health->flags & (XDPDNS_HEALTH_ALL_DOWN | XDPDNS_HEALTH_RECOVERING)) &&
-		    daemon_listening(ctx, pi))
+		    daemon_listening(ctx, hook, pi))
 			return -XDPDNS_PASS_EXPIRED;
 		if (age - e->ttl_sec > cfg->max_stale_sec)
 			return -XDPDNS_PASS_STALE_TOO_OLD;
 		stale = 1;
 	}
 
-	/* 512 bytes without EDNS (RFC 1035 4.2.1), else the client's size; and the link MTU */
+	/* 512 bytes without EDNS (RFC 1035 4.2.1), else the client's size; and the link MTU (the
+	 * attach point's interface, else the config's) */
 	resp_len = DNS_HDR_LEN + qlen + body_len + (dq->edns ? DNS_OPT_LEN : 0);
 	limit = dq->edns && dq->udp_size > 512 ? dq->udp_size : 512;
-	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > cfg->mtu)
+	mtu = SCRATCH(scratch, if_mtu);
+	if (!mtu)
+		mtu = cfg->mtu;
+	if (resp_len > limit || pi->dns_off - pi->l3_off + resp_len > mtu)
 		return -XDPDNS_PASS_TOO_BIG;
 	delta = (int)(pi->dns_off + resp_len) - (int)pi->frame_len;
-	if (bpf_xdp_adjust_tail(ctx, delta)) {
-		err = grow_at_front(ctx, pi, qlen, delta, scratch);
-		if (err)
-			return err;
-	}
+	err = resize(ctx, hook, pi, qlen, delta, scratch, reply_partial(hook, scratch));
+	if (err)
+		return err;
 
 	/* The frame has changed: from here a failure can only drop. */
-	err = reply_headers(ctx, pi, resp_len, &udph, &dns);
+	err = reply_headers(ctx, hook, pi, resp_len, &udph, &dns);
 	if (err)
 		return err;
 
@@ -491,11 +557,11 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	csum_add_at(&cs, seg_body, e->body_csum);
 
 	body_off = pi->dns_off + DNS_HDR_LEN + qlen;
-	if (body_len > 0 && bpf_xdp_store_bytes(ctx, body_off, e->data, body_len))
+	if (body_len > 0 && ctx_store_bytes(ctx, hook, body_off, e->data, body_len))
 		return -XDPDNS_DROP_INTERNAL;
 
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
+	data = ctx_data(ctx, hook);
+	data_end = ctx_data_end(ctx, hook);
 	for (i = 0; i < XDPDNS_ENTRY_TTLS_MAX; i++) {
 		__u64 off;
 		__u8 *p;
@@ -539,7 +605,7 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	udph = data + ((pi->dns_off - UDP_HDR_LEN) & DNS_OFF_MAX);
 	if ((void *)(udph + 1) > data_end)
 		return -XDPDNS_DROP_INTERNAL;
-	udph->check = bpf_htons(csum_finish(&cs));
+	udph->check = bpf_htons(reply_csum(hook, pi, scratch, resp_len, &cs));
 
 	__sync_fetch_and_add(&e->hits, 1);
 	/* recency for the daemon's eviction, from the clock read above; stored only when the
@@ -557,16 +623,15 @@ static __always_inline int answer(struct xdp_md *ctx, const struct pkt_info *pi,
 	do {                                                                                  \
 		struct xdpdns_cache_entry *e = bpf_map_lookup_elem(&map, &key);               \
 		if (e)                                                                        \
-			return answer(ctx, &pi, &dq, scratch, e,                              \
+			return answer(ctx, hook, &pi, &dq, scratch, e,                        \
 				      XDPDNS_CLASS_DATA_LEN(value_len),                       \
 				      cfg, health);                                           \
 	} while (0)
 
-static __always_inline int process(struct xdp_md *ctx)
+static __always_inline int process(void *ctx, const int hook, struct xdpdns_scratch *scratch)
 {
 	struct xdpdns_cache_key key = {};
 	struct xdpdns_health *health;
-	struct xdpdns_scratch *scratch;
 	struct xdpdns_config *cfg;
 	struct dns_query dq = {};
 	struct pkt_info pi = {};
@@ -575,21 +640,20 @@ static __always_inline int process(struct xdp_md *ctx)
 	__u8 *q;
 	int err;
 
-	err = parse_packet(ctx, &pi);
+	err = parse_packet(ctx, hook, &pi, scratch);
 	if (err)
 		return err;
 	cfg = bpf_map_lookup_elem(&xdpdns_config, &zero);
 	health = bpf_map_lookup_elem(&xdpdns_health, &zero);
-	scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
-	if (!cfg || !health || !scratch)
+	if (!cfg || !health)
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 	q = scratch->query;
 	dq.name_len_slot = &scratch->name_len;
-	err = xdpdns_ratelimit_check(ctx, pi.l3_off, pi.ipv6);
+	err = ratelimit_check(ctx, hook, pi.l3_off, pi.ipv6);
 	if (err)
 		return err;
 
-	err = load_query(ctx, &pi, q);
+	err = load_query(ctx, hook, &pi, scratch);
 	if (err)
 		return err;
 	err = dns_parse_header(q, &dq);
@@ -608,7 +672,7 @@ static __always_inline int process(struct xdp_md *ctx)
 		return err;
 
 	if (*(volatile __u8 *)&scratch->ratelimit == RATELIMIT_OVER) /* volatile: read the map */
-		return ratelimit_truncate(ctx, &pi, &dq, q);
+		return ratelimit_truncate(ctx, hook, &pi, scratch, &dq, q);
 	key.name_hash = dq.name_hash;
 	key.qtype = dq.qtype;
 	key.name_len = dq.name_len;
@@ -619,17 +683,50 @@ static __always_inline int process(struct xdp_md *ctx)
 	return -XDPDNS_PASS_MISS;
 }
 
-/* Counts the verdict once, per CPU, and returns its XDP action. */
-static __always_inline int xdpdns_serve(struct xdp_md *ctx)
+/* The attach point of the interface the packet came in on, into the scratch: one hash lookup
+ * per packet (an array can't be indexed by ifindex: pod veths get ever larger ones). */
+static __always_inline void attach_lookup(void *ctx, const int hook, struct xdpdns_scratch *sc)
 {
-	int ret = process(ctx);
-	__u32 reason = ratelimit_verdict(ret < 0 ? -ret : ret);
-	__u64 *count;
+	__u32 ifindex = ctx_ifindex(ctx, hook);
+	struct xdpdns_iface *ifc = bpf_map_lookup_elem(&xdpdns_ifaces, &ifindex);
 
-	count = bpf_map_lookup_elem(&xdpdns_stats, &reason);
+	sc->slot = 0;
+	sc->if_flags = 0;
+	sc->if_mtu = 0;
+	sc->csum_partial = 0;
+	if (!ifc)
+		return;
+	sc->slot = ifc->slot < XDPDNS_ATTACH_MAX ? ifc->slot : 0;
+	sc->if_flags = ifc->flags;
+	sc->if_mtu = ifc->mtu;
+}
+
+/* Counts the verdict once, per CPU, in the attach point's row, and returns the hook's action
+ * for it. */
+static __always_inline int xdpdns_serve(void *ctx, const int hook)
+{
+	struct xdpdns_scratch *scratch;
+	__u32 zero = 0, reason, key, slot = 0;
+	__u64 *count;
+	int ret;
+
+	ctx_pull(ctx, hook);
+	scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
+	if (!scratch) {
+		ret = -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
+	} else {
+		attach_lookup(ctx, hook, scratch);
+		ret = process(ctx, hook, scratch);
+		slot = SCRATCH(scratch, slot);
+	}
+	if (slot >= XDPDNS_ATTACH_MAX) /* for the verifier */
+		slot = 0;
+	reason = ratelimit_verdict(ret < 0 ? -ret : ret, slot);
+	key = XDPDNS_STATS_KEY(slot, reason);
+	count = bpf_map_lookup_elem(&xdpdns_stats, &key);
 	if (count)
 		*count += 1; /* per-CPU value: no other writer */
-	return xdpdns_reason_action(reason);
+	return ctx_verdict(ctx, hook, xdpdns_reason_action(reason));
 }
 
 #endif /* XDPDNS_SERVE_H */

@@ -142,12 +142,62 @@ struct xdpdns_service {
 	__u8 pad[6];   /* zero */
 };
 
+/* ---- Attach points: HASH xdpdns_ifaces, ARRAY xdpdns_attach ----
+ * One program (two entry points: XDP and TC, one serve code) runs on every interface of an
+ * instance: the NICs, lo, a bridge, every pod veth matching an operator's pattern. What differs
+ * per interface is in xdpdns_ifaces, keyed by the ifindex the packet entered on (one lookup
+ * per packet): the attach point's slot, whether the host's own clients arrive there, how the
+ * hook treats checksums, the interface's MTU. An attach point is what the operator named: one
+ * interface, or every interface matching a pattern ("cali*": many ifindexes, one slot), so
+ * the counters (xdpdns_stats, per slot) never grow with the pods. Slot 0 counts the packets of
+ * an interface the map does not list (the program left on one by a daemon that stopped with
+ * keep and no longer names it, BPF_PROG_TEST_RUN): treated as a NIC. xdpdns_attach holds each
+ * slot's name for xdpdnsctl and the metrics, without the daemon; the program never reads it.
+ */
+#define XDPDNS_ATTACH_MAX 16   /* slots, 0 included: NICs, lo, a bridge, a few patterns */
+#define XDPDNS_IFACES_MAX 4096 /* interfaces at once: pod veths of a large node, and more */
+#define XDPDNS_ATTACH_NAME_LEN 16 /* IF_NAMESIZE: an interface name or a pattern, NUL included */
+
+struct xdpdns_iface {
+	__u16 slot;  /* 1..XDPDNS_ATTACH_MAX - 1: index into xdpdns_attach and the counters */
+	__u16 flags; /* XDPDNS_IFACE_* */
+	__u16 mtu;   /* L3 MTU of the interface, bytes: the largest reply; 0: xdpdns_config.mtu */
+	__u16 pad;   /* zero */
+};
+
+/* The host's own clients enter here (lo): a loopback or own-address source is a client, not
+ * a loop or a spoof as it is on a NIC. */
+#define XDPDNS_IFACE_LOCAL 0x1
+/* The program runs on an skb that is transmitted as it is (generic XDP, TC), not on a frame a
+ * driver turns into a new packet (native XDP): a query with a partial checksum (a sender on
+ * this host, CHECKSUM_PARTIAL) gets a reply that stays partial, so its UDP checksum field
+ * holds the pseudo-header sum for whoever completes it (see serve.h). */
+#define XDPDNS_IFACE_SKB 0x2
+
+enum xdpdns_hook {
+	XDPDNS_HOOK_NONE,
+	XDPDNS_HOOK_XDP,     /* native (driver) XDP */
+	XDPDNS_HOOK_XDP_SKB, /* generic XDP, on the skb */
+	XDPDNS_HOOK_TC,      /* TC clsact ingress, replies through bpf_redirect to egress */
+	XDPDNS_HOOK_COUNT,
+};
+
+struct xdpdns_attach {
+	char name[XDPDNS_ATTACH_NAME_LEN]; /* the interface or the pattern; "" for an unused slot */
+	__u8 hook;     /* enum xdpdns_hook; for a pattern, the hook its interfaces get */
+	__u8 flags;    /* XDPDNS_IFACE_* */
+	__u8 pad[6];   /* zero */
+};
+
 /* ---- Runtime configuration: ARRAY map xdpdns_config, one entry, written by the daemon ---- */
 /* The maps are pinned and outlive the program: a new program reuses them (an upgrade keeps the
  * cache). libbpf checks that sizes match, not fields, so a pinned config of another layout
  * version (0: maps from before the field) means maps a new program must not reuse. Bump it with
  * any change to a struct stored in a map. */
 #define XDPDNS_LAYOUT_VERSION 2 /* 2: the per-source rate limit fields */
+/* Not bumped for the attach points: they added maps and made xdpdns_stats longer, changing no
+ * struct of a map that is kept. The longer stats map is made anew by its size (its counters
+ * start at 0); the cache, config, services and health of a layout-2 daemon are kept. */
 
 struct xdpdns_config {
 	__u64 hash_seed;      /* seed of xdpdns_name_hash; fixed for the life of the cache maps */
@@ -205,12 +255,15 @@ struct xdpdns_health {
 #define XDPDNS_HEALTH_RECOVERING 0x2 /* upstreams are back: go on serving stale until the daemon
 				      * has refreshed the hot entries (no retry storm) */
 
-/* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats indexed by reason ----
- * Every packet the program sees bumps exactly one, except RATELIMIT_PASSED, bumped as well as
- * the verdict by a query the rate limiter let through (the limiter is on). The X-macro gives
- * the enum here and the names in userspace from one list: X(enum suffix, name, action). New
- * reasons go at the end: the values index the pinned counters (a longer list makes a new stats
- * map at the upgrade).
+/* ---- Verdict reasons: per-CPU counters, PERCPU_ARRAY xdpdns_stats ----
+ * Indexed by XDPDNS_STATS_KEY(slot, reason): one row of reasons per attach point (slot 0:
+ * interfaces not listed). Every packet the program sees bumps exactly one, except
+ * RATELIMIT_PASSED, bumped as well as the verdict by a query the rate limiter let through (the
+ * limiter is on). The X-macro gives the enum here and the names in userspace from one list:
+ * X(enum suffix, name, action); the action is XDP's, and the TC entry maps it (TX: a redirect
+ * to the interface's egress, DROP: TC_ACT_SHOT, PASS: TC_ACT_UNSPEC). New reasons go at the
+ * end: the values index the pinned counters (a longer list makes a new stats map at the
+ * upgrade).
  */
 #define XDPDNS_REASONS(X)                                                                    \
 	X(HIT_FRESH, "hit_fresh", XDP_TX)               /* answered from a fresh entry */     \
@@ -253,6 +306,9 @@ enum xdpdns_reason {
 	XDPDNS_REASON_COUNT
 };
 #undef XDPDNS_REASON_ENUM
+
+#define XDPDNS_STATS_KEY(slot, reason) ((slot) * XDPDNS_REASON_COUNT + (reason))
+#define XDPDNS_STATS_ENTRIES (XDPDNS_ATTACH_MAX * XDPDNS_REASON_COUNT)
 
 /* always inlined: the fast path calls it twice (ratelimit.h), and as a BPF subprogram it made
  * the program fail to load */

@@ -90,7 +90,10 @@ def main(manifest, xdpdnsd):
     check("xdpdns.conf: every option known to xdpdnsd" + (f" (unknown: {bad})" if bad else ""), not bad)
     check("xdpdns.conf: listen 169.254.20.10", opts.get("listen") == ["169.254.20.10"])
     check("xdpdns.conf: keep yes (a pod's end leaves hits answered)", opts.get("keep") == ["yes"])
-    check("xdpdns.conf: an interface", bool(opts.get("iface")))
+    attach = [l[1] for l in lines if l and l[0] == "attach" and len(l) > 1]  # repeatable
+    check("xdpdns.conf: an attach point", bool(opts.get("iface") or opts.get("attach")))
+    check("xdpdns.conf: the node's own clients and a bridge or routed CNI's pods",
+          "lo" in attach and any(a.startswith(("cni0", "cali*", "lxc*", "veth*")) for a in attach))
     print(f"{0 if failed else 'all'} checks: {failed} failed")
     return 1 if failed else 0
 

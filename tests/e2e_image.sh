@@ -5,7 +5,7 @@
 # refuses those it does not know: capabilities, no-new-privileges, read-only root, user, memory
 # limit, volumes, probes, grace period), with the ConfigMap's config as it is. The node is a lab
 # (tools/lab.sh): the host network is the cache's network namespace, whose interface has the
-# ConfigMap's name; the upstream answers at the ConfigMap's address; the hostPath volumes are a
+# name of the ConfigMap's bridge (its first attach point that is neither lo nor a pattern); the upstream answers at the ConfigMap's address; the hostPath volumes are a
 # bpffs and a state directory of the test's own. Checked: the init container puts the service
 # address on (twice: a pod restart); under podman's RuntimeDefault seccomp profile the daemon
 # refuses to start, saying why; with that profile allowing bpf() for CAP_BPF it attaches, drops
@@ -94,13 +94,14 @@ podman export "$(podman create --network none "$image:$version")" | tar -t | sor
 check "no shell, no other program in the image: $(grep -c '[^/]$' "$LAB_TMP/files") files" \
 	test -z "$(grep -E '(^|/)(s?bin)/.' "$LAB_TMP/files" | grep -vE '^usr/sbin/xdpdns(d|ctl)$')"
 
-# the node: the ConfigMap's interface, listen address and upstream, as they are
+# the node: the ConfigMap's instance, bridge, listen address and upstream, as they are
 "$top/tests/pod_run.py" "$manifest" configmap config "$config" || exit 1
 conf=$config/xdpdns.conf
-LAB_IF_CACHE=$(awk '$1 == "iface" { print $2; exit }' "$conf")
+instance=$(awk '$1 == "instance" { print $2; exit }' "$conf")
+LAB_IF_CACHE=$(awk '$1 == "attach" && $2 != "lo" && $2 !~ /[*?[]/ { sub(/:.*/, "", $2); print $2; exit }' "$conf")
 listen=$(awk '$1 == "listen" { print $2; exit }' "$conf")
 upstream=$(awk '$1 == "upstream" { sub(/:[0-9]+$/, "", $2); print $2; exit }' "$conf")
-echo "ConfigMap: iface $LAB_IF_CACHE, listen $listen, upstream $upstream"
+echo "ConfigMap: instance $instance, bridge $LAB_IF_CACHE, listen $listen, upstream $upstream"
 lab_up || exit 1
 ip -n "$LAB_UP_NS" addr add "$upstream/32" dev "$LAB_IF_UP"
 ip -n "$LAB_CACHE" route add "$upstream/32" via "$LAB_UPSTREAM4"
@@ -121,9 +122,14 @@ mount -t bpf bpf "$bpffs"
 # xdpdnsctl on the host, seeing the test's bpffs at /sys/fs/bpf (lab_counter uses it)
 lab_ctl() {
 	unshare --mount --propagation private sh -c 'mount --bind "$0" /sys/fs/bpf && exec "$@"' \
-		"$bpffs" "$LAB_OUT/xdpdnsctl" --iface "$LAB_IF_CACHE" "$@"
+		"$bpffs" "$LAB_OUT/xdpdnsctl" --instance "$instance" "$@"
 }
 entries() { lab_ctl dump | tail -n +2 | wc -l; }
+# the id of xdpdns's TC program on the bridge's ingress; empty when there is none
+tc_filter() {
+	tc -n "$LAB_CACHE" filter show dev "$LAB_IF_CACHE" ingress 2>/dev/null |
+		sed -n 's/.* xdpdns_tc_serve.* id \([0-9]*\).*/\1/p'
+}
 dig_svc() { lab_client dig +time=2 +tries=1 +short @"$listen" "$@"; }
 metrics() { nsenter --net="/run/netns/$LAB_CACHE" curl -s --max-time 2 http://127.0.0.1:9153/metrics; }
 
@@ -207,7 +213,7 @@ if [ "$gated" = CAP_SYS_ADMIN ]; then
 	podman logs xdpdns-refused-$$ 2>&1 | sed 's/^/    /'
 	check "RuntimeDefault (bpf() with CAP_SYS_ADMIN only): refused, saying the seccomp filter is why" \
 		sh -c "podman logs xdpdns-refused-$$ 2>&1 | grep -q 'a seccomp filter refuses bpf() despite CAP_BPF'"
-	check "... nothing attached" test -z "$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" | grep prog/)"
+	check "... nothing attached" test -z "$(tc_filter)"
 	podman rm xdpdns-refused-$$ >/dev/null
 	seccomp=(--security-opt "seccomp=$profile")
 	echo "from here on: RuntimeDefault with bpf() allowed for CAP_BPF (as containerd's and Docker's)"
@@ -219,10 +225,10 @@ check "the pod of $version serves" test $? -eq 0
 podman logs xdpdns-old-$$ 2>&1 | grep -E "error|warning|running as|attached|serving" | sed 's/^/    /'
 check "probes pass (liveness, readiness)" probes xdpdns-old-$$
 pid=$(podman inspect --format '{{.State.Pid}}' xdpdns-old-$$)
-check "the daemon runs as nobody with CAP_NET_BIND_SERVICE alone" sh -c \
-	"grep -qE '^Uid:\s+65534\s' /proc/$pid/status && grep -qE '^CapEff:\s+0+400$' /proc/$pid/status"
-check "attached to $LAB_IF_CACHE (the ConfigMap's mode skb: xdpgeneric)" sh -c \
-	"ip -n $LAB_CACHE -o link show $LAB_IF_CACHE | grep -q 'prog/xdp'"
+# NET_ADMIN stays: pod veths matching cali* are attached as they appear
+check "the daemon runs as nobody with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN alone" sh -c \
+	"grep -qE '^Uid:\s+65534\s' /proc/$pid/status && grep -qE '^CapEff:\s+0+1400$' /proc/$pid/status"
+check "attached to $LAB_IF_CACHE (a bridge: TC)" test -n "$(tc_filter)"
 check "/metrics: xdpdns_build_info{version=\"$version\"} 1" grep -qx \
 	"xdpdns_build_info{version=\"$version\"} 1" <(metrics)
 miss0=$(lab_counter miss)
@@ -268,9 +274,9 @@ check "the old pod stopped on SIGTERM, exit 0" test \
 	"$(podman inspect --format '{{.State.ExitCode}}' xdpdns-old-$$)" = 0
 podman logs xdpdns-old-$$ 2>&1 | grep -E "saved|leaving" | sed 's/^/    /'
 check "the old pod saved its snapshot in the hostPath, as nobody" sh -c \
-	"podman logs xdpdns-old-$$ 2>&1 | grep -qE 'saved $cached entries to /var/lib/xdpdns/$LAB_IF_CACHE.snapshot' &&
-	test \"\$(stat -c %u $state/$LAB_IF_CACHE.snapshot)\" = 65534"
-old_id=$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" | sed -n 's|.*prog/xdp[a-z]* id \([0-9]*\).*|\1|p')
+	"podman logs xdpdns-old-$$ 2>&1 | grep -qE 'saved $cached entries to /var/lib/xdpdns/$instance.snapshot' &&
+	test \"\$(stat -c %u $state/$instance.snapshot)\" = 65534"
+old_id=$(tc_filter)
 sleep 0.5
 between=$(lab_counter hit_fresh)
 init_containers
@@ -279,9 +285,11 @@ start xdpdns-new-$$ "$image:$newer" "${seccomp[@]}"
 check "the pod of $newer serves" test $? -eq 0
 after=$(lab_counter hit_fresh)
 echo "kernel hits: $before before the old pod stopped, $between with no pod, $after with the new one"
-podman logs xdpdns-new-$$ 2>&1 | grep "replaced the XDP program" | sed 's/^/    /'
-check "the new pod replaced the program (id $old_id), cache kept ($cached entries)" sh -c \
-	"podman logs xdpdns-new-$$ 2>&1 | grep -q 'replaced the XDP program on $LAB_IF_CACHE (id $old_id -> id [0-9]*), cache kept ($cached entries)'"
+podman logs xdpdns-new-$$ 2>&1 | grep -E "replaced the programs|kept from the last run" | sed 's/^/    /'
+new_id=$(tc_filter)
+check "the new pod replaced the program (id $old_id -> $new_id), cache kept ($cached entries)" sh -c \
+	"test -n '$new_id' -a '$new_id' != '$old_id' &&
+	podman logs xdpdns-new-$$ 2>&1 | grep -q 'kept from the last run ($cached entries)'"
 wait "$load"
 
 sent=$((CHUNKS * CHUNK))

@@ -94,9 +94,8 @@ done
 check "without CAP_BPF: the load is not permitted" grep -q "Operation not permitted" "$LAB_TMP/no-cap_bpf.log"
 check "without CAP_PERFMON: the verifier refuses the program" grep -q "Permission denied" \
 	"$LAB_TMP/no-cap_perfmon.log"
-check "without CAP_NET_ADMIN: the attach is not permitted" grep -q \
-	"can't attach XDP on $LAB_IF_CACHE in native mode: Operation not permitted" \
-	"$LAB_TMP/no-cap_net_admin.log"
+check "without CAP_NET_ADMIN: the load is not permitted (XDP and TC programs need it)" grep -q \
+	"can't load the xdpdns programs: Operation not permitted" "$LAB_TMP/no-cap_net_admin.log"
 check "without CAP_NET_BIND_SERVICE: port 53 refused" grep -q \
 	"can't listen on $LAB_CACHE4 port 53/udp: Permission denied" "$LAB_TMP/no-cap_net_bind_service.log"
 check "a failed start leaves no program pinned" test ! -e "$PIN" -a ! -e "${PIN}_next"

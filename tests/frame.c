@@ -179,8 +179,13 @@ const char *frame_parse_flags(const uint8_t *buf, size_t len, struct frame_view 
 	v->udp_csum = (uint16_t)udp[6] << 8 | udp[7];
 	if (v->udp_csum == 0 && v->ipv6)
 		return "IPv6 UDP checksum is zero";
-	if (v->udp_csum && !(flags & FRAME_ANY_CSUM) && inet_sum(udp, udp_len, pseudo_sum(v->ipv6, v->src, v->dst, udp_len)) != 0xffff)
+	if (flags & FRAME_PARTIAL_CSUM) {
+		if (v->udp_csum != inet_sum(NULL, 0, pseudo_sum(v->ipv6, v->src, v->dst, udp_len)))
+			return "UDP checksum field is not the pseudo-header sum of a partial checksum";
+	} else if (v->udp_csum && !(flags & FRAME_ANY_CSUM) &&
+		   inet_sum(udp, udp_len, pseudo_sum(v->ipv6, v->src, v->dst, udp_len)) != 0xffff) {
 		return "bad UDP checksum";
+	}
 	v->dns_off = off + hlen + 8;
 	v->dns = buf + v->dns_off;
 	v->dns_len = udp_len - 8;

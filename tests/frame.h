@@ -44,6 +44,9 @@ const char *frame_parse(const uint8_t *buf, size_t len, struct frame_view *v);
 /* frame_parse() with FRAME_* flags: a received frame, to find the query in, not a reply. */
 #define FRAME_PADDED   0x1 /* Ethernet padding after the IP packet allowed */
 #define FRAME_ANY_CSUM 0x2 /* the UDP checksum is not verified (offload leaves a partial one) */
+/* a reply that stays CHECKSUM_PARTIAL (TC, generic XDP): its UDP checksum field must hold the
+ * pseudo-header sum, not complemented, for whoever completes it */
+#define FRAME_PARTIAL_CSUM 0x4
 const char *frame_parse_flags(const uint8_t *buf, size_t len, struct frame_view *v,
 			      unsigned int flags);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
@@ -28,11 +29,14 @@ int harness_open(struct harness *h)
 
 int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
 {
+	struct bpf_program *tc = bpf_object__find_program_by_name(obj, "xdpdns_tc_serve");
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->obj = obj;
 	h->prog_fd = prog_fd;
+	h->xdp_fd = prog_fd;
+	h->tc_fd = tc ? bpf_program__fd(tc) : -1;
 	err = xdpdns_maps_find(h->obj, &h->maps);
 	if (!err)
 		err = xdpdns_config_init(&h->cfg);
@@ -58,6 +62,15 @@ void harness_close(struct harness *h)
 	h->obj = NULL;
 }
 
+int harness_hook(struct harness *h, bool tc)
+{
+	if (tc && h->tc_fd < 0)
+		return -ENOENT;
+	h->tc = tc;
+	h->prog_fd = tc ? h->tc_fd : h->xdp_fd;
+	return 0;
+}
+
 int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *out,
 		size_t *out_len)
 {
@@ -68,7 +81,18 @@ int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *ou
 	if (err)
 		return err;
 	*out_len = opts.data_size_out;
-	return opts.retval;
+	if (!h->tc)
+		return opts.retval;
+	/* a test run does not carry out the redirect: the verdict says where it would go */
+	switch ((int)opts.retval) {
+	case TC_ACT_REDIRECT:
+		return XDP_TX;
+	case TC_ACT_SHOT:
+		return XDP_DROP;
+	case TC_ACT_UNSPEC:
+		return XDP_PASS;
+	}
+	return HARNESS_BAD_VERDICT;
 }
 
 uint64_t harness_count(struct harness *h, unsigned int reason)
@@ -78,6 +102,27 @@ uint64_t harness_count(struct harness *h, unsigned int reason)
 	if (xdpdns_stats_read(&h->maps, counts))
 		return UINT64_MAX;
 	return counts[reason];
+}
+
+uint64_t harness_count_slot(struct harness *h, unsigned int slot, unsigned int reason)
+{
+	static uint64_t counts[XDPDNS_ATTACH_MAX][XDPDNS_REASON_COUNT];
+
+	if (slot >= XDPDNS_ATTACH_MAX || xdpdns_stats_read_slots(&h->maps, counts))
+		return UINT64_MAX;
+	return counts[slot][reason];
+}
+
+int harness_iface(struct harness *h, unsigned int slot, unsigned int flags)
+{
+	struct xdpdns_iface v = { .slot = slot, .flags = flags };
+	int err;
+
+	if (!slot) {
+		err = xdpdns_iface_delete(&h->maps, HARNESS_IFINDEX);
+		return err == -ENOENT ? 0 : err;
+	}
+	return xdpdns_iface_set(&h->maps, HARNESS_IFINDEX, &v);
 }
 
 int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,

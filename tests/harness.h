@@ -12,7 +12,9 @@
 struct harness {
 	struct xdpdns *skel; /* harness_open()'s, NULL when attached to another object */
 	struct bpf_object *obj;
-	int prog_fd;
+	int prog_fd;         /* what harness_run() runs: xdp_fd, or tc_fd after harness_hook() */
+	int xdp_fd, tc_fd;   /* the XDP and the TC entry points; tc_fd -1 in an object without */
+	bool tc;
 	struct xdpdns_maps maps;
 	struct xdpdns_config cfg;
 };
@@ -32,12 +34,28 @@ void harness_close(struct harness *h);
 int harness_daemon_up(void);
 void harness_daemon_down(void);
 
-/* Runs the program once on in; the frame it leaves goes to out. Returns the XDP action. */
+/* Which entry point harness_run() runs: the XDP program (tc false, the default) or the TC one.
+ * Returns 0, or -ENOENT when the object has no TC program. */
+int harness_hook(struct harness *h, bool tc);
+
+/* Runs the program once on in; the frame it leaves goes to out. Returns the XDP action, the
+ * TC program's verdict as the XDP action it stands for (a redirect to the interface it came
+ * in on: XDP_TX; TC_ACT_SHOT: XDP_DROP; TC_ACT_UNSPEC: XDP_PASS), or HARNESS_BAD_VERDICT for
+ * any other (TC_ACT_OK would end the interface's other filters). The packet enters on lo (in
+ * the caller's network namespace), whose ifindex is HARNESS_IFINDEX. */
 int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *out,
 		size_t *out_len);
+#define HARNESS_BAD_VERDICT 1000
+#define HARNESS_IFINDEX 1 /* lo: BPF_PROG_TEST_RUN's device for both program types */
 
-/* Current value of one counter, summed over CPUs. */
+/* Current value of one counter, summed over CPUs and attach points. */
 uint64_t harness_count(struct harness *h, unsigned int reason);
+/* ...of one attach point's row. */
+uint64_t harness_count_slot(struct harness *h, unsigned int slot, unsigned int reason);
+
+/* The packets harness_run() runs enter on attach point slot with flags (XDPDNS_IFACE_*), or
+ * (slot 0) on an interface the program does not list. Returns 0 or -errno. */
+int harness_iface(struct harness *h, unsigned int slot, unsigned int flags);
 
 /* Stores resp in the cache as if it had arrived age_sec seconds ago with lifetime ttl_sec. */
 int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,

@@ -222,6 +222,74 @@ static void test_flags_override_file(void **state)
 	assert_int_equal(o.n_upstreams, 1);
 }
 
+/* Attach points: iface (a NIC) and attach IF[:HOOK], in slot order. The systemd unit's
+ * --iface %i replaces the file's iface lines (as the single iface option did); attach lines
+ * and flags add up, as listen and upstream do. */
+static void test_attach_points(void **state)
+{
+	struct xdpdns_options o;
+	char err[256] = "";
+	const char *p = file_with("iface eth0\nattach lo\nattach cali*:tc\niface eth1\n");
+	char *argv[] = { "xdpdnsd", "--config", (char *)p, "--iface", "eth2", "--attach",
+			 "cni0:xdp-skb", "--iface", "eth3", NULL };
+	static const struct {
+		const char *name;
+		enum xdpdns_hook hook;
+		bool nic;
+	} want[] = {
+		{ "lo", XDPDNS_HOOK_NONE, false }, { "cali*", XDPDNS_HOOK_TC, false },
+		{ "eth2", XDPDNS_HOOK_NONE, true }, { "cni0", XDPDNS_HOOK_XDP_SKB, false },
+		{ "eth3", XDPDNS_HOOK_NONE, true },
+	};
+	size_t i;
+
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_parse_args(&o, 9, argv, err, sizeof(err)), 0);
+	assert_int_equal(o.n_attach, 5);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(o.attach[i].name, want[i].name);
+		assert_int_equal(o.attach[i].hook, want[i].hook);
+		assert_int_equal(o.attach[i].nic, want[i].nic);
+	}
+	assert_string_equal(o.iface, "eth2"); /* the first iface: addresses, instance */
+	assert_string_equal(xdpdns_options_instance(&o), "eth2");
+	assert_int_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+
+	/* no iface: the default instance; a named one */
+	xdpdns_options_defaults(&o);
+	assert_int_equal(xdpdns_options_set(&o, "attach", "lo", err, sizeof(err)), 0);
+	assert_int_equal(xdpdns_options_set(&o, "attach", "lo", err, sizeof(err)), 0); /* twice */
+	assert_int_equal(o.n_attach, 1);
+	assert_string_equal(xdpdns_options_instance(&o), XDPDNS_DEFAULT_INSTANCE);
+	assert_int_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	assert_int_equal(xdpdns_options_set(&o, "instance", "node-1", err, sizeof(err)), 0);
+	assert_string_equal(xdpdns_options_instance(&o), "node-1");
+	assert_int_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	assert_int_equal(xdpdns_options_set(&o, "instance", "a.b", err, sizeof(err)), 0);
+	assert_int_not_equal(xdpdns_options_check(&o, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "instance: 'a.b' is not a name"));
+
+	/* refused */
+	assert_int_not_equal(xdpdns_options_set(&o, "attach", "lo:ebpf", err, sizeof(err)), 0);
+	assert_string_equal(err, "attach: 'lo:ebpf': the hook is tc, xdp-skb, xdp or auto");
+	assert_int_not_equal(xdpdns_options_set(&o, "iface", "veth*", err, sizeof(err)), 0);
+	assert_string_equal(err, "iface: 'veth*' is a pattern: use attach");
+	assert_int_not_equal(xdpdns_options_set(&o, "attach", "lo:tc", err, sizeof(err)), 0);
+	assert_string_equal(err, "attach: lo is an attach point already");
+	assert_int_not_equal(xdpdns_options_set(&o, "attach", "a-name-of-16-chr", err,
+						sizeof(err)), 0);
+	assert_int_not_equal(xdpdns_options_set(&o, "attach", ":tc", err, sizeof(err)), 0);
+	xdpdns_options_defaults(&o);
+	for (i = 0; i < XDPDNS_ATTACH_POINTS_MAX; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "veth%zu*", i);
+		assert_int_equal(xdpdns_options_set(&o, "attach", name, err, sizeof(err)), 0);
+	}
+	assert_int_not_equal(xdpdns_options_set(&o, "attach", "lo", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "more than 15 attach points"));
+}
+
 static void test_flag_errors(void **state)
 {
 	struct xdpdns_options o;
@@ -328,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_metrics_and_log_format),
 		cmocka_unit_test_teardown(test_flags_override_file, teardown_file),
+		cmocka_unit_test_teardown(test_attach_points, teardown_file),
 		cmocka_unit_test(test_flag_errors),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test_teardown(test_resolv_conf, teardown_file),

@@ -285,12 +285,23 @@ static void test_other_traffic_untouched(void **state)
 	assert_int_not_equal(bpf_map_get_next_key(rl_fd, NULL, &next), 0); /* no bucket */
 }
 
-static int setup(void **state)
+static int setup_hook(bool tc)
 {
-	if (harness_open(&H))
+	if (harness_open(&H) || harness_hook(&H, tc))
 		return -1;
 	rl_fd = bpf_object__find_map_fd_by_name(H.obj, "xdpdns_ratelimit");
 	return rl_fd < 0 ? -1 : 0;
+}
+
+static int setup_xdp(void **state)
+{
+	return setup_hook(false);
+}
+
+/* the TC program: the same limiter through its own global function (ratelimit.h) */
+static int setup_tc(void **state)
+{
+	return setup_hook(true);
 }
 
 static int teardown(void **state)
@@ -312,5 +323,7 @@ int main(void)
 		cmocka_unit_test(test_other_traffic_untouched),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed = cmocka_run_group_tests_name("ratelimit xdp", tests, setup_xdp, teardown);
+
+	return failed + cmocka_run_group_tests_name("ratelimit tc", tests, setup_tc, teardown);
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The XDP program on crafted frames (BPF_PROG_TEST_RUN): answers checked field by field with
- * ldns and the frame's checksums with frame.c's own arithmetic; every case the program must not
- * answer checked to leave the frame bit for bit as it came. */
+/* The XDP and the TC program on crafted frames (BPF_PROG_TEST_RUN): answers checked field by
+ * field with ldns and the frame's checksums with frame.c's own arithmetic; every case the
+ * program must not answer checked to leave the frame bit for bit as it came. Every test runs
+ * twice, once per entry point (the groups "xdp" and "tc"): one serve code, two hooks. The
+ * attach point rules (the host's own clients on lo, a NIC's rules elsewhere, counters per
+ * attach point, partial checksums kept on the skb hooks) have their tests and table rows. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,6 +28,7 @@ struct exchange {
 	uint8_t out[FRAME_MAX_LEN];
 	size_t out_len;
 	int action;
+	int reply_partial; /* the reply must keep a partial checksum (FRAME_PARTIAL_CSUM) */
 };
 
 static void build(struct exchange *x, const char *name, ldns_rr_type type)
@@ -105,7 +109,7 @@ static void assert_answer(const struct exchange *x, const ldns_pkt *want)
 	int i;
 
 	assert_int_equal(x->action, XDP_TX);
-	err = frame_parse(x->out, x->out_len, &r);
+	err = frame_parse_flags(x->out, x->out_len, &r, x->reply_partial ? FRAME_PARTIAL_CSUM : 0);
 	if (err)
 		fail_msg("reply frame: %s", err);
 
@@ -716,22 +720,66 @@ static void test_ipv4_without_udp_checksum(void **state)
 	ldns_pkt_free(resp);
 }
 
-/* Over a veth, a local sender's offloaded checksum holds only the pseudo-header sum. */
+/* Over a veth or lo, a local sender's offloaded checksum holds only the pseudo-header sum
+ * (CHECKSUM_PARTIAL). Native XDP's reply is a new packet: it gets the full sum. On the skb
+ * hooks (TC, generic XDP: XDPDNS_IFACE_SKB) the query's skb goes out as the reply, still
+ * partial, so its field must hold the reply's pseudo-header sum: a full sum there would be
+ * summed again by whoever completes it. */
 static void test_checksum_offloaded_by_local_sender(void **state)
 {
 	const char *an[] = { "veth.example.com. 300 IN A 192.0.2.24", NULL };
 	ldns_pkt *resp = store("veth.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
 	struct exchange x = { .spec = { .udp_csum_partial = 1 }, .opts = { .id = 19, .edns = 1 } };
+	int skb_flags;
 
+	for (skb_flags = 0; skb_flags <= XDPDNS_IFACE_SKB; skb_flags += XDPDNS_IFACE_SKB) {
+		assert_int_equal(harness_iface(&H, skb_flags ? 1 : 0, skb_flags), 0);
+		x.reply_partial = H.tc || skb_flags;
+		x.spec.ipv6 = 0;
+		build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
+		expect_hit(&x, resp, 0, 0);
+		x.spec.ipv6 = 1;
+		build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
+		expect_hit(&x, resp, 0, 0);
+	}
+	/* a full checksum gets a full one back, whatever the hook */
+	x.spec.udp_csum_partial = 0;
+	x.reply_partial = 0;
 	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
 	expect_hit(&x, resp, 0, 0);
-	x.spec.ipv6 = 1;
-	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
-	expect_hit(&x, resp, 0, 0);
-	x.spec.udp_csum_partial = 0; /* a full checksum that is wrong still passes */
-	build(&x, "veth.example.com.", LDNS_RR_TYPE_A);
-	x.in[x.in_len - 3] ^= 0x10;
+	x.in[x.in_len - 3] ^= 0x10; /* a full checksum that is wrong still passes */
 	expect_untouched(&x, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM);
+	assert_int_equal(harness_iface(&H, 0, 0), 0);
+	ldns_pkt_free(resp);
+}
+
+/* lo as a local attach point: the host's own processes ask from 127/8, ::1 or the very service
+ * address they ask (the local route's source), and are answered; counted in its row. */
+static void test_host_clients_on_lo(void **state)
+{
+	static const struct {
+		int ipv6;
+		const char *src;
+	} clients[] = {
+		{ 0, "127.0.0.1" }, { 0, "127.1.2.3" }, { 0, FRAME_SERVICE4 },
+		{ 1, "::1" }, { 1, FRAME_SERVICE6 },
+	};
+	const char *an[] = { "lo.example.com. 300 IN A 192.0.2.25", NULL };
+	ldns_pkt *resp = store("lo.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, 0, 0, 300);
+	size_t i;
+
+	assert_int_equal(harness_iface(&H, 3, XDPDNS_IFACE_LOCAL), 0);
+	for (i = 0; i < sizeof(clients) / sizeof(clients[0]); i++) {
+		struct exchange x = { .spec = { .ipv6 = clients[i].ipv6, .src = clients[i].src },
+				      .opts = { .id = 20 + i } };
+		uint64_t row = harness_count_slot(&H, 3, XDPDNS_HIT_FRESH);
+
+		print_message("  from %s\n", clients[i].src);
+		build(&x, "lo.example.com.", LDNS_RR_TYPE_A);
+		expect_hit(&x, resp, 0, 0);
+		assert_int_equal(harness_count_slot(&H, 3, XDPDNS_HIT_FRESH), row + 1);
+	}
+	assert_int_equal(harness_iface(&H, 0, 0), 0);
 	ldns_pkt_free(resp);
 }
 
@@ -1104,12 +1152,23 @@ struct untouched_case {
 	void (*make)(struct exchange *x);
 	int action;
 	unsigned int reason;
+	unsigned int iface; /* the attach point it enters on: IF_* below (0: one not listed) */
 };
+
+/* Attach points of the table's rows, as slot and XDPDNS_IFACE_* flags */
+#define IF_NIC   1 /* a NIC the daemon attached: its own slot, a NIC's rules */
+#define IF_LOCAL 2 /* lo: the host's own clients */
+static const struct {
+	unsigned int slot, flags;
+} row_ifaces[] = { [IF_NIC] = { 1, 0 }, [IF_LOCAL] = { 2, XDPDNS_IFACE_LOCAL } };
 
 /* The kernel half of the bad input catalogue (issue 6): each item's rows are marked with its
  * number; items 1, 2, 7, 8 and 9 have hit tests too (test_padded_minimum_frame,
  * test_hit_vlan_and_qinq, test_hit_edns_arcount_1, test_hit_longest_name,
  * test_key_collision_is_a_miss, test_case_folds_only_letters). */
+/* rows without an attach point leave iface out: 0, an interface the program does not list */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct untouched_case untouched_cases[] = {
 	/* 2: L2 the program does not know */
 	{ "ARP", mk_arp, XDP_PASS, XDPDNS_PASS_NOT_IP },
@@ -1166,6 +1225,21 @@ static const struct untouched_case untouched_cases[] = {
 	{ "unspecified source", mk_src_unspecified, XDP_DROP, XDPDNS_DROP_SRC_UNSPEC },
 	{ "0/8 source", mk_src_this_network, XDP_DROP, XDPDNS_DROP_SRC_UNSPEC },
 	{ "IPv6 unspecified source", mk_src_unspecified6, XDP_DROP, XDPDNS_DROP_SRC_UNSPEC },
+	/* the same rules on a NIC the daemon lists, counted in its row; on lo, the host's own
+	 * clients may send from loopback and our addresses, and from nothing else on the list */
+	{ "loopback source, NIC", mk_src_loopback, XDP_DROP, XDPDNS_DROP_SRC_LOOPBACK, IF_NIC },
+	{ "IPv6 loopback source, NIC", mk_src_loopback6, XDP_DROP, XDPDNS_DROP_SRC_LOOPBACK, IF_NIC },
+	{ "own address as source, NIC", mk_src_self, XDP_DROP, XDPDNS_DROP_SRC_SELF, IF_NIC },
+	{ "own IPv6 address, NIC", mk_src_self6, XDP_DROP, XDPDNS_DROP_SRC_SELF, IF_NIC },
+	{ "multicast source on lo", mk_src_multicast, XDP_DROP, XDPDNS_DROP_SRC_ADDR, IF_LOCAL },
+	{ "broadcast source on lo", mk_src_broadcast, XDP_DROP, XDPDNS_DROP_SRC_ADDR, IF_LOCAL },
+	{ "IPv4-mapped source on lo", mk_src_v4_mapped6, XDP_DROP, XDPDNS_DROP_SRC_ADDR, IF_LOCAL },
+	{ "unspecified source on lo", mk_src_unspecified, XDP_DROP, XDPDNS_DROP_SRC_UNSPEC, IF_LOCAL },
+	{ ":: source on lo", mk_src_unspecified6, XDP_DROP, XDPDNS_DROP_SRC_UNSPEC, IF_LOCAL },
+	{ "source port 0 on lo", mk_src_port_0, XDP_DROP, XDPDNS_DROP_SRC_PORT, IF_LOCAL },
+	{ "QR=1 on lo", mk_response, XDP_DROP, XDPDNS_DROP_RESPONSE, IF_LOCAL },
+	{ "bad UDP checksum on lo", mk_bad_udp_checksum, XDP_PASS, XDPDNS_PASS_BAD_CHECKSUM, IF_LOCAL },
+	{ "other port on lo", mk_other_port, XDP_PASS, XDPDNS_PASS_NOT_SERVICE, IF_LOCAL },
 	/* 6: responses */
 	{ "QR=1 to the service", mk_response, XDP_DROP, XDPDNS_DROP_RESPONSE },
 	{ "QR=1 over 512 bytes", mk_response_big, XDP_DROP, XDPDNS_DROP_RESPONSE },
@@ -1211,6 +1285,7 @@ static const struct untouched_case untouched_cases[] = {
 	/* the one pass that is not about bad input */
 	{ "miss", mk_miss, XDP_PASS, XDPDNS_PASS_MISS },
 };
+#pragma GCC diagnostic pop
 
 static void test_untouched_cases(void **state)
 {
@@ -1231,15 +1306,22 @@ static void test_untouched_cases(void **state)
 	for (i = 0; i < sizeof(untouched_cases) / sizeof(untouched_cases[0]); i++) {
 		const struct untouched_case *c = &untouched_cases[i];
 		struct exchange x = { .opts = { .id = 0x5555 } };
+		unsigned int slot = row_ifaces[c->iface].slot;
+		uint64_t row;
 
 		print_message("  %-28s -> %s\n", c->name, xdpdns_reason_name(c->reason));
+		assert_int_equal(harness_iface(&H, slot, row_ifaces[c->iface].flags), 0);
+		row = harness_count_slot(&H, slot, c->reason);
 		c->make(&x);
 		expect_untouched(&x, c->action, c->reason);
+		if (harness_count_slot(&H, slot, c->reason) != row + 1)
+			fail_msg("not counted in the row of its attach point (slot %u)", slot);
 	}
+	assert_int_equal(harness_iface(&H, 0, 0), 0);
 	ldns_pkt_free(resp);
 }
 
-static int setup(void **state)
+static int setup_hook(bool tc)
 {
 	int err;
 
@@ -1250,8 +1332,20 @@ static int setup(void **state)
 	}
 	err = harness_open(&H);
 	if (err)
-		fprintf(stderr, "can't load the XDP program: %s\n", strerror(-err));
+		fprintf(stderr, "can't load the programs: %s\n", strerror(-err));
+	if (!err)
+		err = harness_hook(&H, tc);
 	return err;
+}
+
+static int setup_xdp(void **state)
+{
+	return setup_hook(false);
+}
+
+static int setup_tc(void **state)
+{
+	return setup_hook(true);
 }
 
 static int teardown(void **state)
@@ -1289,10 +1383,13 @@ int main(void)
 		cmocka_unit_test(test_padded_minimum_frame),
 		cmocka_unit_test(test_ipv4_without_udp_checksum),
 		cmocka_unit_test(test_checksum_offloaded_by_local_sender),
+		cmocka_unit_test(test_host_clients_on_lo),
 		cmocka_unit_test(test_entry_counts_hits),
 		cmocka_unit_test(test_hit_records_last_hit),
 		cmocka_unit_test(test_untouched_cases),
 	};
 
-	return cmocka_run_group_tests_name("xdp", tests, setup, teardown);
+	int failed = cmocka_run_group_tests_name("xdp", tests, setup_xdp, teardown);
+
+	return failed + cmocka_run_group_tests_name("tc", tests, setup_tc, teardown);
 }

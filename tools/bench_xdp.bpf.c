@@ -56,7 +56,7 @@ int bench_serve(struct xdp_md *ctx)
 	f = save(ctx, &len);
 	if (!f)
 		return XDP_ABORTED;
-	action = xdpdns_serve(ctx);
+	action = xdpdns_serve(ctx, HOOK_XDP);
 	return restore(ctx, f, len) ? XDP_ABORTED : action;
 }
 

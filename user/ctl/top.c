@@ -10,7 +10,7 @@
 #include "top.h"
 
 /* The daemon's answer to cmd in a malloc'ed string; NULL when no daemon answers. */
-static char *daemon_text(const char *ifname, const char *cmd)
+static char *daemon_text(const char *instance, const char *cmd)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -19,7 +19,7 @@ static char *daemon_text(const char *ifname, const char *cmd)
 
 	if (!f)
 		return NULL;
-	err = control_request(ifname, cmd, f);
+	err = control_request(instance, cmd, f);
 	fclose(f);
 	if (err) {
 		free(text);
@@ -66,7 +66,7 @@ int top_parse_daemon(struct top_sample *s, const char *stats, const char *health
 }
 
 /* The kernel's counters always; the daemon's when it answers. Returns 0 or -errno (err). */
-static int top_sample(const struct xdpdns_maps *m, const char *ifname, struct top_sample *s,
+static int top_sample(const struct xdpdns_maps *m, const char *instance, struct top_sample *s,
 		      char *err, size_t errlen)
 {
 	char *stats, *health;
@@ -79,8 +79,8 @@ static int top_sample(const struct xdpdns_maps *m, const char *ifname, struct to
 		snprintf(err, errlen, "can't read the counters: %s", strerror(-ret));
 		return ret;
 	}
-	stats = daemon_text(ifname, "stats");
-	health = stats ? daemon_text(ifname, "health") : NULL;
+	stats = daemon_text(instance, "stats");
+	health = stats ? daemon_text(instance, "health") : NULL;
 	if (stats) /* health without an answer: no upstream rows */
 		ret = top_parse_daemon(s, stats, health ? health : "", err, errlen);
 	free(stats);
@@ -201,7 +201,7 @@ static void draw_upstreams(FILE *out, const struct top_sample *a, const struct t
 	}
 }
 
-void top_draw(FILE *out, const char *ifname, const struct top_sample *a,
+void top_draw(FILE *out, const char *instance, const struct top_sample *a,
 	      const struct top_sample *b, bool tty)
 {
 	double dt = (b->t_ns - a->t_ns) / 1e9;
@@ -217,7 +217,7 @@ void top_draw(FILE *out, const char *ifname, const struct top_sample *a,
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 	if (tty)
 		fputs("\033[H\033[2J", out); /* home, clear: redraw in place */
-	fprintf(out, "xdpdns top on %s at %s, rates over %.1f s\n\n", ifname, when, dt);
+	fprintf(out, "xdpdns top on %s at %s, rates over %.1f s\n\n", instance, when, dt);
 	fprintf(out, "  %-26s %12s %14s\n", "", "per second", "total");
 	row(out, "kernel answers (hits)", khits, khits0, dt);
 	row(out, "  of which stale", b->kernel[XDPDNS_HIT_STALE], a->kernel[XDPDNS_HIT_STALE], dt);
@@ -229,7 +229,7 @@ void top_draw(FILE *out, const char *ifname, const struct top_sample *a,
 	    a->kernel[XDPDNS_PASS_EXPIRED], dt);
 	row(out, "kernel drops", kernel_sum(b, XDP_DROP, -1), kernel_sum(a, XDP_DROP, -1), dt);
 	if (!b->daemon || !a->daemon) {
-		fprintf(out, "\n  (no daemon running on %s)\n", ifname);
+		fprintf(out, "\n  (no daemon running on %s)\n", instance);
 		fflush(out);
 		return;
 	}
@@ -241,7 +241,7 @@ void top_draw(FILE *out, const char *ifname, const struct top_sample *a,
 	fflush(out);
 }
 
-int top_run(const struct xdpdns_maps *m, const char *ifname, int argc, char **argv)
+int top_run(const struct xdpdns_maps *m, const char *instance, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -272,15 +272,15 @@ int top_run(const struct xdpdns_maps *m, const char *ifname, int argc, char **ar
 			return 2;
 		}
 	}
-	ret = top_sample(m, ifname, &a, err, sizeof(err));
+	ret = top_sample(m, instance, &a, err, sizeof(err));
 	for (i = 0; !ret && (!count || i < count); i++) {
 		struct timespec ts = { (time_t)interval,
 				       (long)((interval - (time_t)interval) * 1e9) };
 
 		nanosleep(&ts, NULL);
-		ret = top_sample(m, ifname, &b, err, sizeof(err));
+		ret = top_sample(m, instance, &b, err, sizeof(err));
 		if (!ret)
-			top_draw(stdout, ifname, &a, &b, tty);
+			top_draw(stdout, instance, &a, &b, tty);
 		a = b;
 	}
 	if (ret) {

@@ -32,10 +32,10 @@ int top_parse_daemon(struct top_sample *s, const char *stats, const char *health
 		     size_t errlen);
 
 /* One frame to out: the rates from a to b. tty: clear the screen first. */
-void top_draw(FILE *out, const char *ifname, const struct top_sample *a,
+void top_draw(FILE *out, const char *instance, const struct top_sample *a,
 	      const struct top_sample *b, bool tty);
 
 /* xdpdnsctl top [--interval S] [-n N] (argv[0] is "top"). Returns the exit status. */
-int top_run(const struct xdpdns_maps *m, const char *ifname, int argc, char **argv);
+int top_run(const struct xdpdns_maps *m, const char *instance, int argc, char **argv);
 
 #endif /* XDPDNS_TOP_H */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdpdnsctl: inspects and steers a running cache through the maps pinned under
- * XDPDNS_PIN_ROOT/<ifname>/ (see pins.h). Works while the daemon is down too.
+ * XDPDNS_PIN_ROOT/<instance>/ (see pins.h). Works while the daemon is down too. Finds the
+ * cache by itself when one runs; --instance names one of several, and --iface IF (scripts from
+ * before instances) the one attached to IF.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <net/if.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +27,9 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xdpdnsctl [--iface IF] COMMAND | --version\n"
-		"  stats                      kernel counters summed over CPUs, and the daemon's\n"
+		"usage: xdpdnsctl [--instance NAME | --iface IF] COMMAND | --version\n"
+		"  stats                      kernel counters summed over CPUs and attach points, each\n"
+		"                             attach point's (answered, passed, dropped), the daemon's\n"
 		"  dump                       kernel cache entries: name, type, rcode, TTL left, hits\n"
 		"  flush [NAME]               remove every kernel cache entry, or those for NAME\n"
 		"  health                     what the kernel acts on, and each upstream's state;\n"
@@ -42,54 +47,136 @@ static void usage(FILE *out)
 		"  top [--interval S] [-n N]  rates, redrawn every S seconds (1), N times (0: until ^C)\n"
 		"  address IF ADDR...         ADDR (/32, /128) on IF, up, made a dummy interface if\n"
 		"                             missing: the service address of a node\n"
-		"--iface defaults to the only interface with a cache under %s.\n",
+		"Without --instance, the only cache under %s; --iface IF: the cache attached to IF.\n",
 		XDPDNS_PIN_ROOT);
 }
 
-/* The only directory under XDPDNS_PIN_ROOT, when --iface is not given. */
-static int default_iface(char *ifname, size_t len)
+/* Is dir (under XDPDNS_PIN_ROOT) a cache: does it hold a config? */
+static bool is_cache(const char *name)
 {
-	DIR *d = opendir(XDPDNS_PIN_ROOT);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/xdpdns_config", XDPDNS_PIN_ROOT, name);
+	return name[0] != '.' && !access(path, F_OK);
+}
+
+/* Does the cache of instance list ifindex among its interfaces (xdpdns_ifaces)? */
+static bool attached_to(const char *instance, unsigned int ifindex)
+{
+	struct xdpdns_iface v;
+	char path[PATH_MAX];
+	bool found;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/xdpdns_ifaces", XDPDNS_PIN_ROOT, instance);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	found = !bpf_map_lookup_elem(fd, &ifindex, &v);
+	close(fd);
+	return found;
+}
+
+/* The cache to work on, into instance: the one named; with ifname, the one pinned under that
+ * name (a daemon from before instances, or the default instance of `iface IF`), else the one
+ * attached to it; with neither, the only one. Returns 0, or -ENOENT having said why. */
+static int find_instance(const char *named, const char *ifname, char *instance, size_t len)
+{
+	unsigned int ifindex = ifname[0] ? if_nametoindex(ifname) : 0;
+	char names[1024] = "";
+	DIR *d;
 	struct dirent *de;
 	int n = 0;
 
+	if (named[0] || (ifname[0] && is_cache(ifname))) {
+		snprintf(instance, len, "%s", named[0] ? named : ifname);
+		return 0;
+	}
+	d = opendir(XDPDNS_PIN_ROOT);
 	if (!d) {
 		fprintf(stderr, "xdpdnsctl: no cache is running (%s: %s)\n", XDPDNS_PIN_ROOT,
 			strerror(errno));
 		return -ENOENT;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (!is_cache(de->d_name) || strlen(de->d_name) >= len)
 			continue;
-		if (n++ == 0 && strlen(de->d_name) < len)
-			memcpy(ifname, de->d_name, strlen(de->d_name) + 1);
+		if (ifname[0] && (!ifindex || !attached_to(de->d_name, ifindex)))
+			continue;
+		if (n++ == 0)
+			snprintf(instance, len, "%s", de->d_name);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", n > 1 ? ", " : "",
+			 de->d_name);
 	}
 	closedir(d);
-	if (n != 1) {
-		fprintf(stderr, "xdpdnsctl: %s caches under %s: say which with --iface\n",
-			n ? "several" : "no", XDPDNS_PIN_ROOT);
-		return -ENOENT;
-	}
-	return 0;
+	if (n == 1)
+		return 0;
+	if (!n && ifname[0])
+		fprintf(stderr, "xdpdnsctl: no cache is attached to %s\n", ifname);
+	else if (!n)
+		fprintf(stderr, "xdpdnsctl: no cache is running (nothing under %s)\n", XDPDNS_PIN_ROOT);
+	else
+		fprintf(stderr, "xdpdnsctl: %d caches run here (%s): say which with --instance\n", n,
+			names);
+	return -ENOENT;
 }
 
 /* The daemon's side of a command, if a daemon runs; the kernel side works without it. */
 /* Prints the daemon's answer to cmd under title. Returns 0, or -errno when it did not answer. */
-static int ask_daemon(const char *ifname, const char *cmd, const char *title)
+static int ask_daemon(const char *instance, const char *cmd, const char *title)
 {
 	int err;
 
 	printf("%s\n", title);
 	fflush(stdout);
-	err = control_request(ifname, cmd, stdout);
+	err = control_request(instance, cmd, stdout);
 	if (err == -ENOENT)
-		printf("  (no daemon running on %s)\n", ifname);
+		printf("  (no daemon running on %s)\n", instance);
 	else if (err)
 		printf("  (can't ask the daemon: %s)\n", strerror(-err));
 	return err;
 }
 
-static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
+/* One line per attach point: its interfaces now (xdpdns_ifaces) and its packets by action;
+ * "attach -" for interfaces no attach point lists, if any packet came that way. */
+static void print_attach_points(const struct xdpdns_maps *m)
+{
+	static uint64_t rows[XDPDNS_ATTACH_MAX][XDPDNS_REASON_COUNT];
+	struct xdpdns_attach slots[XDPDNS_ATTACH_MAX];
+	int links[XDPDNS_ATTACH_MAX] = { 0 };
+	__u32 key, next, *prev = NULL;
+	struct xdpdns_iface v;
+	int slot;
+
+	if (xdpdns_stats_read_slots(m, rows) || xdpdns_attach_read(m, slots))
+		return;
+	while (!bpf_map_get_next_key(m->ifaces, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(m->ifaces, &key, &v) && v.slot < XDPDNS_ATTACH_MAX)
+			links[v.slot]++;
+	}
+	printf("attach points:\n");
+	for (slot = 0; slot < XDPDNS_ATTACH_MAX; slot++) {
+		const uint64_t *row = rows[slot];
+		uint64_t any = 0;
+		int r;
+
+		for (r = 0; r < XDPDNS_REASON_COUNT; r++)
+			any += row[r];
+		if (slot ? !slots[slot].name[0] : !any)
+			continue;
+		printf("attach %s hook=%s interfaces=%d answered=%llu passed=%llu dropped=%llu "
+		       "misses=%llu\n", slot ? slots[slot].name : "-",
+		       slot ? xdpdns_hook_name(slots[slot].hook) : "-", links[slot],
+		       (unsigned long long)xdpdns_stats_action_sum(row, XDP_TX),
+		       (unsigned long long)xdpdns_stats_action_sum(row, XDP_PASS),
+		       (unsigned long long)xdpdns_stats_action_sum(row, XDP_DROP),
+		       (unsigned long long)row[XDPDNS_PASS_MISS]);
+	}
+}
+
+static int cmd_stats(const struct xdpdns_maps *m, const char *instance)
 {
 	uint64_t counts[XDPDNS_REASON_COUNT];
 	unsigned int r;
@@ -102,7 +189,8 @@ static int cmd_stats(const struct xdpdns_maps *m, const char *ifname)
 	printf("kernel:\n");
 	for (r = 0; r < XDPDNS_REASON_COUNT; r++)
 		printf("%-28s %llu\n", xdpdns_reason_name(r), (unsigned long long)counts[r]);
-	ask_daemon(ifname, "stats", "daemon:");
+	print_attach_points(m);
+	ask_daemon(instance, "stats", "daemon:");
 	return 0;
 }
 
@@ -191,7 +279,7 @@ static int cmd_flush(const struct xdpdns_maps *m, const char *name)
 	return 0;
 }
 
-static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const char *set,
+static int cmd_health(const struct xdpdns_maps *m, const char *instance, const char *set,
 		      const char *state)
 {
 	struct xdpdns_health h;
@@ -202,9 +290,9 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 		int err;
 
 		snprintf(cmd, sizeof(cmd), "force %s %s", set, state);
-		err = control_request(ifname, cmd, stdout);
+		err = control_request(instance, cmd, stdout);
 		if (err)
-			fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", ifname,
+			fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", instance,
 				err == -ENOENT ? "not running" : strerror(-err));
 		return err ? 1 : 0;
 	}
@@ -229,13 +317,13 @@ static int cmd_health(const struct xdpdns_maps *m, const char *ifname, const cha
 				  h.flags & XDPDNS_HEALTH_RECOVERING ?
 				  "up, recovering (expired answers served stale until refreshed)" : "up");
 	/* 3: a probe's failure (kubernetes, systemd): the kernel's cache is there, no daemon */
-	if (!set && ask_daemon(ifname, "health", "each upstream, as the daemon sees it:"))
+	if (!set && ask_daemon(instance, "health", "each upstream, as the daemon sees it:"))
 		return 3;
 	return 0;
 }
 
 /* Drills live in the daemon: the words go to it as they are, and its errors exit 2. */
-static int cmd_drill(const char *ifname, int argc, char **argv)
+static int cmd_drill(const char *instance, int argc, char **argv)
 {
 	char cmd[512] = "drill", *reply = NULL;
 	size_t len = 0, used = strlen(cmd);
@@ -254,10 +342,10 @@ static int cmd_drill(const char *ifname, int argc, char **argv)
 	mem = open_memstream(&reply, &len);
 	if (!mem)
 		return 1;
-	err = control_request(ifname, cmd, mem);
+	err = control_request(instance, cmd, mem);
 	fclose(mem);
 	if (err) {
-		fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", ifname,
+		fprintf(stderr, "xdpdnsctl: no daemon to ask on %s: %s\n", instance,
 			err == -ENOENT ? "not running" : strerror(-err));
 		free(reply);
 		return 1;
@@ -324,18 +412,23 @@ static int cmd_address(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "instance", required_argument, NULL, 'I' },
 		{ "iface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char ifname[IF_NAMESIZE + 1] = "", dir[sizeof(XDPDNS_PIN_ROOT) + IF_NAMESIZE + 1];
+	char named[XDPDNS_INSTANCE_MAX_LEN + 1] = "", ifname[IF_NAMESIZE] = "";
+	char instance[XDPDNS_INSTANCE_MAX_LEN + 1] = "", dir[PATH_MAX];
 	struct xdpdns_maps maps;
 	const char *cmd;
 	int c, err, ret;
 
 	while ((c = getopt_long(argc, argv, "+i:hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'I':
+			snprintf(named, sizeof(named), "%s", optarg);
+			break;
 		case 'i':
 			snprintf(ifname, sizeof(ifname), "%s", optarg);
 			break;
@@ -364,33 +457,33 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!ifname[0] && default_iface(ifname, sizeof(ifname)))
+	if (find_instance(named, ifname, instance, sizeof(instance)))
 		return 1;
-	if (xdpdns_pin_dir(ifname, dir, sizeof(dir))) {
-		fprintf(stderr, "xdpdnsctl: %s: interface name too long\n", ifname);
+	if (xdpdns_pin_dir(instance, dir, sizeof(dir))) {
+		fprintf(stderr, "xdpdnsctl: %s: name too long\n", instance);
 		return 2;
 	}
 	err = xdpdns_maps_open_pinned(dir, &maps);
 	if (err) {
-		fprintf(stderr, "xdpdnsctl: no cache for %s (%s: %s)\n", ifname, dir, strerror(-err));
+		fprintf(stderr, "xdpdnsctl: no cache for %s (%s: %s)\n", instance, dir, strerror(-err));
 		return 1;
 	}
 
 	if (!strcmp(cmd, "stats"))
-		ret = cmd_stats(&maps, ifname);
+		ret = cmd_stats(&maps, instance);
 	else if (!strcmp(cmd, "dump"))
 		ret = cmd_dump(&maps);
 	else if (!strcmp(cmd, "flush"))
 		ret = cmd_flush(&maps, optind + 1 < argc ? argv[optind + 1] : NULL);
 	else if (!strcmp(cmd, "drill"))
-		ret = cmd_drill(ifname, argc - optind - 1, argv + optind + 1);
+		ret = cmd_drill(instance, argc - optind - 1, argv + optind + 1);
 	else if (!strcmp(cmd, "top"))
-		ret = top_run(&maps, ifname, argc - optind, argv + optind);
+		ret = top_run(&maps, instance, argc - optind, argv + optind);
 	else if (!strcmp(cmd, "snapshot"))
 		ret = cmd_snapshot(&maps, optind + 1 < argc ? argv[optind + 1] : NULL,
 				   optind + 2 < argc ? argv[optind + 2] : NULL);
 	else
-		ret = cmd_health(&maps, ifname, optind + 1 < argc ? argv[optind + 1] : NULL,
+		ret = cmd_health(&maps, instance, optind + 1 < argc ? argv[optind + 1] : NULL,
 				 optind + 2 < argc ? argv[optind + 2] : NULL);
 	xdpdns_maps_close(&maps);
 	return ret;

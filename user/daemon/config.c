@@ -27,6 +27,8 @@ enum opt_type {
 	OPT_LOG_FORMAT,
 	OPT_METRICS_LISTEN,
 	OPT_RATELIMIT_ACTION,
+	OPT_IFACE,    /* a NIC attach point, repeatable */
+	OPT_ATTACH,   /* IF[:HOOK], IF a name or a pattern, repeatable */
 	OPT_CONFIG,   /* command line only */
 };
 
@@ -45,7 +47,15 @@ struct opt_def {
 /* The single definition of every option, for the file, the flags and --help. */
 static const struct opt_def opts[] = {
 	{ "config", OPT_CONFIG, 0, 0, 0, "FILE", "read options from FILE (" XDPDNS_DEFAULT_CONFIG ")" },
-	{ "iface", OPT_STRING, OFF(iface), 1, SIZE(iface), "IF", "interface to attach to (required)" },
+	{ "iface", OPT_IFACE, 0, 0, 0, "IF",
+	  "a NIC: XDP, native or generic by mode; repeatable (the flags replace the file's); its "
+	  "addresses are the default listen addresses (iface or attach: at least one)" },
+	{ "attach", OPT_ATTACH, 0, 0, 0, "IF[:HOOK]",
+	  "lo, a bridge, or every interface matching a pattern (cali*, lxc*, veth*) as they come "
+	  "and go; HOOK tc (default), xdp-skb or xdp; repeatable, one attach point each" },
+	{ "instance", OPT_STRING, OFF(instance), 1, SIZE(instance), "NAME",
+	  "names the cache: its pins, control socket and default snapshot (the first iface, "
+	  "else " XDPDNS_DEFAULT_INSTANCE ")" },
 	{ "listen", OPT_LISTEN, 0, 0, 0, "ADDR", "service address, repeatable (default: IF's addresses)" },
 	{ "port", OPT_U16, OFF(port), 1, 65535, "N", "service port (53)" },
 	{ "upstream", OPT_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
@@ -90,7 +100,7 @@ static const struct opt_def opts[] = {
 	  "stale entries refreshed per second when upstreams come back (200)" },
 	{ "snapshot-file", OPT_STRING, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",
 	  "cache saved here at stop, restored at a start without a kept cache; '' disables ("
-	  XDPDNS_SNAPSHOT_DIR "/IF.snapshot)" },
+	  XDPDNS_SNAPSHOT_DIR "/INSTANCE.snapshot)" },
 	{ "snapshot-interval", OPT_U32, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
 	  "save the cache this often too; 0: only at stop (300)" },
 	{ "cache-entries", OPT_U32, OFF(cache_entries), 16, 16777216, "N",
@@ -249,6 +259,64 @@ static int parse_number(const struct opt_def *d, const char *v, uint32_t *out, c
 	return 0;
 }
 
+/* `iface IF` or `attach IF[:HOOK]`: one attach point more (a name given twice is one). */
+static int add_attach(struct xdpdns_options *o, const struct opt_def *d, const char *v, char *err,
+		      size_t errlen)
+{
+	struct xdpdns_attach_spec a = { .nic = d->type == OPT_IFACE };
+	const char *colon = d->type == OPT_ATTACH ? strchr(v, ':') : NULL;
+	size_t len = colon ? (size_t)(colon - v) : strlen(v);
+	int i;
+
+	/* an interface name has no ':', '/' or space (dev_valid_name()) */
+	if (!len || len >= sizeof(a.name) || strcspn(v, "/ \t") < len)
+		return xdpdns_fail(err, errlen, "%s: '%s' is not an interface name%s", d->name, v,
+				   d->type == OPT_ATTACH ? " or pattern" : "");
+	memcpy(a.name, v, len);
+	if (a.nic && xdpdns_attach_is_pattern(a.name))
+		return xdpdns_fail(err, errlen, "%s: '%s' is a pattern: use attach", d->name, v);
+	if (colon) {
+		const char *hook = colon + 1;
+
+		if (!strcmp(hook, "tc"))
+			a.hook = XDPDNS_HOOK_TC;
+		else if (!strcmp(hook, "xdp"))
+			a.hook = XDPDNS_HOOK_XDP;
+		else if (!strcmp(hook, "xdp-skb") || !strcmp(hook, "skb"))
+			a.hook = XDPDNS_HOOK_XDP_SKB;
+		else if (strcmp(hook, "auto"))
+			return xdpdns_fail(err, errlen, "%s: '%s': the hook is tc, xdp-skb, xdp or auto",
+					   d->name, v);
+	}
+	for (i = 0; i < o->n_attach; i++)
+		if (!strcmp(o->attach[i].name, a.name)) {
+			if (o->attach[i].nic == a.nic && o->attach[i].hook == a.hook)
+				return 0; /* the same, twice */
+			return xdpdns_fail(err, errlen, "%s: %s is an attach point already", d->name,
+					   a.name);
+		}
+	if (o->n_attach == XDPDNS_ATTACH_POINTS_MAX)
+		return xdpdns_fail(err, errlen, "%s: more than %d attach points (a pattern is one)",
+				   d->name, XDPDNS_ATTACH_POINTS_MAX);
+	if (a.nic && !o->iface[0])
+		snprintf(o->iface, sizeof(o->iface), "%s", a.name);
+	o->attach[o->n_attach++] = a;
+	return 0;
+}
+
+/* The first --iface flag: the file's NICs go (the unit's `--iface %i` picks its own). */
+static void drop_file_ifaces(struct xdpdns_options *o)
+{
+	int i, n = 0;
+
+	for (i = 0; i < o->n_attach; i++)
+		if (!o->attach[i].nic)
+			o->attach[n++] = o->attach[i];
+	o->n_attach = n;
+	o->iface[0] = 0;
+	o->iface_from_flags = true;
+}
+
 static int set_value(struct xdpdns_options *o, const struct opt_def *d, const char *v, char *err,
 		     size_t errlen)
 {
@@ -368,6 +436,9 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 		else
 			return xdpdns_fail(err, errlen, "%s: '%s' is not drop or truncate", d->name, v);
 		return 0;
+	case OPT_IFACE:
+	case OPT_ATTACH:
+		return add_attach(o, d, v, err, errlen);
 	case OPT_CONFIG:
 		return xdpdns_fail(err, errlen, "%s: only on the command line", d->name);
 	}
@@ -468,7 +539,7 @@ void xdpdns_options_usage(FILE *out, const char *prog)
 {
 	size_t i;
 
-	fprintf(out, "usage: %s --iface IF [OPTION]...\n"
+	fprintf(out, "usage: %s --iface IF|--attach IF[:HOOK] [OPTION]...\n"
 		     "Every option can also be set as a 'NAME VALUE' line of the config file.\n",
 		prog);
 	for (i = 0; i < N_OPTS; i++) {
@@ -562,6 +633,8 @@ int xdpdns_options_parse_args(struct xdpdns_options *o, int argc, char **argv, c
 
 		if (opts[c].type == OPT_CONFIG)
 			continue;
+		if (opts[c].type == OPT_IFACE && !o->iface_from_flags)
+			drop_file_ifaces(o);
 		if (set_def(o, &opts[c], optarg ? optarg : "yes", msg, sizeof(msg)))
 			return xdpdns_fail(err, errlen, "--%s", msg);
 	}
@@ -630,8 +703,15 @@ const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *b
 
 	if (o->given & (1ULL << (d - opts)))
 		return o->snapshot_file[0] ? o->snapshot_file : NULL;
-	snprintf(buf, len, "%s/%s.snapshot", XDPDNS_SNAPSHOT_DIR, o->iface);
+	snprintf(buf, len, "%s/%s.snapshot", XDPDNS_SNAPSHOT_DIR, xdpdns_options_instance(o));
 	return buf;
+}
+
+const char *xdpdns_options_instance(const struct xdpdns_options *o)
+{
+	if (o->instance[0])
+		return o->instance;
+	return o->iface[0] ? o->iface : XDPDNS_DEFAULT_INSTANCE;
 }
 
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype)
@@ -655,8 +735,13 @@ int xdpdns_options_check(const struct xdpdns_options *o, char *err, size_t errle
 	ldns_rr_type qtype;
 	ldns_rdf *qname;
 
-	if (!o->iface[0])
-		return xdpdns_fail(err, errlen, "no interface: give --iface or 'iface' in the config");
+	if (!o->iface[0] && !o->n_attach)
+		return xdpdns_fail(err, errlen, "no interface: give --iface or --attach, or 'iface' or "
+				   "'attach' in the config");
+	if (!xdpdns_instance_valid(xdpdns_options_instance(o)))
+		return xdpdns_fail(err, errlen, "instance: '%s' is not a name of letters, digits, '-' "
+				   "and '_' (%d at most)%s", xdpdns_options_instance(o),
+				   XDPDNS_INSTANCE_MAX_LEN, o->instance[0] ? "" : ": give instance");
 	if (o->user[0] && !o->keep)
 		return xdpdns_fail(err, errlen, "user: needs keep yes: running as %s, the daemon can't "
 				   "take its XDP program off at exit", o->user);

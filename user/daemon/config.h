@@ -18,7 +18,8 @@
 #define XDPDNS_NO_GUARD_ZONES_MAX 16
 #define XDPDNS_DEFAULT_CONFIG "/etc/xdpdns/xdpdns.conf"
 #define XDPDNS_RESOLV_CONF "/etc/resolv.conf"
-#define XDPDNS_SNAPSHOT_DIR "/var/lib/xdpdns" /* default snapshot: <dir>/<iface>.snapshot */
+#define XDPDNS_SNAPSHOT_DIR "/var/lib/xdpdns" /* default snapshot: <dir>/<instance>.snapshot */
+#define XDPDNS_ATTACH_POINTS_MAX (XDPDNS_ATTACH_MAX - 1) /* slot 0 counts the rest */
 
 struct xdpdns_sockaddr {
 	struct sockaddr_storage sa;
@@ -27,7 +28,13 @@ struct xdpdns_sockaddr {
 };
 
 struct xdpdns_options {
-	char iface[IF_NAMESIZE];
+	char iface[IF_NAMESIZE];   /* the first `iface`: its addresses and MTU are the defaults */
+	/* attach points, in slot order: every `iface` (nic) and `attach`; `iface` flags replace
+	 * the file's, as the systemd unit's --iface %i must */
+	struct xdpdns_attach_spec attach[XDPDNS_ATTACH_POINTS_MAX];
+	int n_attach;
+	bool iface_from_flags;     /* a --iface flag has replaced the file's (parsing state) */
+	char instance[XDPDNS_INSTANCE_MAX_LEN + 1]; /* empty: see xdpdns_options_instance() */
 	char listen[XDPDNS_SERVICES_MAX][INET6_ADDRSTRLEN]; /* empty: the interface's addresses */
 	int n_listen;
 	uint16_t port;
@@ -109,8 +116,12 @@ int xdpdns_sockaddr_parse_port(const char *text, uint16_t default_port,
 /* Parses health-query ("NAME TYPE"). Returns 0 with *qname to free, or -EINVAL. */
 int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *qtype);
 
+/* The instance: `instance`, else the first `iface` (the pins, socket and snapshot of a daemon
+ * from before instances, which went by interface), else XDPDNS_DEFAULT_INSTANCE. */
+const char *xdpdns_options_instance(const struct xdpdns_options *o);
+
 /* Where the cache is saved and restored: snapshot-file, by default
- * XDPDNS_SNAPSHOT_DIR/<iface>.snapshot. NULL when snapshot-file is empty: no snapshots. */
+ * XDPDNS_SNAPSHOT_DIR/<instance>.snapshot. NULL when snapshot-file is empty: no snapshots. */
 const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *buf, size_t len);
 
 /* --help, generated from the option table. */

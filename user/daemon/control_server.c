@@ -185,7 +185,7 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	fclose(out);
 }
 
-int control_start(struct control *c, struct server *srv, const char *ifname)
+int control_start(struct control *c, struct server *srv, const char *instance)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int err;
@@ -193,7 +193,7 @@ int control_start(struct control *c, struct server *srv, const char *ifname)
 	memset(c, 0, sizeof(*c));
 	c->srv = srv;
 	c->io.fd = -1;
-	err = xdpdns_control_path(ifname, c->path, sizeof(c->path));
+	err = xdpdns_control_path(instance, c->path, sizeof(c->path));
 	if (err)
 		return err;
 	if (mkdir(XDPDNS_RUN_DIR, 0700) && errno != EEXIST)

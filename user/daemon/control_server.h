@@ -14,8 +14,8 @@ struct control {
 	char path[128];
 };
 
-/* Listens on the socket for ifname (a stale one from a killed daemon is replaced). */
-int control_start(struct control *c, struct server *srv, const char *ifname);
+/* Listens on the socket for instance (a stale one from a killed daemon is replaced). */
+int control_start(struct control *c, struct server *srv, const char *instance);
 void control_stop(struct control *c);
 
 /* Runs one command line (without its newline) for s, its answer to out: what a client of the

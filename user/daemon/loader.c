@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loads the XDP program and attaches it, or swaps it for the one attached. */
+/* Loads the programs and puts them on the attach points, or swaps them for the ones there. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/if_arp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
 #include "kernel_check.h"
 #include "loader.h"
 #include "log.h"
 #include "xdpdns.skel.h"
 
 #define XDPDNS_PROG_NAME "xdpdns_xdp_serve"
+
+bool xdpdns_attach_is_pattern(const char *name)
+{
+	return strpbrk(name, "*?[") != NULL;
+}
 
 uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entries)
 {
@@ -25,9 +35,18 @@ uint32_t xdpdns_class_entries(enum xdpdns_cache_class cls, uint32_t cache_entrie
 	return n ? n : 1;
 }
 
-/* The program attached to ifindex, from the link (netlink: no capability needed): its id, 0
- * when there is none, and its mode. Through libxdp's dispatcher, the dispatcher's id. */
-static int query_attached(int ifindex, __u32 *id, enum xdp_attach_mode *mode)
+/* ---- the XDP program on an interface ---- */
+
+/* How an XDP program is attached (the kernel's driver, generic or offload flags). */
+enum xdp_mode {
+	XDP_NATIVE = 1,
+	XDP_SKB,
+	XDP_HW,
+};
+
+/* The XDP program attached to ifindex, from the link (netlink: no capability needed): its id,
+ * 0 when there is none, and its mode. */
+static int query_attached(int ifindex, __u32 *id, enum xdp_mode *mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err = bpf_xdp_query(ifindex, 0, &q);
@@ -35,46 +54,41 @@ static int query_attached(int ifindex, __u32 *id, enum xdp_attach_mode *mode)
 	if (err)
 		return err;
 	*id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
-	*mode = q.drv_prog_id ? XDP_MODE_NATIVE : q.skb_prog_id ? XDP_MODE_SKB : XDP_MODE_HW;
+	*mode = q.drv_prog_id ? XDP_NATIVE : q.skb_prog_id ? XDP_SKB : XDP_HW;
 	return 0;
 }
 
-/* Our program among those attached to ifindex, as libxdp's handle of its own, in *found (NULL
- * when it is not there); *legacy when it is attached alone, not through libxdp's dispatcher.
- * libxdp takes every program there by id (BPF_PROG_GET_FD_BY_ID): without CAP_SYS_ADMIN it
- * fails, -EPERM. Returns 0 or -errno. */
-static int find_attached(int ifindex, struct xdp_program **found, enum xdp_attach_mode *mode,
-			 bool *legacy)
+static __u32 mode_flags(enum xdp_mode mode)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p;
-	int err = libxdp_get_error(mp);
-
-	*found = NULL;
-	if (err)
-		return err;
-	*legacy = xdp_multiprog__is_legacy(mp);
-	if (*legacy) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), XDPDNS_PROG_NAME))
-			*found = xdp_program__from_id(xdp_program__id(p));
-	} else {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p && !*found;
-		     p = xdp_multiprog__next_prog(p, mp))
-			if (!strcmp(xdp_program__name(p), XDPDNS_PROG_NAME))
-				*found = xdp_program__from_id(xdp_program__id(p));
-	}
-	*mode = xdp_multiprog__attach_mode(mp);
-	xdp_multiprog__close(mp);
-	err = libxdp_get_error(*found);
-	if (err)
-		*found = NULL;
-	return err;
+	return mode == XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 }
 
-static void prog_pin_path(const struct xdpdns_loader *l, const char *name, char *buf, size_t len)
+static const char *mode_name(enum xdp_mode mode)
 {
-	snprintf(buf, len, "%s/%s", l->pin_dir, name);
+	return mode == XDP_SKB ? "generic" : "native";
+}
+
+static int xdp_fd(const struct xdpdns_loader *l)
+{
+	return bpf_program__fd(l->skel->progs.xdpdns_xdp_serve);
+}
+
+static int tc_fd(const struct xdpdns_loader *l)
+{
+	return bpf_program__fd(l->skel->progs.xdpdns_tc_serve);
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+static void prog_pin_path(const char *dir, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
 }
 
 /* The fd of the program pinned at path (bpffs' file permissions: no capability) if it is id, the
@@ -104,35 +118,35 @@ static int pinned_prog(const char *path, __u32 id, const char *ifname, bool quie
 	return -1;
 }
 
-/* The program attached (id) by its pin: XDPDNS_PROG_PIN, or XDPDNS_PROG_PIN_NEXT when the last
- * daemon stopped between a swap and the rename of the pin, which is done now. Returns its fd or
- * -1. */
-static int open_attached_pin(struct xdpdns_loader *l, __u32 id)
+/* The program attached (id) by its pin in dir: XDPDNS_PROG_PIN, or XDPDNS_PROG_PIN_NEXT when
+ * the last daemon stopped between a swap and the rename of the pin, which is done now. Returns
+ * its fd or -1. */
+static int open_attached_pin(const char *dir, __u32 id, const char *ifname, bool quiet)
 {
-	char pin[sizeof(l->pin_dir) + 32], next[sizeof(l->pin_dir) + 32];
+	char pin[PATH_MAX], next[PATH_MAX];
 	int fd;
 
-	prog_pin_path(l, XDPDNS_PROG_PIN, pin, sizeof(pin));
-	prog_pin_path(l, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
-	fd = pinned_prog(next, id, l->ifname, true);
+	prog_pin_path(dir, XDPDNS_PROG_PIN, pin, sizeof(pin));
+	prog_pin_path(dir, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
+	fd = pinned_prog(next, id, ifname, true);
 	if (fd < 0)
-		return pinned_prog(pin, id, l->ifname, false);
+		return pinned_prog(pin, id, ifname, quiet);
 	log_info("%s is the program attached to %s: the last daemon stopped before renaming it",
-		 next, l->ifname);
+		 next, ifname);
 	if (rename(next, pin))
 		log_warn("can't rename %s to %s: %s", next, pin, strerror(errno));
 	return fd;
 }
 
-/* Pins fd at XDPDNS_PROG_PIN_NEXT, before it is attached. Returns 0 or -errno, having warned:
- * the daemon serves without the pin, and the next upgrade takes CAP_SYS_ADMIN. */
-static int pin_next(struct xdpdns_loader *l, int fd)
+/* Pins our XDP program at XDPDNS_PROG_PIN_NEXT, before a swap. Returns 0 or -errno, having
+ * warned: the daemon serves without the pin, and the next upgrade takes CAP_SYS_ADMIN. */
+static int pin_next(struct xdpdns_loader *l)
 {
-	char next[sizeof(l->pin_dir) + 32];
+	char next[PATH_MAX];
 	int err;
 
-	prog_pin_path(l, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
-	if ((unlink(next) && errno != ENOENT) || bpf_obj_pin(fd, next)) {
+	prog_pin_path(l->pin_dir, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
+	if ((unlink(next) && errno != ENOENT) || bpf_obj_pin(xdp_fd(l), next)) {
 		err = -errno;
 		log_warn("can't pin the XDP program at %s: %s (replacing it at the next upgrade "
 			 "will take CAP_SYS_ADMIN)", next, strerror(-err));
@@ -145,48 +159,483 @@ static int pin_next(struct xdpdns_loader *l, int fd)
  * rename(2), the old pin going with it; or (attached false) its pin goes. */
 static void pin_settle(struct xdpdns_loader *l, bool attached)
 {
-	char pin[sizeof(l->pin_dir) + 32], next[sizeof(l->pin_dir) + 32];
+	char pin[PATH_MAX], next[PATH_MAX];
 
-	prog_pin_path(l, XDPDNS_PROG_PIN, pin, sizeof(pin));
-	prog_pin_path(l, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
+	prog_pin_path(l->pin_dir, XDPDNS_PROG_PIN, pin, sizeof(pin));
+	prog_pin_path(l->pin_dir, XDPDNS_PROG_PIN_NEXT, next, sizeof(next));
 	if (!attached)
 		unlink(next);
 	else if (rename(next, pin))
 		log_warn("can't rename %s to %s: %s (replacing the program at the next upgrade "
 			 "will take CAP_SYS_ADMIN)", next, pin, strerror(errno));
+	else
+		l->xdp_pinned = true;
 }
 
-/* Removes the program's pins: it is detached, or attached through the dispatcher (the pin is
- * for a program attached alone). */
-static void unpin_prog(struct xdpdns_loader *l)
+/* Pins our XDP program, once it is on a first interface: the next daemon replaces it through
+ * the pin's fd (taking it by id would need CAP_SYS_ADMIN). */
+static void pin_xdp(struct xdpdns_loader *l)
 {
-	char pin[sizeof(l->pin_dir) + 32];
+	if (!l->xdp_pinned && !pin_next(l))
+		pin_settle(l, true);
+}
 
-	prog_pin_path(l, XDPDNS_PROG_PIN, pin, sizeof(pin));
+static void unpin_xdp(struct xdpdns_loader *l)
+{
+	char pin[PATH_MAX];
+
+	prog_pin_path(l->pin_dir, XDPDNS_PROG_PIN, pin, sizeof(pin));
 	if (unlink(pin) && errno != ENOENT)
 		log_warn("can't remove %s: %s", pin, strerror(errno));
 	pin_settle(l, false);
+	l->xdp_pinned = false;
 }
 
-/* After libxdp attached the program: alone, it is pinned (XDPDNS_PROG_PIN) for the next
- * upgrade. libxdp falls back to attaching it alone when the kernel refuses its dispatcher (seen
- * on 6.18 with libxdp 1.3); then no other XDP program can share the interface. */
-static void after_attach(struct xdpdns_loader *l)
+/* The xdpdns XDP program attached to an interface (id), by id: the way to replace the program
+ * of a daemon that did not pin it, or whose pin is gone. BPF_PROG_GET_FD_BY_ID takes
+ * CAP_SYS_ADMIN. Returns its fd, -ENOENT when the program there is not xdpdns, or -errno. */
+static int attached_by_id(__u32 id, const char *ifname)
 {
-	enum xdp_attach_mode mode;
-	__u32 id = 0;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err;
 
-	l->prog_id = xdp_program__id(l->prog);
-	l->alone = !query_attached(l->ifindex, &id, &mode) && id == l->prog_id;
-	if (!l->alone) {
-		unpin_prog(l);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && strncmp(info.name, XDPDNS_PROG_NAME, sizeof(info.name) - 1)) {
+		/* libxdp's dispatcher (a daemon before the attach points used it where the kernel
+		 * allowed) or someone else's program: not replaced under its owner's feet */
+		log_error("%s runs XDP program '%s' (id %u), not xdpdns's%s", ifname, info.name, id,
+			  !strcmp(info.name, "xdp_dispatcher") ?
+				  ": libxdp's dispatcher (an older daemon's, maybe): stop that "
+				  "daemon without keep, or `xdp-loader unload --all`, then start" :
+				  ": remove it, or use `attach IF:tc`");
+		err = -EEXIST;
+	}
+	if (err)
+		close(fd);
+	return err ? err : fd;
+}
+
+/* Puts our XDP program on ifindex in mode; with an xdpdns program there (old_id), swaps ours in
+ * atomically in that program's mode. */
+static int xdp_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
+		      enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = -1);
+	char legacy_dir[PATH_MAX];
+	enum xdp_mode old_mode;
+	__u32 old_id = 0, flags;
+	int err, fd = -1;
+
+	err = query_attached(ifindex, &old_id, &old_mode);
+	if (err) {
+		log_error("can't query the XDP program on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	if (old_id && old_id == prog_id(xdp_fd(l)))
+		return 0; /* ours, this run's: a rename or a resync */
+	/* the program of the last run, by the pins as they were at start (ours may be there by
+	 * now: the first interface attached pins it) */
+	for (int i = 0; i < 2 && old_id && fd < 0; i++)
+		if (l->old_pins[i].fd >= 0 && l->old_pins[i].id == old_id)
+			fd = dup(l->old_pins[i].fd);
+	if (old_id && fd < 0) {
+		fd = open_attached_pin(l->pin_dir, old_id, ifname, true);
+		/* a daemon before instances pinned it by interface */
+		if (fd < 0 && !xdpdns_pin_dir(ifname, legacy_dir, sizeof(legacy_dir)) &&
+		    strcmp(legacy_dir, l->pin_dir))
+			fd = open_attached_pin(legacy_dir, old_id, ifname, true);
+		if (fd < 0) /* once more, to say why the pin there is not used */
+			fd = open_attached_pin(l->pin_dir, old_id, ifname, false);
+		if (fd < 0) {
+			fd = attached_by_id(old_id, ifname);
+			if (fd == -EPERM)
+				log_error("can't replace the XDP program on %s (id %u): it is not the "
+					  "one pinned at %s/%s, and finding out whether it is xdpdns "
+					  "takes it by id, which needs CAP_SYS_ADMIN (once, to upgrade "
+					  "from a daemon that did not pin its program)", ifname, old_id,
+					  l->pin_dir, XDPDNS_PROG_PIN);
+			if (fd < 0) {
+				log_error("the XDP program on %s (id %u) stays as it was", ifname,
+					  old_id);
+				return fd;
+			}
+		}
+	}
+	if (old_id) {
+		l->old_xdp_id = old_id;
+		if (old_mode != XDP_NATIVE && old_mode != XDP_SKB) {
+			log_error("%s runs xdpdns in a mode this daemon does not use: detach it first",
+				  ifname);
+			close(fd);
+			return -EOPNOTSUPP;
+		}
+		if (mode != old_mode)
+			log_warn("%s runs xdpdns in %s mode: replaced in that mode (to change it, stop "
+				 "the daemon without --keep first)", ifname, mode_name(old_mode));
+		mode = old_mode;
+		opts.old_prog_fd = fd;
+		flags = XDP_FLAGS_REPLACE;
+	} else {
+		flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	}
+	/* pinned before the swap, renamed over the old pin after it: a daemon that stops in
+	 * between leaves the program attached pinned under one name or the other, and the next
+	 * start finds it (open_attached_pin) */
+	if (!l->xdp_pinned)
+		pin_next(l);
+	err = bpf_xdp_attach(ifindex, xdp_fd(l), flags | mode_flags(mode), &opts);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		if (old_id)
+			log_error("can't replace the XDP program on %s: %s", ifname, strerror(-err));
+		else
+			log_warn("can't attach XDP on %s in %s mode: %s", ifname, mode_name(mode),
+				 strerror(-err));
+		if (!l->xdp_pinned)
+			pin_settle(l, false);
+		return err;
+	}
+	if (!l->xdp_pinned)
+		pin_settle(l, true);
+	if (old_id) {
+		uint64_t entries = 0;
+
+		l->replaced++;
+		xdpdns_cache_count(&l->maps, &entries);
+		if (l->maps_adopted)
+			log_info("replaced the XDP program on %s (id %u -> id %u), cache kept (%llu "
+				 "entries)", ifname, old_id, prog_id(xdp_fd(l)),
+				 (unsigned long long)entries);
+		else
+			log_info("replaced the XDP program on %s (id %u -> id %u), with an empty cache "
+				 "in %s", ifname, old_id, prog_id(xdp_fd(l)), l->pin_dir);
+	}
+	return 0;
+}
+
+/* Takes our XDP program off ifindex by its fd, and only while it is the one attached
+ * (XDP_FLAGS_REPLACE with no new program: CAP_NET_ADMIN only). */
+static int xdp_detach(struct xdpdns_loader *l, int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_fd(l));
+	enum xdp_mode mode;
+	__u32 id = 0;
+	int err = query_attached(ifindex, &id, &mode);
+
+	if (err || id != prog_id(xdp_fd(l)))
+		return err;
+	return bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | mode_flags(mode), &opts);
+}
+
+/* ---- the TC program on an interface ---- */
+
+static __u32 tc_handle(const char *instance)
+{
+	__u32 h = 2166136261u; /* FNV-1a */
+
+	for (; *instance; instance++)
+		h = (h ^ (unsigned char)*instance) * 16777619u;
+	return XDPDNS_TC_HANDLE_BASE + (h & 0xfff);
+}
+
+/* The id of the program of this instance's filter on ifindex, 0 if none. */
+static __u32 tc_query(const struct xdpdns_loader *l, int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
+	int err;
+
+	/* no clsact, no filter: not news (libbpf would print the kernel's complaint) */
+	xdpdns_log_libbpf_quiet(1);
+	err = bpf_tc_query(&hook, &opts);
+	xdpdns_log_libbpf_quiet(0);
+	return err ? 0 : opts.prog_id;
+}
+
+/* Puts our TC program on ifindex's clsact ingress (made if missing), in place of the filter
+ * this instance had there, in one replace (cls_bpf swaps the program atomically). */
+static int tc_attach(struct xdpdns_loader *l, int ifindex, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY,
+		    .prog_fd = tc_fd(l), .flags = BPF_TC_F_REPLACE);
+	__u32 old_id = tc_query(l, ifindex), new_id = prog_id(tc_fd(l));
+	int err;
+
+	if (old_id && old_id == new_id)
+		return 0;
+	xdpdns_log_libbpf_quiet(1); /* the clsact qdisc may be there: EEXIST, and a complaint */
+	err = bpf_tc_hook_create(&hook);
+	xdpdns_log_libbpf_quiet(0);
+	if (!err || err == -EEXIST)
+		err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		/* a pod's veth may be gone, or moved into the pod, by the time it is our turn */
+		xdpdns_log(err == -ENODEV || err == -EINVAL ? XDPDNS_LOG_DEBUG : XDPDNS_LOG_WARN,
+			   "can't attach TC on %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	if (old_id) {
+		l->replaced++;
+		log_debug("replaced the TC program on %s (id %u -> id %u)", ifname, old_id, new_id);
+	}
+	return 0;
+}
+
+/* Takes this instance's filter off ifindex while it holds our program (the clsact qdisc stays:
+ * other filters may use it, and an empty one costs nothing). */
+static int tc_detach(struct xdpdns_loader *l, int ifindex, bool only_ours)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
+	__u32 id = tc_query(l, ifindex);
+
+	if (!id || (only_ours && id != prog_id(tc_fd(l))))
+		return 0;
+	return bpf_tc_detach(&hook, &opts);
+}
+
+/* ---- attach points ---- */
+
+/* The interface's ARPHRD type and MTU, or -errno (gone). */
+static int iface_facts(const char *ifname, unsigned short *type, int *mtu)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	*type = ifr.ifr_hwaddr.sa_family;
+	if (!err && ioctl(fd, SIOCGIFMTU, &ifr))
+		err = -errno;
+	*mtu = ifr.ifr_mtu;
+	close(fd);
+	return err;
+}
+
+/* The attach point an interface belongs to: the first that names it, else the first pattern
+ * it matches; 0 for none. */
+static unsigned int match_slot(const struct xdpdns_loader *l, const char *ifname)
+{
+	int i;
+
+	for (i = 1; i <= l->n_points; i++)
+		if (!xdpdns_attach_is_pattern(l->points[i].name) && !strcmp(l->points[i].name, ifname))
+			return i;
+	for (i = 1; i <= l->n_points; i++)
+		if (xdpdns_attach_is_pattern(l->points[i].name) &&
+		    !fnmatch(l->points[i].name, ifname, 0))
+			return i;
+	return 0;
+}
+
+static int iface_facts(const char *ifname, unsigned short *type, int *mtu);
+
+/* The hook of attach point slot: as configured, else a NIC's XDP (native, or generic by
+ * `mode`), generic XDP on lo and TC elsewhere. Measured (README "Attach points"; provisional,
+ * on a shared VM): native XDP's XDP_TX back into a veth is lost unless the pod's end runs XDP,
+ * which we may not install; on lo generic XDP answered about 5% more queries than TC, at less
+ * CPU per answer; on a routed pod veth the two were within the noise, and TC leaves the pod
+ * veth's XDP to the CNI (one XDP program per interface) and other traffic untouched. */
+static enum xdpdns_hook slot_hook(const struct xdpdns_loader *l, unsigned int slot)
+{
+	const struct xdpdns_attach_spec *p = &l->points[slot];
+	unsigned short type = 0;
+	int mtu;
+
+	if (p->hook != XDPDNS_HOOK_NONE)
+		return p->hook;
+	if (p->nic)
+		return l->mode == XDPDNS_MODE_SKB ? XDPDNS_HOOK_XDP_SKB : XDPDNS_HOOK_XDP;
+	if (!xdpdns_attach_is_pattern(p->name) && !iface_facts(p->name, &type, &mtu) &&
+	    type == ARPHRD_LOOPBACK)
+		return XDPDNS_HOOK_XDP_SKB;
+	return XDPDNS_HOOK_TC;
+}
+
+static struct xdpdns_link *find_link(struct xdpdns_loader *l, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < l->n_links; i++)
+		if (l->links[i].ifindex == ifindex)
+			return &l->links[i];
+	return NULL;
+}
+
+/* The interface's entry in xdpdns_ifaces: its slot, LOCAL for loopback, SKB for generic XDP,
+ * its MTU. */
+static int iface_entry(struct xdpdns_loader *l, const struct xdpdns_link *k, unsigned short type,
+		       int mtu)
+{
+	struct xdpdns_iface v = {
+		.slot = k->slot,
+		.flags = (type == ARPHRD_LOOPBACK ? XDPDNS_IFACE_LOCAL : 0) |
+			 (k->hook == XDPDNS_HOOK_XDP_SKB ? XDPDNS_IFACE_SKB : 0),
+		.mtu = mtu > 0xffff ? 0xffff : mtu,
+	};
+	int err = xdpdns_iface_set(&l->maps, k->ifindex, &v);
+
+	if (err)
+		log_warn("can't list %s in xdpdns_ifaces: %s (its packets count as a NIC's, in "
+			 "slot 0)", k->ifname, strerror(-err));
+	return err;
+}
+
+/* Puts the program on one interface of attach point slot. The entry in xdpdns_ifaces goes in
+ * first: the program's first packet there already finds its attach point. */
+static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname, unsigned int slot)
+{
+	const struct xdpdns_attach_spec *p = &l->points[slot];
+	struct xdpdns_link k = { .ifindex = ifindex, .slot = slot, .hook = slot_hook(l, slot) };
+	enum xdp_mode old_mode;
+	unsigned short type = 0;
+	__u32 old_id = 0;
+	int mtu = 0, err;
+
+	snprintf(k.ifname, sizeof(k.ifname), "%s", ifname);
+	err = iface_facts(ifname, &type, &mtu);
+	if (err)
+		return err; /* gone already */
+	if (type != ARPHRD_ETHER && type != ARPHRD_LOOPBACK) {
+		log_warn("%s is not an Ethernet interface (type %u): not attached (%s)", ifname, type,
+			 p->name);
+		return -EOPNOTSUPP;
+	}
+	if (l->n_links == l->cap_links) {
+		int cap = l->cap_links ? 2 * l->cap_links : 16;
+		struct xdpdns_link *links = realloc(l->links, cap * sizeof(*links));
+
+		if (!links)
+			return -ENOMEM;
+		l->links = links;
+		l->cap_links = cap;
+	}
+	if (k.hook == XDPDNS_HOOK_TC) {
+		iface_entry(l, &k, type, mtu);
+		err = tc_attach(l, ifindex, ifname);
+	} else {
+		/* an xdpdns program there is replaced in its mode: the entry must say which */
+		if (!query_attached(ifindex, &old_id, &old_mode) && old_id &&
+		    old_id != prog_id(xdp_fd(l)) && (old_mode == XDP_SKB || old_mode == XDP_NATIVE))
+			k.hook = old_mode == XDP_SKB ? XDPDNS_HOOK_XDP_SKB : XDPDNS_HOOK_XDP;
+		iface_entry(l, &k, type, mtu);
+		err = xdp_attach(l, ifindex, ifname,
+				 k.hook == XDPDNS_HOOK_XDP_SKB ? XDP_SKB : XDP_NATIVE);
+		if (err && !old_id && k.hook == XDPDNS_HOOK_XDP && p->nic &&
+		    l->mode == XDPDNS_MODE_AUTO) {
+			log_warn("falling back to generic (skb) XDP on %s: it works everywhere and is "
+				 "far slower; --mode native to refuse", ifname);
+			k.hook = XDPDNS_HOOK_XDP_SKB;
+			iface_entry(l, &k, type, mtu);
+			err = xdp_attach(l, ifindex, ifname, XDP_SKB);
+		}
+	}
+	if (err) {
+		if (p->nic)
+			log_error("can't put the XDP program on %s%s", ifname,
+				  l->mode == XDPDNS_MODE_NATIVE ? " (try --mode skb)" : "");
+		xdpdns_iface_delete(&l->maps, ifindex);
+		return err;
+	}
+	if (k.hook == XDPDNS_HOOK_TC) {
+		enum xdp_mode mode;
+		__u32 id = 0;
+
+		/* this instance's XDP program of an earlier start, with another config */
+		if (l->old_xdp_id && !query_attached(ifindex, &id, &mode) && id == l->old_xdp_id)
+			log_warn("%s still runs the XDP program of an earlier start (id %u), before "
+				 "the TC one: `ip link set dev %s xdp off` takes it off", ifname, id,
+				 ifname);
+	} else {
+		tc_detach(l, ifindex, false); /* this instance's filter of an earlier start */
+		pin_xdp(l);
+	}
+	l->links[l->n_links++] = k;
+	l->attaches++;
+	if (xdpdns_attach_is_pattern(p->name))
+		log_debug("attached to %s (%s, %s)", ifname, p->name, xdpdns_hook_name(k.hook));
+	else
+		log_info("attached to %s (%s)%s", ifname,
+			 k.hook == XDPDNS_HOOK_TC ? "TC" :
+			 k.hook == XDPDNS_HOOK_XDP_SKB ? "generic mode" : "native mode",
+			 type == ARPHRD_LOOPBACK ? ": the host's own clients" : "");
+	return 0;
+}
+
+/* Forgets an interface: its entry in xdpdns_ifaces goes; detach: its program too (it may
+ * still be there: a rename out of a pattern). */
+static void forget_link(struct xdpdns_loader *l, struct xdpdns_link *k, bool detach)
+{
+	if (detach) {
+		if (k->hook == XDPDNS_HOOK_TC)
+			tc_detach(l, k->ifindex, true);
+		else
+			xdp_detach(l, k->ifindex);
+	}
+	xdpdns_iface_delete(&l->maps, k->ifindex);
+	l->detaches++;
+	*k = l->links[--l->n_links];
+}
+
+void xdpdns_loader_link(struct xdpdns_loader *l, int ifindex, const char *ifname, bool removed)
+{
+	struct xdpdns_link *k;
+	unsigned int slot;
+
+	if (!l->skel)
+		return;
+	if (!ifindex) { /* events lost: every interface again */
+		struct if_nameindex *ifs = if_nameindex(), *i;
+		int n;
+
+		for (n = l->n_links; n-- > 0;)
+			if (!if_indextoname(l->links[n].ifindex, (char[IF_NAMESIZE]){ 0 }))
+				forget_link(l, &l->links[n], false);
+		for (i = ifs; i && i->if_index; i++)
+			xdpdns_loader_link(l, i->if_index, i->if_name, false);
+		if_freenameindex(ifs);
 		return;
 	}
-	log_warn("libxdp's dispatcher is not usable here: attached to %s as its only XDP "
-		 "program (other XDP programs can't share it)", l->ifname);
-	if (!pin_next(l, xdp_program__fd(l->prog)))
-		pin_settle(l, true);
+	k = find_link(l, ifindex);
+	if (removed) {
+		if (k)
+			forget_link(l, k, false); /* its filter or program went with it */
+		return;
+	}
+	slot = match_slot(l, ifname);
+	if (k && k->slot == slot) {
+		snprintf(k->ifname, sizeof(k->ifname), "%s", ifname);
+		return; /* a state change, or a rename within the attach point */
+	}
+	if (k)
+		forget_link(l, k, true); /* renamed out of its attach point */
+	if (slot)
+		attach_link(l, ifindex, ifname, slot);
 }
+
+int xdpdns_loader_links_of(const struct xdpdns_loader *l, unsigned int slot)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->n_links; i++)
+		n += l->links[i].slot == slot;
+	return n;
+}
+
+bool xdpdns_loader_attached(const struct xdpdns_loader *l)
+{
+	return l->n_links > 0;
+}
+
+/* ---- maps ---- */
 
 /* Can the program's map reuse the one pinned at path? libbpf refuses a pin whose type, sizes
  * or flags differ, and the config's layout version tells fields that moved (see
@@ -218,13 +667,22 @@ static const char *pin_unusable(const struct bpf_map *map, const char *path)
 	return why;
 }
 
-/* Drops the pins the program can't reuse, so that it makes new maps there: every pin when the
- * config's can't be (it holds the hash seed that keys the cache, and the layout version), else
- * each map of another size or kind (a changed cache-entries: that class starts empty). A
+/* Maps whose loss is no news: counters, and the tables the daemon writes anew at every start. */
+static bool map_is_quiet(const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	return !strcmp(name, "xdpdns_stats") || !strcmp(name, "xdpdns_ifaces") ||
+	       !strcmp(name, "xdpdns_attach") || !strcmp(name, "xdpdns_scratch");
+}
+
+/* Drops the pins the programs can't reuse, so that they make new maps there: every pin when
+ * the config's can't be (it holds the hash seed that keys the cache, and the layout version),
+ * else each map of another size or kind (a changed cache-entries: that class starts empty). A
  * program still attached keeps using its maps, pinned or not, until it is replaced. */
 static void drop_unusable_pins(struct xdpdns_loader *l)
 {
-	char path[sizeof(l->pin_dir) + 64];
+	char path[PATH_MAX];
 	const char *why, *config_why = NULL;
 	struct bpf_map *map;
 
@@ -237,21 +695,25 @@ static void drop_unusable_pins(struct xdpdns_loader *l)
 		why = config_why ? config_why : pin_unusable(map, path);
 		if (!why || (unlink(path) && errno == ENOENT))
 			continue;
-		if (!config_why)
+		if (!config_why && !map_is_quiet(map))
 			log_warn("the map pinned at %s %s: it starts empty", path, why);
+		else if (!config_why)
+			log_info("the map pinned at %s %s: made anew", path, why);
 	}
 	if (config_why)
 		log_warn("the config pinned in %s %s: every map starts anew, the cache empty",
 			 l->pin_dir, config_why);
 }
 
-/* Opens the skeleton with every map pinned in pin_dir (reusing pins that exist) and the cache
- * classes sized from cache_entries. */
+/* Opens the skeleton with every map pinned in pin_dir (reusing pins that exist), the cache
+ * classes sized from cache_entries, and only the programs the attach points use (each costs a
+ * verifier run at start). */
 static int open_program(struct xdpdns_loader *l, uint32_t cache_entries)
 {
-	char path[sizeof(l->pin_dir) + 64];
+	char path[PATH_MAX];
 	struct bpf_map *map;
-	int err, cls;
+	bool xdp = false, tc = false;
+	int err, cls, i;
 
 	l->skel = xdpdns__open();
 	if (!l->skel)
@@ -271,6 +733,13 @@ static int open_program(struct xdpdns_loader *l, uint32_t cache_entries)
 		if (err)
 			return err;
 	}
+	for (i = 1; i <= l->n_points; i++) {
+		/* a NIC in auto mode may fall back to generic XDP: still the XDP program */
+		tc |= slot_hook(l, i) == XDPDNS_HOOK_TC;
+		xdp |= slot_hook(l, i) != XDPDNS_HOOK_TC;
+	}
+	bpf_program__set_autoload(l->skel->progs.xdpdns_xdp_serve, xdp);
+	bpf_program__set_autoload(l->skel->progs.xdpdns_tc_serve, tc);
 	drop_unusable_pins(l);
 	return 0;
 }
@@ -287,304 +756,230 @@ static int init_config(struct xdpdns_loader *l)
 	return err ? err : xdpdns_config_write(&l->maps, &cfg);
 }
 
-static __u32 mode_flags(enum xdp_attach_mode mode)
-{
-	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
-
-/* Takes the program off and removes its pin: alone, by its fd, and only while it is the one
- * attached (XDP_FLAGS_REPLACE with no new program: CAP_NET_ADMIN only); else through libxdp.
- * Returns 0 or -errno. */
-static int detach_prog(struct xdpdns_loader *l)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int err;
-
-	if (l->alone) {
-		opts.old_prog_fd = l->prog ? xdp_program__fd(l->prog) :
-					     bpf_program__fd(l->skel->progs.xdpdns_xdp_serve);
-		err = bpf_xdp_detach(l->ifindex, XDP_FLAGS_REPLACE | mode_flags(l->mode), &opts);
-	} else {
-		err = xdp_program__detach(l->prog, l->ifindex, l->mode, 0);
-	}
-	if (!err)
-		unpin_prog(l);
-	return err;
-}
-
-/* Has libxdp load the program and attach it in mode, with no xdpdns program there. */
-static int attach(struct xdpdns_loader *l, enum xdp_attach_mode mode)
-{
-	char msg[256];
-	int err;
-
-	l->prog = xdp_program__from_bpf_obj(l->skel->obj, "xdp");
-	err = libxdp_get_error(l->prog);
-	if (err) {
-		l->prog = NULL;
-		return err;
-	}
-	xdpdns_log_libbpf_quiet(1);
-	err = xdp_program__attach(l->prog, l->ifindex, mode, 0);
-	xdpdns_log_libbpf_quiet(0);
-	if (err) {
-		libxdp_strerror(err, msg, sizeof(msg));
-		log_warn("can't attach XDP on %s in %s mode: %s", l->ifname,
-			 mode == XDP_MODE_SKB ? "generic" : "native", msg);
-		return err;
-	}
-	l->mode = mode;
-	after_attach(l);
-	err = xdpdns_maps_find(l->skel->obj, &l->maps);
-	if (!err)
-		err = init_config(l);
-	if (err) {
-		detach_prog(l);
-		l->prog_id = 0;
-	}
-	return err;
-}
-
-/* The xdpdns program attached, to be replaced. */
-struct old_prog {
-	int fd;                    /* from its pin, or libxdp's handle's */
-	__u32 id;
-	struct xdp_program *xp;    /* libxdp's handle when it was found by id, else NULL */
-	enum xdp_attach_mode mode;
-	bool legacy;               /* alone on the interface, not through libxdp's dispatcher */
-};
-
-/* Loads the program and puts it in the place of old without a moment with neither: alone on
- * the interface, the kernel swaps the two on XDP_FLAGS_REPLACE; through libxdp's dispatcher,
- * the new one joins the old and the old one leaves, each step a new dispatcher libxdp swaps in
- * whole. */
-static int replace(struct xdpdns_loader *l, const struct old_prog *old)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old->fd);
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	char msg[256];
-	bool pinned;
-	int err, fd;
-
-	l->mode = old->mode;
-	if (!old->legacy) {
-		err = attach(l, old->mode);
-		if (err)
-			return err;
-		err = xdp_program__detach(old->xp, l->ifindex, old->mode, 0);
-		if (err) { /* ours runs first; the old one sees only what ours passes */
-			libxdp_strerror(err, msg, sizeof(msg));
-			log_warn("can't take the old XDP program (id %u) off %s: %s", old->id,
-				 l->ifname, msg);
-		}
-		return 0;
-	}
-
-	err = xdpdns__load(l->skel);
-	if (err) {
-		log_error("can't load the XDP program: %s", strerror(-err));
-		return err;
-	}
-	err = xdpdns_maps_find(l->skel->obj, &l->maps);
-	if (!err)
-		err = init_config(l); /* before the swap: the new program reads it at once */
-	if (err)
-		return err;
-	fd = bpf_program__fd(l->skel->progs.xdpdns_xdp_serve);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	/* pinned before the swap, renamed over the old pin after it: a daemon that stops in
-	 * between leaves the program attached pinned under one name or the other, and the next
-	 * start finds it (open_attached_pin) */
-	pinned = !pin_next(l, fd);
-	err = bpf_xdp_attach(l->ifindex, fd, XDP_FLAGS_REPLACE | mode_flags(old->mode), &opts);
-	if (pinned)
-		pin_settle(l, !err);
-	if (err) {
-		log_error("can't replace the XDP program on %s: %s", l->ifname, strerror(-err));
-		return err;
-	}
-	l->prog_id = info.id;
-	l->alone = true; /* detached by its fd: libxdp would take it by id */
-	return 0;
-}
-
-/* unpin: the maps were made by this run, for an attach that failed; leave no pins behind
- * that a later start would take for a cache worth keeping */
-static void unload(struct xdpdns_loader *l, bool unpin)
-{
-	if (unpin && l->skel)
-		bpf_object__unpin_maps(l->skel->obj, NULL);
-	xdp_program__close(l->prog);
-	l->prog = NULL;
-	l->prog_id = 0;
-	l->alone = false;
-	xdpdns__destroy(l->skel);
-	l->skel = NULL;
-	xdpdns_maps_reset(&l->maps);
-}
-
 static bool config_pinned(const struct xdpdns_loader *l)
 {
-	char pin[sizeof(l->pin_dir) + 16];
+	char pin[PATH_MAX];
 
 	snprintf(pin, sizeof(pin), "%s/xdpdns_config", l->pin_dir);
 	return !access(pin, F_OK);
 }
 
-static const char *mode_name(enum xdp_attach_mode mode)
+/* The slots' names in xdpdns_attach, for xdpdnsctl and the metrics. A slot that named another
+ * attach point in the pinned maps (a new config) starts its counters at 0. */
+static void write_slots(struct xdpdns_loader *l)
 {
-	return mode == XDP_MODE_SKB ? "generic" : "native";
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *zeros = ncpus > 0 ? calloc(ncpus, sizeof(*zeros)) : NULL;
+	__u32 slot;
+
+	for (slot = 1; slot < XDPDNS_ATTACH_MAX; slot++) {
+		struct xdpdns_attach want = { 0 }, had = { 0 };
+		__u32 r;
+
+		if ((int)slot <= l->n_points) {
+			memcpy(want.name, l->points[slot].name, sizeof(want.name));
+			want.hook = slot_hook(l, slot);
+		}
+		bpf_map_lookup_elem(l->maps.attach, &slot, &had);
+		if (memcmp(had.name, want.name, sizeof(want.name)) && zeros)
+			for (r = 0; r < XDPDNS_REASON_COUNT; r++) {
+				__u32 key = XDPDNS_STATS_KEY(slot, r);
+
+				bpf_map_update_elem(l->maps.stats, &key, zeros, BPF_ANY);
+			}
+		xdpdns_attach_write(&l->maps, slot, &want);
+	}
+	free(zeros);
 }
 
-/* Replaces the xdpdns program attached, in its mode. */
-static int start_replacing(struct xdpdns_loader *l, const struct old_prog *old,
-			   enum xdpdns_xdp_mode mode)
+/* Interfaces the last run listed that are not ours now (gone, or no longer matching): out of
+ * xdpdns_ifaces, and this instance's program off them. */
+static void drop_stale_ifaces(struct xdpdns_loader *l)
 {
-	uint64_t entries = 0;
+	__u32 key, next, *prev = NULL;
 	int err;
 
-	if (old->mode != XDP_MODE_NATIVE && old->mode != XDP_MODE_SKB) {
-		log_error("%s runs xdpdns in a mode this daemon does not use: detach it first",
-			  l->ifname);
-		unload(l, false);
-		return -EOPNOTSUPP;
+	for (err = bpf_map_get_next_key(l->maps.ifaces, NULL, &next); !err;
+	     err = bpf_map_get_next_key(l->maps.ifaces, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (find_link(l, key))
+			continue;
+		if (l->old_xdp_id) {
+			enum xdp_mode mode;
+			__u32 id = 0;
+
+			if (!query_attached(key, &id, &mode) && id == l->old_xdp_id)
+				log_warn("interface %u still runs the XDP program of an earlier start (id "
+					 "%u), which no attach point names now", key, id);
+		}
+		tc_detach(l, key, false);
+		bpf_map_delete_elem(l->maps.ifaces, &key);
+		prev = NULL; /* from a deleted key the walk would start over anyway */
 	}
-	if ((mode == XDPDNS_MODE_NATIVE && old->mode == XDP_MODE_SKB) ||
-	    (mode == XDPDNS_MODE_SKB && old->mode == XDP_MODE_NATIVE))
-		log_warn("%s runs xdpdns in %s mode: replaced in that mode (to change it, stop the "
-			 "daemon without --keep first)", l->ifname, mode_name(old->mode));
-	l->maps_adopted = config_pinned(l);
-	err = replace(l, old);
-	if (err) {
-		log_error("the XDP program on %s (id %u) stays as it was", l->ifname, old->id);
-		unload(l, !l->maps_adopted);
-		return err;
-	}
-	if (!l->maps_adopted) {
-		log_info("replaced the XDP program on %s (id %u -> id %u), with an empty cache in %s",
-			 l->ifname, old->id, l->prog_id, l->pin_dir);
-		return 0;
-	}
-	xdpdns_cache_count(&l->maps, &entries);
-	log_info("replaced the XDP program on %s (id %u -> id %u), cache kept (%llu entries)",
-		 l->ifname, old->id, l->prog_id, (unsigned long long)entries);
-	return 0;
 }
 
-/* Attaches with no xdpdns program there: native, or generic if that fails and mode allows. */
-static int start_attaching(struct xdpdns_loader *l, enum xdpdns_xdp_mode mode,
-			   uint32_t cache_entries)
+/* The XDP programs pinned by the last run (XDPDNS_PROG_PIN, and XDPDNS_PROG_PIN_NEXT if it
+ * stopped between a swap and the rename), opened before anything is attached: the first
+ * interface this run attaches pins its own program there, and the next NIC must still find
+ * the old one to replace it. Which one is attached where, xdp_attach() checks by id. */
+static void open_old_pins(struct xdpdns_loader *l)
 {
-	int err;
+	static const char *const names[2] = { XDPDNS_PROG_PIN_NEXT, XDPDNS_PROG_PIN };
+	char path[PATH_MAX];
+	int i;
 
-	/* decided before any attempt: a failed one leaves maps of its own */
-	l->maps_adopted = config_pinned(l);
-	err = attach(l, mode == XDPDNS_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE);
-	if (err && mode == XDPDNS_MODE_AUTO) {
-		unload(l, !l->maps_adopted);
-		log_warn("falling back to generic (skb) XDP on %s: it works everywhere and is far "
-			 "slower; --mode native to refuse", l->ifname);
-		err = open_program(l, cache_entries);
-		if (!err)
-			err = attach(l, XDP_MODE_SKB);
+	for (i = 0; i < 2; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		prog_pin_path(l->pin_dir, names[i], path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_PROG_TYPE_XDP &&
+		    !strncmp(info.name, XDPDNS_PROG_NAME, sizeof(info.name) - 1)) {
+			l->old_pins[i].fd = fd;
+			l->old_pins[i].id = info.id;
+		} else if (fd >= 0) {
+			close(fd);
+		}
 	}
-	if (err) {
-		log_error("can't put the XDP program on %s%s", l->ifname,
-			  mode == XDPDNS_MODE_NATIVE ? " (try --mode skb)" : "");
-		unload(l, !l->maps_adopted);
-		return err;
-	}
-	log_info("attached to %s (%s mode); cache in %s%s", l->ifname, mode_name(l->mode),
-		 l->pin_dir, l->maps_adopted ? ", kept from the last run" : "");
-	return 0;
 }
 
-/* Starts with a program attached (id, in old->mode): replaces it through its pin if the pin is
- * that program; else libxdp finds out whether it is an xdpdns one, taking the programs there by
- * id, and a daemon without CAP_SYS_ADMIN stops with the reason. */
-static int start_over(struct xdpdns_loader *l, struct old_prog *old, enum xdpdns_xdp_mode mode,
-		      uint32_t cache_entries)
+static void unload(struct xdpdns_loader *l, bool unpin)
 {
-	int err;
+	int i;
 
-	old->fd = open_attached_pin(l, old->id);
-	if (old->fd >= 0) {
-		old->legacy = true;
-		err = start_replacing(l, old, mode);
-		close(old->fd);
-		return err;
+	if (unpin && l->skel)
+		bpf_object__unpin_maps(l->skel->obj, NULL);
+	for (i = 0; i < 2; i++) {
+		if (l->old_pins[i].fd >= 0)
+			close(l->old_pins[i].fd);
+		l->old_pins[i].fd = -1;
 	}
-	err = find_attached(l->ifindex, &old->xp, &old->mode, &old->legacy);
-	if (err == -EPERM) {
-		log_error("can't replace the XDP program on %s (id %u): it is not the one pinned at "
-			  "%s/%s, and finding out whether it is xdpdns takes it by id, which needs "
-			  "CAP_SYS_ADMIN (once, to upgrade from a daemon that did not pin its program)",
-			  l->ifname, old->id, l->pin_dir, XDPDNS_PROG_PIN);
-		log_error("the XDP program on %s (id %u) stays as it was", l->ifname, old->id);
-		unload(l, false);
-		return err;
-	}
-	if (!old->xp) /* not ours: libxdp adds ours beside it, or says why it can't */
-		return start_attaching(l, mode, cache_entries);
-	old->fd = xdp_program__fd(old->xp);
-	old->id = xdp_program__id(old->xp);
-	err = start_replacing(l, old, mode);
-	xdp_program__close(old->xp);
-	return err;
+	xdpdns__destroy(l->skel);
+	l->skel = NULL;
+	xdpdns_maps_reset(&l->maps);
+	free(l->links);
+	l->links = NULL;
+	l->n_links = l->cap_links = 0;
 }
 
-int xdpdns_loader_start(struct xdpdns_loader *l, const char *ifname, enum xdpdns_xdp_mode mode,
-			uint32_t cache_entries)
+int xdpdns_loader_start(struct xdpdns_loader *l, const char *instance,
+			const struct xdpdns_attach_spec *points, int n_points,
+			enum xdpdns_xdp_mode mode, uint32_t cache_entries)
 {
-	struct old_prog old = { .fd = -1 };
+	struct if_nameindex *ifs = NULL, *i;
 	char why[160];
-	int err;
+	int err, slot;
 
 	memset(l, 0, sizeof(*l));
+	l->old_pins[0].fd = l->old_pins[1].fd = -1;
 	xdpdns_maps_reset(&l->maps);
-	snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
-	l->ifindex = if_nametoindex(ifname);
-	if (!l->ifindex) {
-		log_error("no interface %s: %s", ifname, strerror(errno));
-		return -ENODEV;
-	}
+	snprintf(l->instance, sizeof(l->instance), "%s", instance);
+	l->mode = mode;
+	l->tc_handle = tc_handle(instance);
+	if (n_points < 1 || n_points >= XDPDNS_ATTACH_MAX)
+		return -EINVAL;
+	memcpy(&l->points[1], points, n_points * sizeof(*points));
+	l->n_points = n_points;
 	err = xdpdns_kernel_check(why, sizeof(why));
 	if (err) {
 		log_error("%s", err == -ENOTSUP ? why : "can't probe the kernel's BPF support");
 		return err;
 	}
-	err = xdpdns_pin_dir(ifname, l->pin_dir, sizeof(l->pin_dir));
+	/* a NIC must be there: it is the point of the start */
+	for (slot = 1; slot <= n_points; slot++)
+		if (points[slot - 1].nic && !if_nametoindex(points[slot - 1].name)) {
+			log_error("no interface %s: %s", points[slot - 1].name, strerror(errno));
+			return -ENODEV;
+		}
+	err = xdpdns_pin_dir(instance, l->pin_dir, sizeof(l->pin_dir));
 	if (!err)
 		err = xdpdns_bpffs_dir(XDPDNS_PIN_ROOT, l->pin_dir);
 	if (!err)
 		err = open_program(l, cache_entries);
-	if (!err) {
-		err = query_attached(l->ifindex, &old.id, &old.mode);
-		if (err)
-			log_error("can't query the XDP program on %s: %s", ifname, strerror(-err));
-	}
 	if (err) {
 		unload(l, false);
 		return err;
 	}
-	if (!old.id)
-		return start_attaching(l, mode, cache_entries);
-	return start_over(l, &old, mode, cache_entries);
+	/* decided before the load: a failed start leaves maps of its own, unpinned again */
+	l->maps_adopted = config_pinned(l);
+	err = xdpdns__load(l->skel);
+	if (err) {
+		log_error("can't load the xdpdns programs: %s", strerror(-err));
+		unload(l, !l->maps_adopted);
+		return err;
+	}
+	err = xdpdns_maps_find(l->skel->obj, &l->maps);
+	if (!err)
+		err = init_config(l); /* before any attach: the program reads it at once */
+	if (err) {
+		unload(l, !l->maps_adopted);
+		return err;
+	}
+	write_slots(l);
+	open_old_pins(l);
+
+	ifs = if_nameindex();
+	for (i = ifs; i && i->if_index && !err; i++) {
+		slot = match_slot(l, i->if_name);
+		if (!slot)
+			continue;
+		err = attach_link(l, i->if_index, i->if_name, slot);
+		if (err && !l->points[slot].nic)
+			err = 0; /* one pod's veth (gone meanwhile...) does not stop the node's cache */
+	}
+	if_freenameindex(ifs);
+	if (err) {
+		xdpdns_loader_detach(l);
+		unload(l, !l->maps_adopted);
+		return err;
+	}
+	drop_stale_ifaces(l);
+	for (slot = 1; slot <= n_points; slot++)
+		if (!xdpdns_loader_links_of(l, slot))
+			log_info("%s: no interface matches it yet; attaching as they appear",
+				 points[slot - 1].name);
+		else if (xdpdns_attach_is_pattern(points[slot - 1].name))
+			log_info("attached to %d interfaces matching %s (%s)",
+				 xdpdns_loader_links_of(l, slot), points[slot - 1].name,
+				 xdpdns_hook_name(slot_hook(l, slot)));
+	if (l->replaced)
+		log_info("replaced the programs of the last run on %d interfaces", l->replaced);
+	if (l->maps_adopted) {
+		uint64_t entries = 0;
+
+		xdpdns_cache_count(&l->maps, &entries);
+		log_info("cache in %s, kept from the last run (%llu entries)", l->pin_dir,
+			 (unsigned long long)entries);
+	} else {
+		log_info("cache in %s", l->pin_dir);
+	}
+	return 0;
 }
 
 int xdpdns_loader_detach(struct xdpdns_loader *l)
 {
-	int err = 0;
+	int first = 0;
 
-	if (l->prog_id) {
-		err = detach_prog(l);
-		if (err)
-			log_warn("can't detach XDP from %s: %s", l->ifname, strerror(-err));
+	while (l->n_links > 0) {
+		struct xdpdns_link *k = &l->links[l->n_links - 1];
+		int err = k->hook == XDPDNS_HOOK_TC ? tc_detach(l, k->ifindex, true) :
+						      xdp_detach(l, k->ifindex);
+
+		if (err && err != -ENODEV) {
+			log_warn("can't detach from %s: %s", k->ifname, strerror(-err));
+			if (!first)
+				first = err;
+		}
+		forget_link(l, k, false);
 	}
+	if (l->skel && l->xdp_pinned)
+		unpin_xdp(l);
 	xdpdns_loader_close(l);
-	return err;
+	return first;
 }
 
 void xdpdns_loader_close(struct xdpdns_loader *l)

@@ -65,6 +65,31 @@ static void render_kernel(FILE *f, const struct metrics_kernel *k)
 				xdpdns_reason_name(r), action_names[xdpdns_reason_action(r)],
 				(unsigned long long)k->counts[r]);
 	}
+	if (k->slots_ok) {
+		int slot;
+
+		/* by action, not by reason: a pattern is one attach point, and 3 series each keep
+		 * a node's page short (the reasons are in the family above) */
+		family(f, "xdpdns_kernel_attach_packets_total", "counter",
+		       "Packets the program saw on each attach point (an interface, or every "
+		       "interface of a pattern; \"-\": interfaces none lists), by action.");
+		for (slot = 0; slot < XDPDNS_ATTACH_MAX; slot++) {
+			static const int actions[] = { XDP_TX, XDP_PASS, XDP_DROP };
+			size_t a;
+
+			if (slot && !k->names[slot].name[0])
+				continue;
+			for (a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
+				fputs("xdpdns_kernel_attach_packets_total{attach=\"", f);
+				label_value(f, slot ? k->names[slot].name : "-");
+				fprintf(f, "\",hook=\"%s\",action=\"%s\"} %llu\n",
+					slot ? xdpdns_hook_name(k->names[slot].hook) : "-",
+					action_names[actions[a]],
+					(unsigned long long)xdpdns_stats_action_sum(k->slots[slot],
+										    actions[a]));
+			}
+		}
+	}
 	if (!k->entries_ok)
 		return;
 	family(f, "xdpdns_kernel_cache_entries", "gauge",
@@ -196,6 +221,8 @@ static void read_kernel(struct metrics *m)
 	uint64_t now = ev_now_ms();
 
 	k->counts_ok = !xdpdns_stats_read(m->srv->maps, k->counts);
+	k->slots_ok = !xdpdns_stats_read_slots(m->srv->maps, k->slots) &&
+		      !xdpdns_attach_read(m->srv->maps, k->names);
 	if (!m->counted_ms || now - m->counted_ms >= METRICS_KERNEL_COUNT_MS) {
 		k->entries_ok = !xdpdns_cache_count_classes(m->srv->maps, k->entries);
 		m->counted_ms = now;

@@ -45,6 +45,10 @@ void xdpdns_histogram_observe(struct xdpdns_histogram *h, uint64_t ns);
 struct metrics_kernel {
 	bool counts_ok;
 	uint64_t counts[XDPDNS_REASON_COUNT];
+	/* per attach point: its row of counters and its name (xdpdns_attach) */
+	bool slots_ok;
+	uint64_t slots[XDPDNS_ATTACH_MAX][XDPDNS_REASON_COUNT];
+	struct xdpdns_attach names[XDPDNS_ATTACH_MAX];
 	bool entries_ok;
 	uint64_t entries[XDPDNS_CLASS_COUNT];
 };

@@ -47,9 +47,10 @@ static int set_caps(uint64_t permitted, uint64_t effective)
 }
 
 int xdpdns_privileges_drop(const char *name, uid_t uid, gid_t gid, const struct xdpdns_maps *m,
-			   bool *kept_bpf, char *err, size_t errlen)
+			   bool net_admin, bool *kept_bpf, char *err, size_t errlen)
 {
-	const uint64_t keep = CAP_MASK(CAP_NET_BIND_SERVICE);
+	const uint64_t keep = CAP_MASK(CAP_NET_BIND_SERVICE) |
+			      (net_admin ? CAP_MASK(CAP_NET_ADMIN) : 0);
 	struct xdpdns_config cfg;
 	int ret;
 

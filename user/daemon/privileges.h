@@ -13,12 +13,14 @@
 int xdpdns_user_lookup(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen);
 
 /* Becomes uid:gid (with NAME's supplementary groups) keeping only CAP_NET_BIND_SERVICE, which
- * a SIGHUP that changes the listen addresses needs to bind port 53 again. Map updates go
+ * a SIGHUP that changes the listen addresses needs to bind port 53 again, and with net_admin
+ * CAP_NET_ADMIN, which putting the program on interfaces as they appear needs (the attach
+ * points other than NICs: patterns, a bridge made with the first pod). Map updates go
  * through the fds the loader opened: kernels since 6.5 check no capability for them; older
  * ones with kernel.unprivileged_bpf_disabled set want CAP_BPF, so it is kept when a read of m
  * through those fds fails without it (*kept_bpf). Returns 0, or -errno with err. */
 int xdpdns_privileges_drop(const char *name, uid_t uid, gid_t gid, const struct xdpdns_maps *m,
-			   bool *kept_bpf, char *err, size_t errlen);
+			   bool net_admin, bool *kept_bpf, char *err, size_t errlen);
 
 /* Sends state ("READY=1", "STOPPING=1", "STATUS=...") to systemd's $NOTIFY_SOCKET, a datagram
  * socket (a path, or an abstract name written with a leading '@'). Returns 0 also when there

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdpdnsd: the xdpdns daemon. Puts the XDP fast path on an interface (loader.c), serves the
- * queries it passes on (server.c), resolves them upstream (upstream.c) and fills the kernel's
- * cache. `xdpdnsd --help` lists the options; user/xdpdns.conf.example documents them.
+/* xdpdnsd: the xdpdns daemon. Puts the fast path on its attach points (loader.c; pattern ones
+ * as interfaces come and go, linkwatch.c), serves the queries it passes on (server.c), resolves
+ * them upstream (upstream.c) and fills the kernel's cache. `xdpdnsd --help` lists the options;
+ * user/xdpdns.conf.example documents them.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -21,6 +22,7 @@
 #include "control_server.h"
 #include "fallback.h"
 #include "health.h"
+#include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,6 +35,7 @@ struct daemon {
 	char **argv;      /* read again on SIGHUP */
 	struct xdpdns_options opts;
 	struct xdpdns_loader loader;
+	struct xdpdns_linkwatch linkwatch;
 	struct ev_loop loop;
 	struct server server;
 	struct health health;
@@ -83,8 +86,12 @@ static int complete_options(struct xdpdns_options *o, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
-	if (!o->n_listen && listen_on_iface(o)) {
-		snprintf(err, errlen, "%s has no address to listen on: give --listen", o->iface);
+	if (!o->n_listen && (!o->iface[0] || listen_on_iface(o))) {
+		if (o->iface[0])
+			snprintf(err, errlen, "%s has no address to listen on: give --listen", o->iface);
+		else
+			snprintf(err, errlen, "no iface, whose addresses would be the default: give "
+				 "--listen");
 		return -EADDRNOTAVAIL;
 	}
 	return 0;
@@ -115,7 +122,8 @@ static int write_kernel_config(struct daemon *d, uint64_t *seed)
 	cfg.stale_ttl_sec = d->opts.stale_ttl_sec;
 	cfg.max_stale_sec = d->opts.max_stale_sec;
 	cfg.edns_udp_size = d->opts.edns_udp_size;
-	cfg.mtu = iface_mtu(d->opts.iface);
+	/* the attach points' own MTUs are in xdpdns_ifaces; this one is for any other */
+	cfg.mtu = d->opts.iface[0] ? iface_mtu(d->opts.iface) : XDPDNS_DEFAULT_MTU;
 	/* the division once here, so the fast path only adds (see ratelimit.h) */
 	cfg.ratelimit_cost_ns = d->opts.ratelimit_qps ? 1000000000ULL / d->opts.ratelimit_qps : 0;
 	cfg.ratelimit_burst = d->opts.ratelimit_burst;
@@ -339,10 +347,17 @@ static void reload(struct ev_loop *loop, struct daemon *d)
 	if (!ret)
 		ret = xdpdns_options_check(&o, err, sizeof(err));
 	if (!ret) {
-		if (strcmp(o.iface, d->opts.iface))
-			log_warn("SIGHUP: the interface changes only with a restart: kept %s",
-				 d->opts.iface);
+		/* what the loader was started with: the attach points (the interfaces of a pattern
+		 * do follow, live), the instance */
+		if (strcmp(o.iface, d->opts.iface) || o.n_attach != d->opts.n_attach ||
+		    memcmp(o.attach, d->opts.attach, sizeof(o.attach)) ||
+		    strcmp(xdpdns_options_instance(&o), xdpdns_options_instance(&d->opts)))
+			log_warn("SIGHUP: the attach points (iface, attach) and the instance change only "
+				 "with a restart: kept");
 		snprintf(o.iface, sizeof(o.iface), "%s", d->opts.iface);
+		memcpy(o.attach, d->opts.attach, sizeof(o.attach));
+		o.n_attach = d->opts.n_attach;
+		memcpy(o.instance, d->opts.instance, sizeof(o.instance));
 		if (strcmp(o.user, d->opts.user))
 			log_warn("SIGHUP: the user changes only with a restart: kept '%s'",
 				 d->opts.user);
@@ -397,6 +412,17 @@ static int watch_signals(struct daemon *d)
 	return ev_io_add(&d->loop, &d->signals, EPOLLIN);
 }
 
+/* Are there attach points whose interfaces may come later (not NICs)? */
+static bool attaches_later(const struct xdpdns_options *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_attach; i++)
+		if (!o->attach[i].nic)
+			return true;
+	return false;
+}
+
 /* `user`: what needs root is done (attached, maps open, listening): become the user. The
  * default snapshot directory is made the user's first; another must be writable by it. */
 static int drop_privileges(struct daemon *d)
@@ -419,19 +445,28 @@ static int drop_privileges(struct daemon *d)
 			 d->opts.user, strerror(errno));
 	}
 	if (!ret)
-		ret = xdpdns_privileges_drop(d->opts.user, uid, gid, &d->loader.maps, &kept_bpf, err,
-					     sizeof(err));
+		ret = xdpdns_privileges_drop(d->opts.user, uid, gid, &d->loader.maps,
+					     attaches_later(&d->opts), &kept_bpf, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		return ret;
 	}
-	log_info("running as user %s (%u:%u) with CAP_NET_BIND_SERVICE%s", d->opts.user, uid, gid,
-		 kept_bpf ? " and CAP_BPF (this kernel wants it for map updates)" : " only");
+	log_info("running as user %s (%u:%u) with CAP_NET_BIND_SERVICE%s%s", d->opts.user, uid, gid,
+		 attaches_later(&d->opts) ? ", CAP_NET_ADMIN (interfaces as they come)" : "",
+		 kept_bpf ? " and CAP_BPF (this kernel wants it for map updates)" :
+		 attaches_later(&d->opts) ? "" : " only");
 	snprintf(dir, sizeof(dir), "%s", path ? path : "");
 	if (path && access(dirname(dir), W_OK))
 		log_warn("snapshot-file %s: user %s can't write its directory: snapshots will fail",
 			 path, d->opts.user);
 	return 0;
+}
+
+static void on_link(void *arg, int ifindex, const char *ifname, bool removed)
+{
+	struct daemon *d = arg;
+
+	xdpdns_loader_link(&d->loader, ifindex, ifname, removed);
 }
 
 /* Everything up to serving; on failure, logged and undone by the caller. */
@@ -451,7 +486,17 @@ static int start(struct daemon *d)
 	ret = ev_init(&d->loop);
 	if (ret)
 		return ret;
-	ret = xdpdns_loader_start(&d->loader, d->opts.iface, d->opts.mode, d->opts.cache_entries);
+	/* interfaces are watched from before the loader looks at those there: none is missed */
+	ret = xdpdns_linkwatch_open(&d->linkwatch, &d->loop, on_link, d);
+	if (ret) {
+		log_error("can't watch interfaces (rtnetlink): %s", strerror(-ret));
+		return ret;
+	}
+	ret = xdpdns_loader_start(&d->loader, xdpdns_options_instance(&d->opts), d->opts.attach,
+				  d->opts.n_attach, d->opts.mode, d->opts.cache_entries);
+	if (ret)
+		return ret;
+	ret = xdpdns_linkwatch_run(&d->linkwatch);
 	if (ret)
 		return ret;
 	ret = write_kernel_config(d, &seed);
@@ -469,7 +514,7 @@ static int start(struct daemon *d)
 				   server_recovery_start, &d->server);
 	}
 	if (!ret)
-		ret = control_start(&d->control, &d->server, d->opts.iface);
+		ret = control_start(&d->control, &d->server, xdpdns_options_instance(&d->opts));
 	if (!ret)
 		ret = serve_addresses(d);
 	if (!ret)
@@ -513,6 +558,8 @@ int main(int argc, char **argv)
 	metrics_init(&d.metrics);
 	d.signals.fd = -1;
 	d.control.io.fd = -1;
+	d.linkwatch.io.fd = -1;
+	d.loader.old_pins[0].fd = d.loader.old_pins[1].fd = -1;
 
 	ret = start(&d);
 	if (!ret) {
@@ -525,21 +572,24 @@ int main(int argc, char **argv)
 
 	metrics_stop(&d.metrics);
 	control_stop(&d.control);
+	xdpdns_linkwatch_close(&d.linkwatch);
 	if (d.health.set)
 		health_stop(&d.health);
 	server_fini(&d.server);
 	xdpdns_fallback_free(d.fallback);
-	if (d.loader.prog_id) {
+	if (xdpdns_loader_attached(&d.loader)) {
 		/* with keep, a start that failed after taking over a cache (an upgrade whose new
 		 * config is refused, say) leaves the program too: detaching would end the hits
 		 * the old daemon left answering */
 		if (d.opts.keep && (!ret || d.loader.maps_adopted)) {
-			log_info("leaving the program on %s: the kernel keeps answering from its cache",
-				 d.opts.iface);
+			log_info("leaving the program on %d interfaces of instance %s: the kernel keeps "
+				 "answering from its cache", d.loader.n_links, d.loader.instance);
 			xdpdns_loader_close(&d.loader);
 		} else {
 			xdpdns_loader_detach(&d.loader);
 		}
+	} else {
+		xdpdns_loader_close(&d.loader);
 	}
 	if (d.signals.fd >= 0)
 		close(d.signals.fd);

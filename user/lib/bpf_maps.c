@@ -25,6 +25,8 @@ static const struct {
 	{ "xdpdns_config", offsetof(struct xdpdns_maps, config) },
 	{ "xdpdns_health", offsetof(struct xdpdns_maps, health) },
 	{ "xdpdns_stats", offsetof(struct xdpdns_maps, stats) },
+	{ "xdpdns_ifaces", offsetof(struct xdpdns_maps, ifaces) },
+	{ "xdpdns_attach", offsetof(struct xdpdns_maps, attach) },
 };
 
 #define MAP_FD(m, i) ((int *)((char *)(m) + map_names[i].fd_offset))
@@ -379,9 +381,68 @@ int xdpdns_percpu_sum(int fd, uint32_t n, uint64_t *counts)
 	return err;
 }
 
+int xdpdns_stats_read_slots(const struct xdpdns_maps *m, uint64_t (*counts)[XDPDNS_REASON_COUNT])
+{
+	return xdpdns_percpu_sum(m->stats, XDPDNS_STATS_ENTRIES, &counts[0][0]);
+}
+
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts)
 {
-	return xdpdns_percpu_sum(m->stats, XDPDNS_REASON_COUNT, counts);
+	uint64_t slots[XDPDNS_ATTACH_MAX][XDPDNS_REASON_COUNT];
+	int err = xdpdns_stats_read_slots(m, slots), slot, r;
+
+	for (r = 0; r < XDPDNS_REASON_COUNT; r++) {
+		counts[r] = 0;
+		for (slot = 0; slot < XDPDNS_ATTACH_MAX && !err; slot++)
+			counts[r] += slots[slot][r];
+	}
+	return err;
+}
+
+uint64_t xdpdns_stats_action_sum(const uint64_t *row, int action)
+{
+	uint64_t sum = 0;
+	int r;
+
+	for (r = 0; r < XDPDNS_REASON_COUNT; r++)
+		if (r != XDPDNS_RATELIMIT_PASSED && xdpdns_reason_action(r) == action)
+			sum += row[r];
+	return sum;
+}
+
+int xdpdns_attach_read(const struct xdpdns_maps *m, struct xdpdns_attach *slots)
+{
+	uint32_t i;
+
+	for (i = 0; i < XDPDNS_ATTACH_MAX; i++)
+		if (bpf_map_lookup_elem(m->attach, &i, &slots[i]))
+			return -errno;
+	return 0;
+}
+
+int xdpdns_attach_write(const struct xdpdns_maps *m, uint32_t slot, const struct xdpdns_attach *a)
+{
+	return bpf_map_update_elem(m->attach, &slot, a, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_iface_set(const struct xdpdns_maps *m, uint32_t ifindex, const struct xdpdns_iface *v)
+{
+	return bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY) ? -errno : 0;
+}
+
+int xdpdns_iface_delete(const struct xdpdns_maps *m, uint32_t ifindex)
+{
+	return bpf_map_delete_elem(m->ifaces, &ifindex) ? -errno : 0;
+}
+
+const char *xdpdns_hook_name(unsigned int hook)
+{
+	static const char *const names[XDPDNS_HOOK_COUNT] = {
+		[XDPDNS_HOOK_NONE] = "", [XDPDNS_HOOK_XDP] = "xdp", [XDPDNS_HOOK_XDP_SKB] = "xdp-skb",
+		[XDPDNS_HOOK_TC] = "tc",
+	};
+
+	return hook < XDPDNS_HOOK_COUNT ? names[hook] : "?";
 }
 
 const char *xdpdns_reason_name(unsigned int reason)

@@ -23,6 +23,8 @@ struct xdpdns_maps {
 	int config;
 	int health;
 	int stats;
+	int ifaces;
+	int attach;
 	/* eviction: a key where each class's next look starts, if set; entries evicted */
 	struct xdpdns_cache_key evict_from[XDPDNS_CLASS_COUNT];
 	bool evict_from_set[XDPDNS_CLASS_COUNT];
@@ -93,8 +95,29 @@ int xdpdns_services_set(const struct xdpdns_maps *m, const char *const *addrs, i
  * -errno. */
 int xdpdns_percpu_sum(int fd, uint32_t n, uint64_t *counts);
 
-/* Sums the per-CPU counters: counts[XDPDNS_REASON_COUNT]. */
+/* Sums the per-CPU counters over every attach point: counts[XDPDNS_REASON_COUNT]. */
 int xdpdns_stats_read(const struct xdpdns_maps *m, uint64_t *counts);
+
+/* ...per attach point: counts[XDPDNS_ATTACH_MAX][XDPDNS_REASON_COUNT] (slot 0: interfaces not
+ * listed). */
+int xdpdns_stats_read_slots(const struct xdpdns_maps *m,
+			    uint64_t (*counts)[XDPDNS_REASON_COUNT]);
+
+/* Packets of one attach point's row by the action of their reason (XDP_TX: answered, XDP_PASS,
+ * XDP_DROP), RATELIMIT_PASSED left out (not a verdict). */
+uint64_t xdpdns_stats_action_sum(const uint64_t *row, int action);
+
+/* Slot names (struct xdpdns_attach) for xdpdnsctl and the metrics. Returns 0 or -errno. */
+int xdpdns_attach_read(const struct xdpdns_maps *m, struct xdpdns_attach *slots);
+int xdpdns_attach_write(const struct xdpdns_maps *m, uint32_t slot, const struct xdpdns_attach *a);
+
+/* The interface ifindex serves attach point slot (xdpdns_ifaces), or (delete) no longer.
+ * Returns 0 or -errno. */
+int xdpdns_iface_set(const struct xdpdns_maps *m, uint32_t ifindex, const struct xdpdns_iface *v);
+int xdpdns_iface_delete(const struct xdpdns_maps *m, uint32_t ifindex);
+
+/* Name of a hook, as in options and stats: "xdp", "xdp-skb", "tc"; "" for none. */
+const char *xdpdns_hook_name(unsigned int hook);
 
 /* Name of a counter, as in xdpdnsctl stats: "hit_fresh", "pass_expired"... */
 const char *xdpdns_reason_name(unsigned int reason);

@@ -8,21 +8,21 @@
 #include <unistd.h>
 #include "control.h"
 
-int xdpdns_control_path(const char *ifname, char *buf, size_t len)
+int xdpdns_control_path(const char *instance, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, ifname);
+	int n = snprintf(buf, len, "%s/%s.sock", XDPDNS_RUN_DIR, instance);
 
 	return n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path) ?
 		       -ENAMETOOLONG : 0;
 }
 
-int control_request(const char *ifname, const char *cmd, FILE *out)
+int control_request(const char *instance, const char *cmd, FILE *out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 2 };
 	char buf[4096];
 	ssize_t n;
-	int fd, err = xdpdns_control_path(ifname, sun.sun_path, sizeof(sun.sun_path));
+	int fd, err = xdpdns_control_path(instance, sun.sun_path, sizeof(sun.sun_path));
 
 	if (err)
 		return err;

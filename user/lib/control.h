@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The daemon's control socket, XDPDNS_RUN_DIR/<ifname>.sock: one text command per connection,
+/* The daemon's control socket, XDPDNS_RUN_DIR/<instance>.sock: one text command per connection,
  * answered in text. The daemon's end is daemon/control_server.c; this is what both ends share,
  * and the client (xdpdnsctl). The kernel side needs no daemon (pinned maps).
  *   stats                     the daemon's counters, "name value" lines (counters.h)
@@ -17,12 +17,12 @@
 /* Upstreams a daemon has at most: the health command's lines. */
 #define XDPDNS_UPSTREAMS_MAX 8
 
-/* XDPDNS_RUN_DIR/<ifname>.sock into buf. Returns 0 or -ENAMETOOLONG (also when it would not fit
+/* XDPDNS_RUN_DIR/<instance>.sock into buf. Returns 0 or -ENAMETOOLONG (also when it would not fit
  * a sockaddr_un). */
-int xdpdns_control_path(const char *ifname, char *buf, size_t len);
+int xdpdns_control_path(const char *instance, char *buf, size_t len);
 
-/* Client: sends cmd to the daemon on ifname and copies its answer to out. Returns 0, -ENOENT
+/* Client: sends cmd to the daemon on instance and copies its answer to out. Returns 0, -ENOENT
  * when no daemon runs there, or another -errno. */
-int control_request(const char *ifname, const char *cmd, FILE *out);
+int control_request(const char *instance, const char *cmd, FILE *out);
 
 #endif /* XDPDNS_CONTROL_H */

@@ -10,11 +10,18 @@
 #include "log.h"
 #include "pins.h"
 
-int xdpdns_pin_dir(const char *ifname, char *buf, size_t len)
+int xdpdns_pin_dir(const char *instance, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s", XDPDNS_PIN_ROOT, ifname);
+	int n = snprintf(buf, len, "%s/%s", XDPDNS_PIN_ROOT, instance);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool xdpdns_instance_valid(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n && !name[n] && n <= XDPDNS_INSTANCE_MAX_LEN;
 }
 
 int xdpdns_bpffs_dir(const char *root, const char *dir)

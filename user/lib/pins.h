@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Where xdpdns pins its maps and program in bpffs, one directory per interface: the daemon
- * (daemon/loader.h) pins there, xdpdnsctl opens what it finds there. */
+/* Where xdpdns pins its maps and programs in bpffs, one directory per instance (one daemon and
+ * its attach points): the daemon (daemon/loader.h) pins there, xdpdnsctl opens what it finds
+ * there. */
 #ifndef XDPDNS_PINS_H
 #define XDPDNS_PINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define XDPDNS_PIN_ROOT "/sys/fs/bpf/xdpdns"
-/* In XDPDNS_PIN_ROOT/<ifname>/: the program attached there alone, while the daemon that
- * attached it runs or after it left it with keep; the next program is pinned under the
- * second name before the swap and renamed over the first after it. (No dot in the names: bpffs
- * refuses them, EPERM, keeping dots for files of its own.) */
+/* In XDPDNS_PIN_ROOT/<instance>/: the XDP program attached, while the daemon that attached it
+ * runs or after it left it with keep; the next program is pinned under the second name before
+ * the swap and renamed over the first after it. (No dot in the names: bpffs refuses them,
+ * EPERM, keeping dots for files of its own.) */
 #define XDPDNS_PROG_PIN "xdpdns_prog"
 #define XDPDNS_PROG_PIN_NEXT "xdpdns_prog_next"
+#define XDPDNS_INSTANCE_MAX_LEN 32 /* [A-Za-z0-9_-]: a bpffs directory name (no dot) */
 
-/* XDPDNS_PIN_ROOT/<ifname>. Returns 0 or -ENAMETOOLONG. */
-int xdpdns_pin_dir(const char *ifname, char *buf, size_t len);
+/* XDPDNS_PIN_ROOT/<instance>. Returns 0 or -ENAMETOOLONG. */
+int xdpdns_pin_dir(const char *instance, char *buf, size_t len);
+
+/* Is name usable as an instance ([A-Za-z0-9_-], 1..XDPDNS_INSTANCE_MAX_LEN)? */
+bool xdpdns_instance_valid(const char *name);
 
 /* Mounts bpffs on /sys/fs/bpf if it is not there, and creates root and dir (a directory in
  * root) for pins. Returns 0 or -errno, having logged what failed. */
