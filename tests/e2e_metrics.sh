@@ -144,10 +144,11 @@ LABELS
 check "top: the rows, exactly" diff "$LAB_TMP/labels.want" "$LAB_TMP/labels"
 check "top: columns" grep -qxE ' +per second +total' "$LAB_TMP/frame"
 check "top: the kernel's share" grep -qxE '  answered by the kernel +[0-9]+\.[0-9]%' "$LAB_TMP/frame"
-check "top: the upstreams' columns" \
-	grep -qxE '  upstream +health +queries/s +answers/s +timeouts/s' "$LAB_TMP/frame"
-check "top: upstream up, with rates" \
-	grep -qxE "  192\.0\.2\.1:53 +up +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]" "$LAB_TMP/frame"
+check "top: the upstreams' columns" grep -qxE \
+	'  upstream +health +fails +queries/s +answers/s +namefail/s +timeouts/s +bogus/s' \
+	"$LAB_TMP/frame"
+check "top: upstream up, with rates" grep -qxE \
+	"  192\.0\.2\.1:53 +up +[0-9]+( +[0-9]+\.[0-9]){5}" "$LAB_TMP/frame"
 check "top: bad interval refused" sh -c "! $LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE top --interval 0 2>/dev/null"
 
 # 4. events: an upstream forced down and back, logged as events with their fields
