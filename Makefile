@@ -70,6 +70,11 @@ test: all
 fuzz: all
 	@$(MAKE) -C tests fuzz
 
+## san: xdpdnsd built with AddressSanitizer and UBSan, .output/san/xdpdnsd (make test uses it)
+san: deps
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user san
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -101,4 +106,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall test fuzz soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall test fuzz soak san bench bench-xdp run deps clean help
