@@ -60,6 +60,12 @@ static void cmd_stats(struct server *s, FILE *out)
 	fprintf(out, "cache_only_forwarded %llu\ncache_only_stale %llu\ncache_only_refused %llu\n",
 		(unsigned long long)st->cache_only_forwarded,
 		(unsigned long long)st->cache_only_stale, (unsigned long long)st->cache_only_refused);
+	/* TCP clients: open now, and those refused or closed for a limit */
+	fprintf(out, "tcp_connections %u\ntcp_refused %llu\ntcp_closed_idle %llu\n"
+		     "tcp_closed_slow_read %llu\ntcp_closed_unread %llu\ntcp_accept_failed %llu\n",
+		s->tcp.n_open, (unsigned long long)st->tcp_refused,
+		(unsigned long long)st->tcp_closed_idle, (unsigned long long)st->tcp_closed_slow_read,
+		(unsigned long long)st->tcp_closed_unread, (unsigned long long)st->tcp_accept_failed);
 }
 
 static void cmd_health(struct server *s, FILE *out)

@@ -122,6 +122,18 @@ static const struct stat_row stat_rows[] = {
 	{ "xdpdns_waiters_over_cap_total", NULL,
 	  "Queries refused a place among those waiting on one resolution (the cap).",
 	  STAT(waiters_over_cap) },
+	{ "xdpdns_tcp_refused_total", NULL,
+	  "TCP connections closed at once: tcp-connections-per-source reached, or tcp-connections "
+	  "with none idle to close instead.", STAT(tcp_refused) },
+	{ "xdpdns_tcp_closed_total", "why=\"idle\"",
+	  "TCP connections the daemon closed: idle (tcp-idle-timeout, or to make room), a message "
+	  "not whole within tcp-io-timeout, answers not taken by the client (reset).",
+	  STAT(tcp_closed_idle) },
+	{ "xdpdns_tcp_closed_total", "why=\"slow_read\"", NULL, STAT(tcp_closed_slow_read) },
+	{ "xdpdns_tcp_closed_total", "why=\"unread\"", NULL, STAT(tcp_closed_unread) },
+	{ "xdpdns_tcp_accept_failures_total", NULL,
+	  "accept() failures for want of descriptors or memory: the TCP listeners pause each time.",
+	  STAT(tcp_accept_failed) },
 };
 #undef STAT
 
@@ -257,6 +269,8 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 	family(f, "xdpdns_daemon_cache_entries", "gauge",
 	       "Entries in the daemon's cache, expired ones kept for stale answers included.");
 	fprintf(f, "xdpdns_daemon_cache_entries %zu\n", s->cache.count);
+	family(f, "xdpdns_tcp_connections", "gauge", "TCP connections open now.");
+	fprintf(f, "xdpdns_tcp_connections %u\n", s->tcp.n_open);
 	family(f, "xdpdns_guard_watching", "gauge", "Names the guard watches now.");
 	fprintf(f, "xdpdns_guard_watching %u\n", s->guard.count);
 	render_upstreams(f, &s->upstreams);
