@@ -7,7 +7,8 @@ command is bounded in count and time, and exits 1 when the daemon did not do wha
   tcp_clients.py upstream ADDR DELAY
       A fake upstream on ADDR port 53, UDP and TCP, until killed. NAME A: 192.0.2.99, TTL 300,
       at once, or after DELAY seconds for names under slow.test; big.test TXT: about 1 KB;
-      NAME TXT under huge.slow.test: truncated over UDP (after DELAY), about 50 KB over TCP.
+      NAME TXT under huge.slow.test: truncated over UDP (after DELAY), about 50 KB over TCP;
+      max.test TXT: truncated over UDP, 65535 bytes (no OPT) over TCP.
       Any other question: NOERROR, no records.
   tcp_clients.py reset SERVER KIND COUNT
       COUNT connections one after another, each sending one query and then reset (SO_LINGER 0)
@@ -143,6 +144,12 @@ def upstream_answer(msg, tcp):
             slow = False  # the delay was the UDP attempt's
         else:
             rflags |= 0x0200  # TC: ask again over TCP
+    elif qtype == 16 and name == "max.test":  # 65535 bytes: an OPT more is too long for TCP
+        if tcp:
+            rdata = TXT_STRING * 255 + b"\xd8" + b"x" * 216
+            rr = struct.pack("!HHHIH", 0xc00c, 16, 1, 300, len(rdata)) + rdata
+        else:
+            rflags |= 0x0200
     elif qtype == 16 and name == "big.test":
         rr = struct.pack("!HHHIH", 0xc00c, 16, 1, 300, 4 * len(TXT_STRING)) + TXT_STRING * 4
     elif qtype == 1:

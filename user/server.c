@@ -106,7 +106,8 @@ static ldns_pkt *build_response(struct server *s, const struct waiter *w, const 
 	return r;
 }
 
-/* Sends r to w; over UDP, an answer the client can't take goes out empty with TC=1. */
+/* Sends r to w; over UDP, an answer the client can't take goes out empty with TC=1, and so does
+ * one longer than TCP's length prefix can say. */
 static void send_response(struct server *s, const struct waiter *w, ldns_pkt *r)
 {
 	uint8_t *wire = NULL;
@@ -114,7 +115,7 @@ static void send_response(struct server *s, const struct waiter *w, ldns_pkt *r)
 
 	if (ldns_pkt2wire(&wire, r, &len) != LDNS_STATUS_OK)
 		return;
-	if (!w->tcp && len > udp_limit(w->query)) {
+	if ((!w->tcp && len > udp_limit(w->query)) || len > DNS_MAX_LEN) {
 		ldns_rr_list_deep_free(ldns_pkt_answer(r));
 		ldns_rr_list_deep_free(ldns_pkt_authority(r));
 		ldns_rr_list_deep_free(ldns_pkt_additional(r));
