@@ -61,8 +61,10 @@ check "... and answers TCP" dig_tcp @"$LAB_CACHE4"
 
 # 2. 40 queries in one write, 8 in flight at most: every answer comes, with its ID; also from
 # a client that shuts its side right after asking (then the daemon closes after the last)
+lab_client $CLIENTS pipeline "$LAB_CACHE6" 40 halfclose &
+p=$!
 check "pipelined queries all answered" lab_client $CLIENTS pipeline "$LAB_CACHE4" 40 open
-check "... after the client's FIN too" lab_client $CLIENTS pipeline "$LAB_CACHE6" 40 halfclose
+check "... after the client's FIN too" wait "$p"
 
 # 3. half-sent messages and a slowloris (a byte a second): closed after tcp-io-timeout (2 s)
 mark tcp_closed_slow_read
@@ -139,6 +141,14 @@ lab_ctl stats | grep '^tcp_'
 for c in tcp_refused tcp_closed_idle tcp_closed_slow_read tcp_closed_unread tcp_accept_failed; do
 	check "stats: $c counted" test "$(lab_counter "$c")" -gt 0
 done
+# stopped with connections open (idle, half-sent, queries in flight) and others gone whose
+# queries still wait upstream: all freed, nothing leaked
+lab_client $CLIENTS hold "$LAB_CACHE4" 4 idle 3 192.0.2.8 >/dev/null &
+lab_client $CLIENTS hold "$LAB_CACHE4" 4 partial 3 192.0.2.9 >/dev/null &
+lab_client $CLIENTS pipeline "$LAB_CACHE6" 40 open >/dev/null 2>&1 &
+lab_client $CLIENTS reset "$LAB_CACHE4" slow 40 >/dev/null 2>&1 &
+for _ in $(seq 50); do [ "$(lab_counter tcp_connections)" -ge 9 ] && break; sleep 0.1; done
+check "stopped with connections open ($(lab_counter tcp_connections))" test "$(lab_counter tcp_connections)" -ge 9
 kill -TERM "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID"
 rc=$?
