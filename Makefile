@@ -78,6 +78,11 @@ test: all
 fuzz: all
 	@$(MAKE) -C tests fuzz
 
+## san: xdpdnsd built with AddressSanitizer and UBSan, .output/san/xdpdnsd (make test uses it)
+san: deps
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user san
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -109,4 +114,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall image deb test fuzz soak bench bench-xdp run deps clean help
+.PHONY: all install uninstall image deb test fuzz soak san bench bench-xdp run deps clean help

@@ -179,6 +179,11 @@ static void test_example_file(void **state)
 	assert_int_equal(o.n_upstreams, 0);
 	assert_int_equal(o.log_format, d.log_format);
 	assert_string_equal(o.metrics_listen.text, d.metrics_listen.text);
+	assert_int_equal(o.tcp_connections, d.tcp_connections);
+	assert_int_equal(o.tcp_connections_per_source, d.tcp_connections_per_source);
+	assert_int_equal(o.tcp_idle_timeout_ms, d.tcp_idle_timeout_ms);
+	assert_int_equal(o.tcp_io_timeout_ms, d.tcp_io_timeout_ms);
+	assert_int_equal(o.tcp_pipeline, d.tcp_pipeline);
 }
 
 /* metrics-listen: ADDR:PORT, [ADDR]:PORT, ADDR (port 9153), or off; log-format text|json. */

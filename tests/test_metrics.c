@@ -49,6 +49,8 @@ static void test_counters(void **state)
 	s.stats.queries_tcp = 2;
 	s.stats.misses = 5;
 	s.stats.guard_expired = 4;
+	s.stats.tcp_closed_slow_read = 3;
+	s.tcp.n_open = 7;
 	s.cache.count = 42;
 	text = render(&s, &k);
 	snprintf(line, sizeof(line), "xdpdns_build_info{version=\"%s\"} 1", xdpdns_version);
@@ -65,6 +67,9 @@ static void test_counters(void **state)
 	assert_line(text, "xdpdns_queries_total{transport=\"tcp\"} 2");
 	assert_line(text, "xdpdns_misses_total 5");
 	assert_line(text, "xdpdns_guard_ended_total{how=\"expired\"} 4");
+	assert_line(text, "xdpdns_tcp_closed_total{why=\"slow_read\"} 3");
+	assert_line(text, "xdpdns_tcp_closed_total{why=\"idle\"} 0");
+	assert_line(text, "xdpdns_tcp_connections 7");
 	assert_line(text, "xdpdns_daemon_cache_entries 42");
 	assert_line(text, "# TYPE xdpdns_daemon_cache_entries gauge");
 	free(text);

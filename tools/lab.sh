@@ -144,12 +144,14 @@ lab_upstream() {
 
 # lab_daemon LOG [ARGS...]: xdpdnsd on the cache host, upstream nsd, logging to LOG; returns
 # once it serves. Its PID is LAB_DAEMON_PID. Its snapshot is LAB_SNAPSHOT, in the lab's
-# directory (not the host's /var/lib/xdpdns): ARGS may say otherwise.
+# directory (not the host's /var/lib/xdpdns): ARGS may say otherwise. LAB_DAEMON_BIN runs
+# another build of it (the sanitizer's, .output/san/xdpdnsd).
 LAB_SNAPSHOT=$LAB_TMP/xdpdns.snapshot
+LAB_DAEMON_BIN=${LAB_DAEMON_BIN:-$LAB_OUT/xdpdnsd}
 lab_daemon() {
 	local log=$1
 	shift
-	lab_bg "$LAB_CACHE" "$LAB_OUT/xdpdnsd" --iface "$LAB_IF_CACHE" --upstream "$LAB_UPSTREAM" \
+	lab_bg "$LAB_CACHE" "$LAB_DAEMON_BIN" --iface "$LAB_IF_CACHE" --upstream "$LAB_UPSTREAM" \
 		--snapshot-file "$LAB_SNAPSHOT" "$@" >"$log" 2>&1
 	LAB_DAEMON_PID=${LAB_PIDS[-1]}
 	for _ in $(seq 50); do

@@ -125,6 +125,19 @@ static const struct opt_def opts[] = {
 	{ "cache-only-miss-qps", OPT_U32, OFF(cache_only_miss_qps), 0, 10000000, "N",
 	  "with cache-only: client misses sent upstream per second, 0: none; over it stale, else "
 	  "REFUSED (100)" },
+	/* TCP clients (RFC 7766) */
+	{ "tcp-connections", OPT_U32, OFF(tcp_connections), 1, 65536, "N",
+	  "TCP connections open at most; when all are taken, an idle one is closed for a new one, "
+	  "else the new one is (1024)" },
+	{ "tcp-connections-per-source", OPT_U32, OFF(tcp_connections_per_source), 1, 65536, "N",
+	  "TCP connections open at most from one IPv4 address or IPv6 /64 (64)" },
+	{ "tcp-idle-timeout", OPT_DURATION, OFF(tcp_idle_timeout_ms), 100, 3600000, "SECONDS",
+	  "close a TCP connection with nothing asked or owed this long (10)" },
+	{ "tcp-io-timeout", OPT_DURATION, OFF(tcp_io_timeout_ms), 100, 60000, "SECONDS",
+	  "a message must arrive whole within this of its first byte, and answers not taken by a "
+	  "client must move within it, or the connection is closed (2)" },
+	{ "tcp-pipeline", OPT_U32, OFF(tcp_pipeline), 1, 1000, "N",
+	  "queries in flight per TCP connection; no more is read until one is answered (100)" },
 	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
 	{ "log-format", OPT_LOG_FORMAT, 0, 0, 0, "text|json",
 	  "log lines as text, or as JSON objects with ts, level, msg and event fields (text)" },
@@ -168,6 +181,11 @@ void xdpdns_options_defaults(struct xdpdns_options *o)
 	o->ratelimit_burst = 20;
 	o->ratelimit_action = XDPDNS_RATELIMIT_ACTION_DROP;
 	o->cache_only_miss_qps = 100;
+	o->tcp_connections = 1024;
+	o->tcp_connections_per_source = 64;
+	o->tcp_idle_timeout_ms = 10000; /* RFC 7766 6.2.3: a few seconds to tens of seconds */
+	o->tcp_io_timeout_ms = 2000;
+	o->tcp_pipeline = 100;
 }
 
 int xdpdns_sockaddr_parse(const char *text, struct xdpdns_sockaddr *out)

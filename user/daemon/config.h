@@ -80,6 +80,11 @@ struct xdpdns_options {
 	uint32_t ratelimit_action; /* enum xdpdns_ratelimit_action */
 	bool cache_only;           /* client misses go upstream only within cache_only_miss_qps */
 	uint32_t cache_only_miss_qps;
+	/* TCP clients (server.c): connections open at most, and from one IPv4 address or IPv6
+	 * /64; idle and per-message timeouts; queries in flight per connection */
+	uint32_t tcp_connections, tcp_connections_per_source;
+	uint32_t tcp_idle_timeout_ms, tcp_io_timeout_ms;
+	uint32_t tcp_pipeline;
 	char config_path[256];     /* where the options came from, for messages */
 	uint64_t given;            /* options set by the file or a flag, a bit each (config.c) */
 };

@@ -20,8 +20,7 @@
 /* clients waiting on one resolution: identical questions share one upstream query, and the
  * cap keeps a flood of them (a birthday attack needs many queries in flight) from piling up */
 #define SERVER_WAITERS_MAX 64
-#define SERVER_TCP_CONNS_MAX 256
-#define SERVER_TCP_IDLE_MS 10000   /* RFC 7766 6.2.3: a few seconds to tens of seconds */
+#define SERVER_TCP_SOURCE_BUCKETS 1024 /* open TCP connections by source, for their limit */
 #define SERVER_DCACHE_ENTRIES 200000
 #define PREFETCH_SCAN_MS 500
 #define PREFETCH_MIN_MS 1000 /* prefetch window of short TTLs */
@@ -60,6 +59,14 @@ struct server_stats {
 	/* cache-only: client misses sent upstream within cache-only-miss-qps, and those over it,
 	 * answered stale or REFUSED */
 	uint64_t cache_only_forwarded, cache_only_stale, cache_only_refused;
+	/* TCP clients over the limits (README "TCP clients") */
+	uint64_t tcp_refused;          /* closed at once: tcp-connections-per-source reached, or
+					* tcp-connections with none idle to close for it */
+	uint64_t tcp_closed_idle;      /* after tcp-idle-timeout, or to make room */
+	uint64_t tcp_closed_slow_read; /* a message not whole within tcp-io-timeout */
+	uint64_t tcp_closed_unread;    /* reset: answers not taken within tcp-io-timeout, or too
+					* many of them */
+	uint64_t tcp_accept_failed;    /* accept() out of descriptors or memory: paused */
 };
 
 struct listener {
@@ -71,6 +78,15 @@ struct listener {
 struct pending;
 struct tcp_conn;
 
+/* The TCP service's connections (server.c's TCP section). */
+struct server_tcp {
+	struct tcp_conn *open, *open_tail; /* the most recently active first */
+	unsigned int n_open;
+	struct tcp_conn *closed; /* still owed answers by resolutions, or about to be freed */
+	struct tcp_conn *sources[SERVER_TCP_SOURCE_BUCKETS]; /* open ones, by source */
+	struct ev_timer accept_timer; /* accepting again, after accept() failed */
+};
+
 struct server {
 	struct ev_loop *loop;
 	const struct xdpdns_options *opts;
@@ -81,8 +97,8 @@ struct server {
 	struct listener listeners[SERVER_LISTENERS_MAX];
 	int n_listeners;
 	struct pending *pending[SERVER_PENDING_BUCKETS];
-	unsigned int n_pending, n_tcp;
-	struct tcp_conn *tcp_conns;
+	unsigned int n_pending;
+	struct server_tcp tcp;
 	struct ev_timer prefetch_timer;
 	struct ev_timer upkeep_timer;
 	struct guard_table guard;

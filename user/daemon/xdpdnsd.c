@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -287,6 +288,32 @@ static void start_metrics(struct daemon *d)
 		log_info("metrics-listen off: no metrics endpoint");
 }
 
+/* Descriptors the daemon may need at once: one per TCP client and per upstream query in flight,
+ * and a few dozen more (maps, listeners, control and metrics connections). */
+#define FD_RESERVE 64
+
+/* Raises the soft RLIMIT_NOFILE to the hard one (systemd's soft default is 1024), and says so
+ * when even that is short of what the options may need: then accept() pauses and upstream
+ * queries fail when they run out. */
+static void raise_nofile(const struct xdpdns_options *o)
+{
+	rlim_t want = (rlim_t)o->tcp_connections + o->upstream_inflight + FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		log_warn("%llu file descriptors at most (RLIMIT_NOFILE), and tcp-connections %u with "
+			 "upstream-inflight %u may need %llu: raise the limit (LimitNOFILE= in the "
+			 "unit) or lower them", (unsigned long long)rl.rlim_cur, o->tcp_connections,
+			 o->upstream_inflight, (unsigned long long)want);
+}
+
 static bool same_sockaddr(const struct xdpdns_sockaddr *a, const struct xdpdns_sockaddr *b)
 {
 	return a->len == b->len && !strcmp(a->text, b->text);
@@ -320,6 +347,7 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 	xdpdns_log_set_format(d->opts.log_format);
 	/* upstreams keep their health and queries in flight their server; the probes follow */
 	server_options_changed(&d->server);
+	raise_nofile(&d->opts);
 	err = health_reload(&d->health);
 	if (remetrics) {
 		metrics_stop(&d->metrics);
@@ -483,6 +511,7 @@ static int start(struct daemon *d)
 		log_error("%s", err);
 		return ret;
 	}
+	raise_nofile(&d->opts);
 	ret = ev_init(&d->loop);
 	if (ret)
 		return ret;

@@ -79,6 +79,30 @@ enum xdpdns_counter_kind {
 	  "Queries answered without asking upstream: upstream-qps or upstream-inflight "        \
 	  "spent.",                                                                             \
 	  NULL, STAT(over_budget))                                                              \
+	X(TCP_CONNECTIONS, "tcp_connections", "xdpdns_tcp_connections",                         \
+	  "", GAUGE, "TCP connections open now.",                                               \
+	  NULL, OF(tcp.n_open))                                                                 \
+	X(TCP_REFUSED, "tcp_refused", "xdpdns_tcp_refused_total",                               \
+	  "", COUNTER,                                                                          \
+	  "TCP connections closed at once: tcp-connections-per-source reached, or "             \
+	  "tcp-connections with none idle to close instead.",                                   \
+	  NULL, STAT(tcp_refused))                                                              \
+	X(TCP_CLOSED_IDLE, "tcp_closed_idle", "xdpdns_tcp_closed_total",                        \
+	  "why=\"idle\"", COUNTER,                                                              \
+	  "TCP connections the daemon closed: idle (tcp-idle-timeout, or to make room), a "     \
+	  "message not whole within tcp-io-timeout, answers not taken by the client (reset).",  \
+	  NULL, STAT(tcp_closed_idle))                                                          \
+	X(TCP_CLOSED_SLOW_READ, "tcp_closed_slow_read", "xdpdns_tcp_closed_total",              \
+	  "why=\"slow_read\"", COUNTER, NULL,                                                   \
+	  NULL, STAT(tcp_closed_slow_read))                                                     \
+	X(TCP_CLOSED_UNREAD, "tcp_closed_unread", "xdpdns_tcp_closed_total",                    \
+	  "why=\"unread\"", COUNTER, NULL,                                                      \
+	  NULL, STAT(tcp_closed_unread))                                                        \
+	X(TCP_ACCEPT_FAILED, "tcp_accept_failed", "xdpdns_tcp_accept_failures_total",           \
+	  "", COUNTER,                                                                          \
+	  "accept() failures for want of descriptors or memory: the TCP listeners pause each "  \
+	  "time.",                                                                              \
+	  NULL, STAT(tcp_accept_failed))                                                        \
 	X(HALF_OPEN_QUERIES, "half_open_queries", "xdpdns_half_open_queries_total",             \
 	  "", COUNTER,                                                                          \
 	  "Client misses sent upstream while every upstream was marked down (half-open), so "   \
