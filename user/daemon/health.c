@@ -101,6 +101,8 @@ static int probes_start(struct health *h)
 		p->q.unbudgeted = true; /* a few a second at most, and how an outage ends */
 		p->q.done = on_probe_done;
 		p->timer.cb = on_probe_timer;
+		p->interval_ms = h->opts->health_interval_ms;
+		snprintf(p->addr, sizeof(p->addr), "%s", h->set->servers[i].addr.text);
 		ev_timer_start(h->set->loop, &p->timer, ev_jittered_ms(h->opts->health_interval_ms));
 	}
 	if (!h->set->n)
@@ -150,14 +152,45 @@ int health_start(struct health *h, struct upstream_set *set, const struct xdpdns
 
 int health_reload(struct health *h)
 {
+	/* each probe's due time and backoff, by its server's address: reloads in a row (a
+	 * script, a config manager) must not keep pushing the next probe back, or an outage
+	 * would end only through the half-open trickle */
+	struct {
+		const char *addr;
+		uint64_t when_ms;
+		unsigned int backoff;
+	} kept[XDPDNS_UPSTREAMS_MAX];
+	struct health_probe old[XDPDNS_UPSTREAMS_MAX];
 	bool all_down = upstream_all_down(h->set);
+	int n_kept = 0, i, j, err;
 
+	memcpy(old, h->probes, sizeof(old)); /* their addresses outlive probes_stop */
+	for (i = 0; i < h->n_probes; i++) {
+		const struct health_probe *p = &old[i];
+
+		if (p->interval_ms != h->opts->health_interval_ms || !p->timer.slot)
+			continue;
+		kept[n_kept].addr = p->addr;
+		kept[n_kept].when_ms = p->timer.when_ms;
+		kept[n_kept++].backoff = p->backoff;
+	}
 	probes_stop(h);
 	if (all_down != h->all_down) { /* the list changed: a server was added or dropped */
 		h->all_down = all_down;
 		all_down_changed(h);
 	}
-	return probes_start(h);
+	err = probes_start(h);
+	for (i = 0; !err && i < h->n_probes; i++)
+		for (j = 0; j < n_kept; j++)
+			if (!strcmp(kept[j].addr, h->set->servers[i].addr.text)) {
+				uint64_t now = ev_now_ms();
+
+				h->probes[i].backoff = kept[j].backoff;
+				ev_timer_start(h->set->loop, &h->probes[i].timer,
+					       kept[j].when_ms > now ? kept[j].when_ms - now : 0);
+				break;
+			}
+	return err;
 }
 
 void health_stop(struct health *h)

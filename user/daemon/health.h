@@ -21,6 +21,8 @@ struct health_probe {
 	struct ev_timer timer;
 	bool in_flight;
 	unsigned int backoff; /* failed probes in a row, up to HEALTH_BACKOFF_MAX */
+	uint32_t interval_ms; /* health-interval when it was armed: a reload keeps its due time */
+	char addr[sizeof(((struct xdpdns_sockaddr *)0)->text)]; /* its server's, for a reload */
 };
 
 struct health {
