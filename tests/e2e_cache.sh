@@ -206,6 +206,8 @@ lab_ctl stats >"$LAB_TMP/stats"
 check "stats: daemon counters" grep -qE "^resolved [1-9]" "$LAB_TMP/stats"
 check "stats: kernel counters" grep -qE "^hit_fresh +[1-9]" "$LAB_TMP/stats"
 check "health: the upstream, up" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q '^$LAB_UPSTREAM up'"
+lab_ctl health 192.0.2.99 down >/dev/null 2>&1
+check "a drill on an address that is no upstream: refused, exit 2" test $? -eq 2
 lab_ctl health "$LAB_UPSTREAM" down >/dev/null
 check "forced down: the kernel serves stale" sh -c "$LAB_OUT/xdpdnsctl --iface $LAB_IF_CACHE health | grep -q 'all down'"
 check "forced down: uncached names SERVFAIL" sh -c "ip netns exec $LAB_CLIENT dig +time=2 +tries=1 @$LAB_CACHE4 forced.e2e.example | grep -q SERVFAIL"

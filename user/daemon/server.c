@@ -779,12 +779,16 @@ static void on_recovery_timer(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_start(loop, t, ev_jittered_ms(RECOVERY_TICK_MS));
 }
 
-/* Guard re-checks, and forgetting names no longer worth remembering. */
+/* Guard re-checks, forgetting names no longer worth remembering, and drills that are over
+ * (ended, and logged, on time: not whenever a query or a probe next meets them). */
 static void on_upkeep_timer(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct server *s = container_of(t, struct server, upkeep_timer);
 	uint64_t now = ev_now_ms();
+	int i;
 
+	for (i = 0; i < s->upstreams.n; i++)
+		drill_active(&s->upstreams.servers[i].drill, now);
 	if (!upstream_all_down(&s->upstreams))
 		guard_recheck_due(&s->guard, now, recheck_guarded, s);
 	guard_expire(&s->guard, now);
