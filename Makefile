@@ -38,6 +38,8 @@ install:
 	$(INSTALL) -m 644 .output/man/xdpdns.conf.5 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 644 .output/man/xdpdnsd.8 .output/man/xdpdnsctl.8 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 644 user/xdpdns.conf.example README.md $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
+	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		deploy/systemd/xdpdns@.service.in >$(DESTDIR)$(UNITDIR)/xdpdns@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/xdpdns@.service

@@ -11,7 +11,7 @@ int xdpdns_xdp_serve(struct xdp_md *ctx)
 	return xdpdns_serve(ctx, HOOK_XDP);
 }
 
-/* TC clsact ingress: pod veths, bridges and lo by default (README "Attach points" says why) */
+/* TC clsact ingress: pod veths, bridges and lo by default (docs/design.md "Attach points: the hooks, measured" says why) */
 SEC("tc")
 int xdpdns_tc_serve(struct __sk_buff *ctx)
 {

@@ -76,12 +76,18 @@ expected="/etc/xdpdns/xdpdns.conf
 /usr/share/doc/xdpdns/README.md
 /usr/share/doc/xdpdns/changelog.gz
 /usr/share/doc/xdpdns/copyright
+/usr/share/doc/xdpdns/docs/benchmarks.md
+/usr/share/doc/xdpdns/docs/design.md
+/usr/share/doc/xdpdns/docs/operating.md
+/usr/share/doc/xdpdns/docs/outages.md
+/usr/share/doc/xdpdns/docs/security.md
+/usr/share/doc/xdpdns/docs/testing.md
 /usr/share/doc/xdpdns/xdpdns.conf.example
 /usr/share/man/man5/xdpdns.conf.5.gz
 /usr/share/man/man8/xdpdnsctl.8.gz
 /usr/share/man/man8/xdpdnsd.8.gz"
 check "dpkg -L: the files, and no others" test \
-	"$(dpkg -L xdpdns | while read -r f; do [ -f "$f" ] && echo "$f"; done | sort)" = "$expected"
+	"$(dpkg -L xdpdns | while read -r f; do [ -f "$f" ] && echo "$f"; done | LC_ALL=C sort)" = "$expected"
 check "dpkg: version $version, /etc/xdpdns/xdpdns.conf a conffile" test \
 	"$(dpkg-query -W -f '${Version} ${Conffiles}' xdpdns | awk '{ print $1, $2 }')" = \
 	"$version /etc/xdpdns/xdpdns.conf"

@@ -174,7 +174,7 @@ check "kernel hits: every answer of the round from the kernel ($(($(lab_counter 
 	test "$(lab_counter miss)" -eq "$miss0" -a "$(lab_counter pass_no_tailroom)" -eq "$noroom0" \
 	-a "$(lab_counter hit_fresh)" -gt $((hits0 + ${#CASES[@]}))
 
-# 2. client -> xdpdns -> validating unbound -> nsd: AD and CD as the README says
+# 2. client -> xdpdns -> validating unbound -> nsd: AD and CD as docs/security.md says
 ip -n "$LAB_UP_NS" addr add 192.0.2.2/24 dev "$LAB_IF_UP"
 unbound_up "$LAB_UP_NS" resolver 192.0.2.2 "stub-zone:
 	name: \"sec.example\"

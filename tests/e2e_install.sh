@@ -23,11 +23,17 @@ usr/libexec/xdpdns/xdpdns-linkloss
 usr/sbin/xdpdnsctl
 usr/sbin/xdpdnsd
 usr/share/doc/xdpdns/README.md
+usr/share/doc/xdpdns/docs/benchmarks.md
+usr/share/doc/xdpdns/docs/design.md
+usr/share/doc/xdpdns/docs/operating.md
+usr/share/doc/xdpdns/docs/outages.md
+usr/share/doc/xdpdns/docs/security.md
+usr/share/doc/xdpdns/docs/testing.md
 usr/share/doc/xdpdns/xdpdns.conf.example
 usr/share/man/man5/xdpdns.conf.5
 usr/share/man/man8/xdpdnsctl.8
 usr/share/man/man8/xdpdnsd.8"
-check "the installed files, and no others" test "$(cd "$dest" && find . -type f | sed 's|^\./||' | sort)" = "$expected"
+check "the installed files, and no others" test "$(cd "$dest" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)" = "$expected"
 
 check "xdpdnsd --help runs" sh -c "'$dest/usr/sbin/xdpdnsd' --help >/dev/null"
 check "xdpdnsctl --help runs" sh -c "'$dest/usr/sbin/xdpdnsctl' --help >/dev/null"

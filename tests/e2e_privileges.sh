@@ -26,7 +26,7 @@ ZONE
 lab_up || exit 1
 lab_upstream priv.example "$zone" || { echo "0 passed, 1 failed"; exit 1; }
 
-# What the daemon needs at start-up, an upgrade included (README "Privileges"); the drop to
+# What the daemon needs at start-up, an upgrade included (docs/operating.md "Privileges"); the drop to
 # `user` needs three more. CAP_SYS_ADMIN only to replace a program that is not pinned.
 NEED=cap_bpf,cap_perfmon,cap_net_admin,cap_net_bind_service
 DROP_TO_USER=cap_setuid,cap_setgid,cap_chown

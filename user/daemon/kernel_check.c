@@ -52,7 +52,7 @@ int xdpdns_kernel_check(char *why, size_t len)
 		/* why[] is 160 bytes in the loader */
 		snprintf(why, len, "a seccomp filter refuses bpf() despite CAP_BPF: the runtime's "
 				   "default profile (podman, CRI-O) wants CAP_SYS_ADMIN; allow it "
-				   "with CAP_BPF (README \"Kubernetes\")");
+				   "with CAP_BPF (docs/operating.md, \"Kubernetes\")");
 		return -ENOTSUP;
 	}
 	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++) {

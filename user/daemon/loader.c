@@ -439,7 +439,7 @@ static unsigned int match_slot(const struct xdpdns_loader *l, const char *ifname
 static int iface_facts(const char *ifname, unsigned short *type, int *mtu);
 
 /* The hook of attach point slot: as configured, else a NIC's XDP (native, or generic by
- * `mode`), generic XDP on lo and TC elsewhere. Measured (README "Attach points"; provisional,
+ * `mode`), generic XDP on lo and TC elsewhere. Measured (docs/design.md "Attach points: the hooks, measured"; provisional,
  * on a shared VM): native XDP's XDP_TX back into a veth is lost unless the pod's end runs XDP,
  * which we may not install; on lo generic XDP answered about 5% more queries than TC, at less
  * CPU per answer; on a routed pod veth the two were within the noise, and TC leaves the pod

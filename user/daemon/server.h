@@ -59,7 +59,7 @@ struct server_stats {
 	/* cache-only: client misses sent upstream within cache-only-miss-qps, and those over it,
 	 * answered stale or REFUSED */
 	uint64_t cache_only_forwarded, cache_only_stale, cache_only_refused;
-	/* TCP clients over the limits (README "TCP clients") */
+	/* TCP clients over the limits (docs/security.md "TCP clients") */
 	uint64_t tcp_refused;          /* closed at once: tcp-connections-per-source reached, or
 					* tcp-connections with none idle to close for it */
 	uint64_t tcp_closed_idle;      /* after tcp-idle-timeout, or to make room */
