@@ -7,7 +7,7 @@
 # pass untouched). xdc-PID runs XDP_PASS: a veth hands XDP_TX frames to its peer only then.
 # Names carry the caller's PID so runs never collide: bpffs is one for all network namespaces,
 # and the cache's pins go by interface name. lab_down removes everything (namespaces, pins,
-# libxdp's dispatcher, processes); the caller's EXIT trap must call it.
+# processes); the caller's EXIT trap must call it.
 
 LAB_OUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.output
 LAB_CLIENT=xdpdns-client-$$
@@ -80,12 +80,10 @@ lab_down() {
 	for pid in "${LAB_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
-	# a program left attached (kill -9, --keep): take it off, with libxdp's dispatcher pins
-	# (not with xdp-loader: its global lock file outlives an interrupted run)
-	local ifindex
-	ifindex=$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" 2>/dev/null | cut -d: -f1)
+	# a program left attached (kill -9, --keep): take it off (xdpdns attaches alone, without
+	# libxdp's dispatcher: no dispatcher pins to remove, which went by an ifindex that other
+	# namespaces' interfaces share)
 	ip -n "$LAB_CACHE" link set dev "$LAB_IF_CACHE" xdp off 2>/dev/null || true
-	[ -n "$ifindex" ] && rm -rf /sys/fs/bpf/xdp/dispatch-"$ifindex"-*
 	# every interface of the lab ends in -PID: so do its pins (the maps and the program,
 	# xdpdns_prog) and control sockets
 	rm -rf /sys/fs/bpf/xdpdns/*-"$$" /sys/fs/bpf/xdpdns-linkloss/*-"$$" /run/xdpdns/*-"$$".sock \
