@@ -147,7 +147,7 @@ static void test_recovery_order(void **state)
 	fake_upstream_set_down(&r.s.upstreams, 1, false);
 	assert_int_equal(xdpdns_health_update(&r.h.maps, XDPDNS_HEALTH_RECOVERING, 0), 0);
 	server_recovery_start(&r.s);
-	assert_int_equal(r.s.recovery_n, 3);
+	assert_int_equal(r.s.refresh.recovery_n, 3);
 	for (i = 0; i < 3; i++) {
 		struct upstream_query *q = wait_for_query(&r, hottest_first[i], A, 10, 1000);
 
@@ -167,7 +167,7 @@ static void test_recovery_order(void **state)
 	}
 	assert_int_equal(r.s.stats.recovery_refreshes, 3);
 	assert_false(kernel_health() & XDPDNS_HEALTH_RECOVERING);
-	assert_null(r.s.recovery);
+	assert_null(r.s.refresh.recovery);
 	resolve_wait(&r, 5000);
 	assert_int_equal(fake_upstream_count(), 0); /* unused.example.com waits for a question */
 	ask(&r, &c, "hot.example.com.", A);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer: the daemon's query path, server_query() (user/daemon/server.c), the one both listeners
+/* libFuzzer: the daemon's query path, server_query() (user/daemon/query.c), the one both listeners
  * take, with each input as a query over UDP and again over TCP. The server has no upstreams,
  * so a miss gets its answer at once (SERVFAIL, stale or fallback), and its cache holds a few
  * answers (fresh, with DO and CD, negative, too big for UDP, expired, a remembered SERVFAIL),
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "fuzz.h"
 #include "harness.h"
-#include "server.h"
+#include "policy.h"
 #include "wire.h"
 
 #define UDP_PLAIN_LEN 512
@@ -28,9 +28,9 @@ static struct {
 	int count;
 } R;
 
-static void on_reply(void *ctx, const uint8_t *wire, size_t len)
+static void on_reply(const struct server_client *c, const uint8_t *wire, size_t len)
 {
-	(void)ctx;
+	(void)c;
 	R.count++;
 	R.len = len < sizeof(R.wire) ? len : sizeof(R.wire);
 	memcpy(R.wire, wire, R.len);
@@ -127,7 +127,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The UDP size limit server.c gives a query ldns parsed (NULL: it could not). */
+/* The UDP size limit respond.c gives a query ldns parsed (NULL: it could not). */
 static size_t udp_limit(const ldns_pkt *query)
 {
 	size_t size = query && ldns_pkt_edns(query) ? ldns_pkt_edns_udp_size(query) : UDP_PLAIN_LEN;
@@ -140,7 +140,7 @@ static void check(const uint8_t *q, size_t len, bool tcp)
 	ldns_pkt *query = NULL, *resp = NULL;
 
 	R.count = 0;
-	server_query(&S, q, len, tcp, on_reply, NULL);
+	server_query(&S, q, len, &(struct server_client){ .reply = on_reply, .tcp = tcp });
 	if (len < 12 || (q[2] & 0x80)) { /* no header, or a response: never answered */
 		FUZZ_CHECK(R.count == 0, "%d responses to a non-query", R.count);
 		return;

@@ -70,6 +70,12 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 int dcache_store(struct dcache *c, const struct dcache_key *k, const uint8_t *wire, size_t len,
 		 uint64_t now_ms, uint32_t ttl_sec, uint64_t gen, struct dcache_entry **out);
 
+/* Is e fresh at now: within its TTL? */
+static inline bool dcache_fresh(const struct dcache_entry *e, uint64_t now_ms)
+{
+	return now_ms - e->stored_ms < (uint64_t)e->ttl_sec * 1000;
+}
+
 /* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
 ldns_pkt *dcache_answer(const struct dcache_entry *e);
 
