@@ -21,6 +21,91 @@ int dcache_init(struct dcache *c, size_t max_count)
 	return c->buckets ? 0 : -ENOMEM;
 }
 
+/* ---- the index by check_ms: due[i] is at slot i + 1, the earliest first ---- */
+
+static void due_set(struct dcache *c, size_t i, struct dcache_entry *e)
+{
+	c->due[i] = e;
+	e->check_slot = i + 1;
+}
+
+static void due_up(struct dcache *c, size_t i)
+{
+	struct dcache_entry *e = c->due[i];
+
+	while (i > 0 && c->due[(i - 1) / 2]->check_ms > e->check_ms) {
+		due_set(c, i, c->due[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	due_set(c, i, e);
+}
+
+static void due_down(struct dcache *c, size_t i)
+{
+	struct dcache_entry *e = c->due[i];
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= c->n_due)
+			break;
+		if (k + 1 < c->n_due && c->due[k + 1]->check_ms < c->due[k]->check_ms)
+			k++;
+		if (c->due[k]->check_ms >= e->check_ms)
+			break;
+		due_set(c, i, c->due[k]);
+		i = k;
+	}
+	due_set(c, i, e);
+}
+
+static void due_remove(struct dcache *c, struct dcache_entry *e)
+{
+	size_t i;
+
+	if (!e->check_slot)
+		return;
+	i = e->check_slot - 1;
+	e->check_slot = 0;
+	if (i == --c->n_due)
+		return;
+	due_set(c, i, c->due[c->n_due]); /* the last fills the hole, then moves as it must */
+	if (i > 0 && c->due[(i - 1) / 2]->check_ms > c->due[i]->check_ms)
+		due_up(c, i);
+	else
+		due_down(c, i);
+}
+
+int dcache_check_at(struct dcache *c, struct dcache_entry *e, uint64_t when_ms)
+{
+	due_remove(c, e);
+	if (c->n_due == c->cap_due) {
+		size_t cap = c->cap_due ? 2 * c->cap_due : 1024;
+		struct dcache_entry **due = realloc(c->due, cap * sizeof(*due));
+
+		if (!due)
+			return -ENOMEM;
+		c->due = due;
+		c->cap_due = cap;
+	}
+	e->check_ms = when_ms;
+	due_set(c, c->n_due, e);
+	due_up(c, c->n_due++);
+	return 0;
+}
+
+struct dcache_entry *dcache_check_due(struct dcache *c, uint64_t now_ms)
+{
+	struct dcache_entry *e = c->n_due ? c->due[0] : NULL;
+
+	if (!e || e->check_ms > now_ms)
+		return NULL;
+	due_remove(c, e);
+	return e;
+}
+
+/* ---- the cache ---- */
+
 static void free_entry(struct dcache_entry *e)
 {
 	free(e);
@@ -35,6 +120,7 @@ void dcache_fini(struct dcache *c)
 		free_entry(e);
 	}
 	free(c->buckets);
+	free(c->due);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -81,6 +167,7 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 {
 	struct dcache_entry **p = slot_of(c, e->data, e->key_len);
 
+	due_remove(c, e);
 	*p = e->next_in_bucket;
 	if (e->older)
 		e->older->newer = e->newer;

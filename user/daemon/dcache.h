@@ -3,7 +3,9 @@
  * entry), and SERVFAILs for a few seconds. Keyed like the kernel: lowercased wire name, type,
  * DO and CD. Answers are kept in wire form, key and answer in one allocation: most are also
  * kernel entries and are served from there, so the daemon parses one only when it answers
- * with it. Bounded: the oldest entry goes when it is full. */
+ * with it. Bounded: the oldest entry goes when it is full. Its entries can also be put in an
+ * index by the time their owner wants to look at them again (prefetch's, refresh.h), so that
+ * nothing has to walk them all to find those due. */
 #ifndef XDPDNS_DCACHE_H
 #define XDPDNS_DCACHE_H
 
@@ -33,6 +35,8 @@ struct dcache_entry {
 	uint16_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
 	uint64_t gen;                       /* of the resolution that stored it (dcache_store) */
+	uint64_t check_ms;                  /* when it is due in the index (dcache_check_at) */
+	size_t check_slot;                  /* its place in the index, +1; 0: not in it */
 	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
 };
 
@@ -41,6 +45,8 @@ struct dcache {
 	struct dcache_entry **buckets;
 	size_t n_buckets, count, max_count;
 	struct dcache_entry *oldest, *newest;
+	struct dcache_entry **due;           /* the index: a binary heap on check_ms */
+	size_t n_due, cap_due;
 };
 
 /* An empty cache of at most max_count entries, with a new random hash key. Returns 0 or
@@ -69,6 +75,13 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
  * overwrites a newer one. Returns 0 (*out, if not NULL, is the new entry), -ESTALE or -ENOMEM. */
 int dcache_store(struct dcache *c, const struct dcache_key *k, const uint8_t *wire, size_t len,
 		 uint64_t now_ms, uint32_t ttl_sec, uint64_t gen, struct dcache_entry **out);
+
+/* Puts e in the index, due at when_ms (moves it if it is there). Returns 0 or -ENOMEM. */
+int dcache_check_at(struct dcache *c, struct dcache_entry *e, uint64_t when_ms);
+
+/* Takes the entry due earliest out of the index if it is due at now_ms, and returns it; NULL
+ * when none is. An entry also leaves the index when it leaves the cache. */
+struct dcache_entry *dcache_check_due(struct dcache *c, uint64_t now_ms);
 
 /* Is e fresh at now: within its TTL? */
 static inline bool dcache_fresh(const struct dcache_entry *e, uint64_t now_ms)

@@ -89,6 +89,7 @@ static int import_entry(const struct xdpdns_cache_key *key, const struct xdpdns_
 	d->in_kernel = true; /* for prefetch: its hits are counted there */
 	d->kernel_key = *key;
 	d->kernel_class = cls;
+	refresh_stored(im->srv, d);
 	im->count++;
 	return 0;
 }

@@ -7,11 +7,82 @@
 #include "policy.h"
 #include "server.h"
 
-/* Prefetch (run every PREFETCH_SCAN_MS): an answer in the last prefetch-percent of its TTL (at
- * least PREFETCH_MIN_MS, so that short TTLs get their turn) that was hit since it was stored is
- * resolved again before it expires, so a hot name never misses. Hotness comes from the kernel
- * entry's hit counter (bumped by every kernel answer, and new with every refresh) and from the
- * daemon's own answers; no event stream from the kernel is needed. */
+/* Prefetch: an answer in the last prefetch-percent of its TTL (at least PREFETCH_MIN_MS, so that
+ * short TTLs get their turn) that was hit since it was stored is resolved again before it
+ * expires, so a hot name never misses. Hotness comes from the kernel entry's hit counter (bumped
+ * by every kernel answer, and new with every refresh) and from the daemon's own answers; no
+ * event stream from the kernel is needed.
+ *
+ * An entry is looked at only when it is due, in the cache's index by time (dcache_check_at):
+ * first when its window opens, then, while nobody has asked for it, when half of what is left
+ * has gone (a name first asked late in its window still gets its turn, in a few looks), or at
+ * the end of a failed refresh's backoff. The scan every PREFETCH_SCAN_MS takes what is due: the
+ * cost follows the entries in their window, not the size of the cache. */
+static uint64_t prefetch_window_ms(const struct server *s, const struct dcache_entry *e)
+{
+	uint64_t window = (uint64_t)e->ttl_sec * 1000 * s->opts->prefetch_percent / 100;
+
+	return window < PREFETCH_MIN_MS ? PREFETCH_MIN_MS : window;
+}
+
+void refresh_stored(struct server *s, struct dcache_entry *e)
+{
+	uint64_t expiry = e->stored_ms + (uint64_t)e->ttl_sec * 1000;
+	uint64_t window = prefetch_window_ms(s, e);
+
+	if (!e->wire_len || !s->opts->prefetch_percent)
+		return;
+	/* out of memory: this entry is not prefetched, which costs one miss */
+	dcache_check_at(&s->cache, e, expiry - e->stored_ms > window ? expiry - window :
+								       e->stored_ms);
+}
+
+/* Looks at e, due: prefetches it if it is hot, else puts it back for when to look again. */
+static void prefetch_look(struct server *s, struct dcache_entry *e, uint64_t now)
+{
+	uint64_t ttl_ms = (uint64_t)e->ttl_sec * 1000, age = now - e->stored_ms, left, window;
+	struct dcache_key key;
+	ldns_rr_type qtype;
+	ldns_rdf *qname;
+	uint8_t flags;
+	bool started;
+
+	s->refresh.looked_at++;
+	/* refreshing: its outcome puts it back, a failure at the end of its backoff; expired:
+	 * recovery's, or a client's */
+	if (!e->wire_len || e->refreshing || age >= ttl_ms)
+		return;
+	if (now < e->refresh_after_ms) {
+		dcache_check_at(&s->cache, e, e->refresh_after_ms);
+		return;
+	}
+	left = ttl_ms - age;
+	window = prefetch_window_ms(s, e);
+	if (left > window) { /* prefetch-percent changed */
+		dcache_check_at(&s->cache, e, now + left - window);
+		return;
+	}
+	if (!e->hits && !ksync_hits(s, e)) {
+		if (left > PREFETCH_SCAN_MS)
+			dcache_check_at(&s->cache, e,
+					now + (left / 2 > PREFETCH_SCAN_MS ? left / 2 : PREFETCH_SCAN_MS));
+		return;
+	}
+	dcache_entry_key(e, &key);
+	started = false;
+	if (!resolution_in_flight(s, &key)) {
+		dcache_key_question(&key, &qname, &qtype, &flags);
+		started = qname && resolution_start(s, &key, flags, qname, qtype, -1);
+		ldns_rdf_deep_free(qname);
+	}
+	if (started) {
+		e->refreshing = true;
+		s->stats.prefetches++;
+	} else { /* a client's resolution in flight, or no budget now: the next scan */
+		dcache_check_at(&s->cache, e, now + PREFETCH_SCAN_MS);
+	}
+}
+
 static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct server *s = container_of(t, struct server, refresh.prefetch_timer);
@@ -20,33 +91,9 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 
 	if (!s->opts->prefetch_percent)
 		return; /* turned off by a reload */
-	if (upstream_all_down(&s->upstreams))
-		goto again;
-	for (e = s->cache.oldest; e; e = e->newer) {
-		uint64_t ttl_ms = (uint64_t)e->ttl_sec * 1000, window, age = now - e->stored_ms;
-		struct dcache_key key;
-		ldns_rr_type qtype;
-		ldns_rdf *qname;
-		uint8_t flags;
-
-		if (!e->wire_len || e->refreshing || age >= ttl_ms || now < e->refresh_after_ms)
-			continue;
-		window = ttl_ms * s->opts->prefetch_percent / 100;
-		if (window < PREFETCH_MIN_MS)
-			window = PREFETCH_MIN_MS;
-		if (ttl_ms - age > window || (!e->hits && !ksync_hits(s, e)))
-			continue;
-		dcache_entry_key(e, &key);
-		if (resolution_in_flight(s, &key))
-			continue;
-		dcache_key_question(&key, &qname, &qtype, &flags);
-		if (qname && resolution_start(s, &key, flags, qname, qtype, -1)) {
-			e->refreshing = true;
-			s->stats.prefetches++;
-		}
-		ldns_rdf_deep_free(qname);
-	}
-again:
+	if (!upstream_all_down(&s->upstreams))
+		while ((e = dcache_check_due(&s->cache, now)))
+			prefetch_look(s, e, now);
 	ev_timer_start(loop, t, PREFETCH_SCAN_MS);
 }
 
@@ -56,12 +103,13 @@ void refresh_failed(struct server *s, struct dcache_entry *e)
 	 * together */
 	uint64_t backoff = 1000ULL << (e->refresh_fails < 6 ? e->refresh_fails : 6);
 
-	(void)s;
 	e->refreshing = false;
 	e->refresh_fails++;
 	e->refresh_after_ms = ev_now_ms() + ev_jittered_ms(backoff < REFRESH_BACKOFF_MAX_MS ?
 								   backoff :
 								   REFRESH_BACKOFF_MAX_MS);
+	if (s->opts->prefetch_percent)
+		dcache_check_at(&s->cache, e, e->refresh_after_ms);
 }
 
 /* ---- the guard's re-checks ---- */
@@ -226,6 +274,7 @@ static void on_recovery_timer(struct ev_loop *loop, struct ev_timer *t)
 void refresh_init(struct server *s)
 {
 	s->refresh.prefetch_timer.cb = on_prefetch_timer;
+	s->refresh.prefetch_percent = s->opts->prefetch_percent;
 	if (s->opts->prefetch_percent)
 		ev_timer_start(s->loop, &s->refresh.prefetch_timer, PREFETCH_SCAN_MS);
 	s->refresh.upkeep_timer.cb = on_upkeep_timer;
@@ -235,6 +284,13 @@ void refresh_init(struct server *s)
 
 void refresh_options_changed(struct server *s)
 {
+	struct dcache_entry *e;
+
+	/* prefetch turned on, or another window: every entry's time is found again, once */
+	if (s->opts->prefetch_percent != s->refresh.prefetch_percent)
+		for (e = s->cache.oldest; e; e = e->newer)
+			refresh_stored(s, e);
+	s->refresh.prefetch_percent = s->opts->prefetch_percent;
 	if (s->opts->prefetch_percent && !s->refresh.prefetch_timer.slot)
 		ev_timer_start(s->loop, &s->refresh.prefetch_timer, PREFETCH_SCAN_MS);
 }

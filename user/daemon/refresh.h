@@ -23,6 +23,8 @@ struct server;
 /* Refresh's part of struct server. */
 struct refresh {
 	struct ev_timer prefetch_timer;
+	uint64_t looked_at;       /* entries prefetch has looked at: what it costs */
+	uint32_t prefetch_percent; /* as the entries' times in the index were found */
 	struct ev_timer upkeep_timer;
 	/* After an outage: stale entries to refresh, hottest first, at recovery-rate; the kernel
 	 * serves them stale meanwhile (XDPDNS_HEALTH_RECOVERING). */
@@ -35,6 +37,9 @@ void refresh_init(struct server *s);
 
 /* The options changed: prefetch may have been turned on. */
 void refresh_options_changed(struct server *s);
+
+/* e was stored with an answer: prefetch will look at it when its window opens. */
+void refresh_stored(struct server *s, struct dcache_entry *e);
 
 /* A refresh of e failed: the next waits, 1 s, 2 s, 4 s... up to REFRESH_BACKOFF_MAX_MS. */
 void refresh_failed(struct server *s, struct dcache_entry *e);

@@ -117,6 +117,8 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 			s->stats.outdated_answers++;
 		else
 			ksync_fill(s, copy, p->key_flags, out.ttl, e);
+		if (!err)
+			refresh_stored(s, e);
 	} else if (!copy && !stale && (!old || !old->wire_len)) {
 		/* RFC 9520: remember the failure briefly, never in the kernel */
 		if (err != -EBUSY) /* not a failure: the budget was spent */
