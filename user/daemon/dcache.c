@@ -126,8 +126,13 @@ void dcache_fini(struct dcache *c)
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags)
 {
-	size_t n = ldns_rdf_size(qname), i;
-	const uint8_t *name = ldns_rdf_data(qname);
+	dcache_key_wire(k, ldns_rdf_data(qname), ldns_rdf_size(qname), qtype, flags);
+}
+
+void dcache_key_wire(struct dcache_key *k, const uint8_t *name, size_t n, uint16_t qtype,
+		     uint8_t flags)
+{
+	size_t i;
 
 	if (n > XDPDNS_NAME_MAX_LEN)
 		n = XDPDNS_NAME_MAX_LEN;
@@ -180,11 +185,27 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 	c->count--;
 }
 
+/* Where e's TTL offsets are: after its answer, 2-byte aligned. */
+static size_t ttls_at(size_t key_len, size_t wire_len)
+{
+	return (key_len + wire_len + 1) & ~(size_t)1;
+}
+
+void dcache_answer_index(const struct dcache_entry *e, struct xdpdns_answer_index *ix)
+{
+	ix->body_off = e->body_off;
+	ix->ttl_count = e->ttl_count;
+	memcpy(ix->ttl_off, e->data + ttls_at(e->key_len, e->wire_len),
+	       e->ttl_count * sizeof(ix->ttl_off[0]));
+}
+
 struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, const uint8_t *wire,
 				size_t len, uint64_t now_ms, uint32_t ttl_sec)
 {
 	struct dcache_entry *e = dcache_get(c, k);
-	size_t b;
+	struct xdpdns_answer_index ix;
+	bool indexed = len && !xdpdns_answer_index(wire, len, &ix);
+	size_t b, size = ttls_at(k->len, len) + (indexed ? ix.ttl_count * sizeof(ix.ttl_off[0]) : 0);
 
 	if (len > UINT16_MAX)
 		return NULL;
@@ -197,12 +218,19 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 		unlink_entry(c, e);
 		free_entry(e);
 	}
-	e = calloc(1, sizeof(*e) + k->len + len);
+	e = calloc(1, sizeof(*e) + size);
 	if (!e)
 		return NULL;
 	memcpy(e->data, k->bytes, k->len);
 	if (len)
 		memcpy(e->data + k->len, wire, len);
+	if (indexed) {
+		e->indexed = true;
+		e->body_off = ix.body_off;
+		e->ttl_count = ix.ttl_count;
+		memcpy(e->data + ttls_at(k->len, len), ix.ttl_off,
+		       ix.ttl_count * sizeof(ix.ttl_off[0]));
+	}
 	e->key_len = k->len;
 	e->wire_len = len;
 	e->stored_ms = now_ms;

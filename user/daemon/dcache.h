@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <ldns/ldns.h>
 #include "siphash.h"
+#include "wire.h"
 #include "xdpdns_kern_user.h"
 
 struct dcache_key {
@@ -34,10 +35,17 @@ struct dcache_entry {
 	uint64_t refresh_after_ms;          /* no prefetch before (backoff) */
 	uint16_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
+	/* the answer's index (wire.h), found when it was stored, for answers written without
+	 * ldns: where its records start, and how many TTLs it has (their offsets follow the
+	 * answer in data); indexed false for an answer the index can't describe */
+	uint16_t body_off;
+	uint8_t ttl_count;
+	bool indexed;
 	uint64_t gen;                       /* of the resolution that stored it (dcache_store) */
 	uint64_t check_ms;                  /* when it is due in the index (dcache_check_at) */
 	size_t check_slot;                  /* its place in the index, +1; 0: not in it */
-	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
+	/* the key's bytes, the answer's wire form, then (2-byte aligned) its TTLs' offsets */
+	uint8_t data[];
 };
 
 struct dcache {
@@ -55,6 +63,10 @@ int dcache_init(struct dcache *c, size_t max_count);
 void dcache_fini(struct dcache *c);
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags);
+
+/* The same from a name in wire form (name_len bytes, any letter case). */
+void dcache_key_wire(struct dcache_key *k, const uint8_t *name, size_t name_len, uint16_t qtype,
+		     uint8_t flags);
 
 /* A hash of k's bytes under key (SipHash: clients choose the names, and must not be able to
  * make them collide); for every table keyed by dcache keys: the cache, the resolutions in
@@ -88,6 +100,15 @@ static inline bool dcache_fresh(const struct dcache_entry *e, uint64_t now_ms)
 {
 	return now_ms - e->stored_ms < (uint64_t)e->ttl_sec * 1000;
 }
+
+/* e's answer in wire form (wire_len bytes). */
+static inline const uint8_t *dcache_wire(const struct dcache_entry *e)
+{
+	return e->data + e->key_len;
+}
+
+/* e's answer index, for xdpdns_answer_write(); e must be indexed. */
+void dcache_answer_index(const struct dcache_entry *e, struct xdpdns_answer_index *ix);
 
 /* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
 ldns_pkt *dcache_answer(const struct dcache_entry *e);

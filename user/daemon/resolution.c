@@ -60,6 +60,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	ldns_pkt *copy = answer ? xdpdns_answer_copy(answer) : NULL;
 	struct xdpdns_scrub_result scrubbed;
 	struct policy_outcome out = { 0 };
+	struct respond_answer ra = { 0 };
 	struct waiter *w, *next;
 	bool stale;
 
@@ -90,13 +91,19 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		}
 		policy_answer(s, &q, old, copy, scrubbed.nocache, &out);
 		copy = out.answer;
+		/* its wire form, written once: every waiter's answer, and the cache's */
+		if (respond_answer_init(&ra, copy)) {
+			ldns_pkt_free(copy);
+			copy = NULL;
+			err = -ENOMEM;
+		}
 	} else {
 		log_debug("resolution failed: %s", strerror(-err));
 	}
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
 		if (copy)
-			respond(s, w, copy, 0, 0, 0);
+			respond_answer(s, w, &ra);
 		else /* RFC 8767: stale beats SERVFAIL */
 			respond_unresolved(s, w, old, err != -EBUSY);
 		if (out.guarded)
@@ -104,15 +111,10 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 		waiter_free(w);
 	}
 	if (copy && out.ttl) {
-		uint8_t *wire = NULL;
-		size_t len = 0;
 		struct dcache_entry *e = NULL;
 
-		err = ldns_pkt2wire(&wire, copy, &len) == LDNS_STATUS_OK ?
-			      dcache_store(&s->cache, &p->key, wire, len, ev_now_ms(), out.ttl, p->gen,
-					   &e) :
-			      -ENOMEM;
-		free(wire);
+		err = dcache_store(&s->cache, &p->key, ra.wire, ra.len, ev_now_ms(), out.ttl, p->gen,
+				   &e);
 		if (err == -ESTALE) /* a later query's answer is in: this one is older */
 			s->stats.outdated_answers++;
 		else
@@ -127,6 +129,7 @@ static void pending_done(struct upstream_query *uq, ldns_pkt *answer, int err)
 	} else if (!copy && old) {
 		refresh_failed(s, old);
 	}
+	free((void *)ra.wire);
 	ldns_pkt_free(copy);
 	ldns_rdf_deep_free(p->uq.qname);
 	free(p);
@@ -209,8 +212,21 @@ static bool half_open(struct server *s)
 	return false;
 }
 
+/* start() for the question key stands for. */
+static struct pending *start_key(struct server *s, const struct dcache_key *key)
+{
+	struct pending *p;
+	ldns_rr_type qtype;
+	ldns_rdf *qname;
+	uint8_t flags;
+
+	dcache_key_question(key, &qname, &qtype, &flags);
+	p = qname ? start(s, key, flags, qname, qtype, -1) : NULL;
+	ldns_rdf_deep_free(qname);
+	return p;
+}
+
 void resolution_miss(struct server *s, struct waiter *w, const struct dcache_key *key,
-		     uint8_t key_flags, const ldns_rdf *qname, ldns_rr_type qtype,
 		     const struct dcache_entry *e)
 {
 	struct pending **slot, *p;
@@ -230,9 +246,9 @@ void resolution_miss(struct server *s, struct waiter *w, const struct dcache_key
 		trickle = !*pending_slot(s, key) && half_open(s);
 		if (!trickle || stale_ok(s, e, now)) {
 			respond_unresolved(s, w, e, true);
-			if (trickle && start(s, key, key_flags, qname, qtype, -1))
+			if (trickle && start_key(s, key))
 				s->stats.half_open_queries++;
-			waiter_free(w); /* last: qname is its query's */
+			waiter_free(w);
 			return;
 		}
 	}
@@ -268,14 +284,14 @@ void resolution_miss(struct server *s, struct waiter *w, const struct dcache_key
 			respond_cached(s, w, e, 0, true);
 		} else {
 			s->stats.cache_only_refused++;
-			respond(s, w, NULL, LDNS_RCODE_REFUSED, 0, 0);
+			respond_rcode(s, w, LDNS_RCODE_REFUSED);
 		}
 		waiter_free(w);
 		return;
 	}
 	if (s->opts->cache_only)
 		s->stats.cache_only_forwarded++;
-	p = start(s, key, key_flags, qname, qtype, -1);
+	p = start_key(s, key);
 	if (!p) { /* no room or no budget: stale if there is, else SERVFAIL, at once */
 		s->stats.over_budget++;
 		respond_unresolved(s, w, e, false);

@@ -43,10 +43,9 @@ struct resolutions {
 void resolution_init(struct server *s);
 
 /* A client's query (w, taken) for key had no fresh answer in the cache, whose entry for it is e
- * (expired, a remembered SERVFAIL, or NULL): answered stale or refused at once, or made to wait
- * for a resolution, new or in flight. */
+ * (expired, or NULL): answered stale or refused at once, or made to wait for a resolution, new
+ * or in flight. */
 void resolution_miss(struct server *s, struct waiter *w, const struct dcache_key *key,
-		     uint8_t key_flags, const ldns_rdf *qname, ldns_rr_type qtype,
 		     const struct dcache_entry *e);
 
 /* Starts resolving (qname, qtype) for key, with no one waiting, through the upstreams in
