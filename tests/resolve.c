@@ -56,9 +56,9 @@ void resolve_wait(struct resolve *r, uint64_t ms)
 	fake_clock_advance(&r->loop, ms);
 }
 
-static void on_reply(void *ctx, const uint8_t *wire, size_t len)
+static void on_reply(const struct server_client *sc, const uint8_t *wire, size_t len)
 {
-	struct client *c = ctx;
+	struct client *c = sc->ctx;
 
 	c->replies++;
 	c->at_ms = ev_now_ms();
@@ -71,6 +71,7 @@ void ask(struct resolve *r, struct client *c, const char *name, ldns_rr_type typ
 {
 	static uint16_t next_id = 1000;
 	struct query_opts qo = { .id = next_id++, .edns = 1 };
+	struct server_client sc = { .reply = on_reply, .ctx = c };
 	uint8_t wire[512];
 	size_t len;
 
@@ -78,7 +79,7 @@ void ask(struct resolve *r, struct client *c, const char *name, ldns_rr_type typ
 	c->id = qo.id;
 	len = make_query(wire, name, type, &qo);
 	assert_true(len > 0);
-	server_query(&r->s, wire, len, false, on_reply, c);
+	server_query(&r->s, wire, len, &sc);
 }
 
 void client_free(struct client *c)

@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "harness.h"
-#include "server.h"
+#include "policy.h"
 
 static const char *const soa[] = { "example.com. 3600 IN SOA ns.example.com. host.example.com. "
 				   "1 7200 3600 1209600 60", NULL };

@@ -390,6 +390,49 @@ static void test_sockaddr_parse(void **state)
 	assert_int_not_equal(xdpdns_sockaddr_parse("", &a), 0);
 }
 
+/* SIGHUP: what the option table marks as taking effect at a restart keeps its running value (the
+ * attach points, the instance, the mode, cache-entries, user), the rest takes the new one. */
+static void test_keep_restart(void **state)
+{
+	struct xdpdns_options running, next;
+	char *was[] = { "xdpdnsd", "--iface", "eth0", "--attach", "cali*", "--mode", "native",
+			"--cache-entries", "4096", "--user", "nobody", "--keep", "--timeout", "2" };
+	char *now[] = { "xdpdnsd", "--iface", "eth1", "--attach", "lo", "--instance", "other",
+			"--mode", "skb", "--cache-entries", "8192", "--user", "root", "--keep",
+			"--timeout", "3", "--prefetch", "20" };
+	char err[256] = "";
+
+	xdpdns_options_defaults(&running);
+	assert_int_equal(xdpdns_options_parse_args(&running, sizeof(was) / sizeof(was[0]), was,
+						   err, sizeof(err)), 0);
+	xdpdns_options_defaults(&next);
+	assert_int_equal(xdpdns_options_parse_args(&next, sizeof(now) / sizeof(now[0]), now, err,
+						   sizeof(err)), 0);
+	xdpdns_options_keep_restart(&next, &running);
+	assert_string_equal(next.iface, "eth0");
+	assert_int_equal(next.n_attach, 2);
+	assert_string_equal(next.attach[0].name, "eth0");
+	assert_true(next.attach[0].nic);
+	assert_string_equal(next.attach[1].name, "cali*");
+	assert_string_equal(next.instance, "");
+	assert_string_equal(xdpdns_options_instance(&next), "eth0");
+	assert_int_equal(next.mode, XDPDNS_MODE_NATIVE);
+	assert_int_equal(next.cache_entries, 4096);
+	assert_string_equal(next.user, "nobody");
+	/* reloaded */
+	assert_int_equal(next.timeout_ms, 3000);
+	assert_int_equal(next.prefetch_percent, 20);
+
+	/* nothing to keep: nothing changes */
+	xdpdns_options_defaults(&next);
+	assert_int_equal(xdpdns_options_parse_args(&next, sizeof(was) / sizeof(was[0]), was, err,
+						   sizeof(err)), 0);
+	next.timeout_ms = 5000;
+	xdpdns_options_keep_restart(&next, &running);
+	assert_int_equal(memcmp(next.attach, running.attach, sizeof(next.attach)), 0);
+	assert_int_equal(next.timeout_ms, 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test_teardown(test_resolv_conf, teardown_file),
 		cmocka_unit_test(test_sockaddr_parse),
+		cmocka_unit_test(test_keep_restart),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -23,8 +23,8 @@
 /* Sets one counter's source (the registry's last column) to v. */
 static void set_recovery_queued(struct server *s, uint64_t v)
 {
-	s->recovery_n = v;
-	s->recovery_next = 0;
+	s->refresh.recovery_n = v;
+	s->refresh.recovery_next = 0;
 }
 
 static void set_counter(struct server *s, int id, uint64_t v)

@@ -201,12 +201,56 @@ static void test_crafted_collisions_spread(void **state)
 	dcache_fini(&c);
 }
 
+/* The index by time (prefetch's): entries come out in the order they are due, only once due, and
+ * leave it with the cache (replaced or evicted), so that nothing in it points at freed memory
+ * (ASan in make san and the fuzzers would say). */
+static void test_check_index(void **state)
+{
+	static const uint8_t wire[] = { 0x11 };
+	struct dcache_entry *e[8], *got;
+	struct dcache_key k[8];
+	struct dcache c;
+	char name[32];
+	int i;
+
+	assert_int_equal(dcache_init(&c, 8), 0);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "n%d.example.", i);
+		key_of(&k[i], name);
+		e[i] = dcache_put(&c, &k[i], wire, sizeof(wire), 1000, 60);
+		assert_non_null(e[i]);
+	}
+	/* due at 800, 700, ..., 100: they come out the other way round */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(dcache_check_at(&c, e[i], 800 - 100 * i), 0);
+	assert_int_equal(dcache_check_at(&c, e[0], 50), 0); /* moved to first */
+	assert_ptr_equal(dcache_check_due(&c, 60), e[0]);
+	assert_null(dcache_check_due(&c, 60));
+	assert_ptr_equal(dcache_check_due(&c, 100), e[7]);
+	/* replaced: the old entry leaves the index, the new one is not in it */
+	assert_non_null(dcache_put(&c, &k[6], wire, sizeof(wire), 1000, 60));
+	/* evicted (the oldest: e[0], then e[1]): gone from the index too */
+	assert_non_null(dcache_put(&c, &k[7], wire, sizeof(wire), 1000, 60));
+	key_of(&k[0], "new.example.");
+	assert_non_null(dcache_put(&c, &k[0], wire, sizeof(wire), 1000, 60));
+	key_of(&k[1], "newer.example.");
+	assert_non_null(dcache_put(&c, &k[1], wire, sizeof(wire), 1000, 60));
+	for (i = 5; i >= 2; i--) {
+		got = dcache_check_due(&c, 10000);
+		assert_ptr_equal(got, e[i]);
+	}
+	assert_null(dcache_check_due(&c, 10000));
+	assert_int_equal(c.n_due, 0);
+	dcache_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_names_keep_their_keys),
 		cmocka_unit_test(test_older_answer_discarded),
 		cmocka_unit_test(test_crafted_collisions_spread),
+		cmocka_unit_test(test_check_index),
 	};
 
 	return cmocka_run_group_tests_name("dcache", tests, NULL, NULL);

@@ -21,9 +21,9 @@ static struct {
 	int count;
 } R;
 
-static void on_reply(void *ctx, const uint8_t *wire, size_t len)
+static void on_reply(const struct server_client *c, const uint8_t *wire, size_t len)
 {
-	(void)ctx;
+	(void)c;
 	R.count++;
 	R.len = len < sizeof(R.wire) ? len : sizeof(R.wire);
 	memcpy(R.wire, wire, R.len);
@@ -72,7 +72,7 @@ static ldns_pkt *ask(const uint8_t *wire, size_t len)
 	ldns_pkt *r = NULL;
 
 	R.count = 0;
-	server_query(&S, wire, len, false, on_reply, NULL);
+	server_query(&S, wire, len, &(struct server_client){ .reply = on_reply });
 	assert_int_equal(R.count, 1);
 	assert_int_equal(ldns_wire2pkt(&r, R.wire, R.len), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_id(r), 0x1234);

@@ -79,14 +79,14 @@ static void test_coalescing(void **state)
 	}
 	assert_int_equal(fake_upstream_count(), 1);
 	assert_int_equal(r.s.stats.coalesced, 4);
-	assert_int_equal(r.s.n_pending, 1);
+	assert_int_equal(r.s.res.n_pending, 1);
 	fake_upstream_reply(upstream_query(NAME, A), 0, www("192.0.2.10", 300));
 	for (i = 0; i < 5; i++) {
 		assert_answered(&c[i], LDNS_RCODE_NOERROR);
 		assert_string_equal(answer_rdata(&c[i]), "192.0.2.10");
 		client_free(&c[i]);
 	}
-	assert_int_equal(r.s.n_pending, 0);
+	assert_int_equal(r.s.res.n_pending, 0);
 }
 
 /* SERVER_WAITERS_MAX wait on one resolution; the next is answered at once, SERVFAIL when

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer: the daemon's query path, server_query() (user/daemon/server.c), the one both listeners
+/* libFuzzer: the daemon's query path, server_query() (user/daemon/query.c), the one both listeners
  * take, with each input as a query over UDP and again over TCP. The server has no upstreams,
  * so a miss gets its answer at once (SERVFAIL, stale or fallback), and its cache holds a few
  * answers (fresh, with DO and CD, negative, too big for UDP, expired, a remembered SERVFAIL),
  * and a fallback record. Every response must parse, carry the query's ID and QR, fit the
- * client's UDP size, keep RD and CD, and echo the question as asked (a refusal too, where
- * exactly one parses); exactly one per query that is not a response and has a header.
+ * client's UDP size (and ours: xdpdns_udp_limit()), keep RD and CD, and echo the question as
+ * asked (a refusal too, where exactly one parses); exactly one per query that is not a response
+ * and has a header.
+ *
+ * And the two ways of answering give the same response: a query the hot path parses
+ * (xdpdns_query_parse) gets, from every cache entry for its name (any type, DO, CD), aged,
+ * stale, over UDP and TCP, and as an rcode alone, the same bytes written from the cached wire
+ * form (respond.c, wire.c) as through ldns (the slow path's).
  * Seeds: tests/fuzz/corpus/query/. */
 #include <string.h>
 #include <unistd.h>
 #include "fuzz.h"
 #include "harness.h"
-#include "server.h"
+#include "policy.h"
+#include "respond.h"
 #include "wire.h"
 
 #define UDP_PLAIN_LEN 512
@@ -28,9 +35,9 @@ static struct {
 	int count;
 } R;
 
-static void on_reply(void *ctx, const uint8_t *wire, size_t len)
+static void on_reply(const struct server_client *c, const uint8_t *wire, size_t len)
 {
-	(void)ctx;
+	(void)c;
 	R.count++;
 	R.len = len < sizeof(R.wire) ? len : sizeof(R.wire);
 	memcpy(R.wire, wire, R.len);
@@ -127,12 +134,76 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The UDP size limit server.c gives a query ldns parsed (NULL: it could not). */
+/* The UDP size limit of a query ldns parsed (NULL: it could not): the client's, never more than
+ * ours. */
 static size_t udp_limit(const ldns_pkt *query)
 {
 	size_t size = query && ldns_pkt_edns(query) ? ldns_pkt_edns_udp_size(query) : UDP_PLAIN_LEN;
 
+	if (size > O.edns_udp_size)
+		size = O.edns_udp_size;
 	return size < UDP_PLAIN_LEN ? UDP_PLAIN_LEN : size;
+}
+
+/* ---- the hot path and the slow path, side by side ---- */
+
+struct capture {
+	uint8_t wire[DNS_MAX_LEN + 512];
+	size_t len;
+	int count;
+};
+
+static void on_capture(const struct server_client *c, const uint8_t *wire, size_t len)
+{
+	struct capture *k = c->ctx;
+
+	k->count++;
+	k->len = len < sizeof(k->wire) ? len : sizeof(k->wire);
+	memcpy(k->wire, wire, k->len);
+}
+
+/* The response to the query (q, parsed by the hot path) as each path writes it: how(w) on a
+ * waiter that answers from the wire form, and on one that goes through ldns. */
+#define BOTH_PATHS(how)                                                                          	do {                                                                                     		struct server_client cf = { .reply = on_capture, .ctx = &fast, .tcp = tcp };   		struct server_client cs = { .reply = on_capture, .ctx = &slow, .tcp = tcp };   		struct waiter *w = waiter_new(data, size, q, &cf);                                                                                                                              		fast.count = slow.count = 0;                                                    		if (!w)                                                                         			abort();                                                                		how;                                                                            		waiter_free(w);                                                                 		w = waiter_new(data, size, NULL, &cs);                                         		if (!w)                                                                         			abort();                                                                		FUZZ_CHECK(xdpdns_wire2pkt(&w->query, data, size) == LDNS_STATUS_OK,            			   "a query the hot path takes, ldns refuses");                          		how;                                                                            		waiter_free(w);                                                                 	} while (0)
+
+static struct capture fast, slow;
+
+static void same(const char *what, bool tcp)
+{
+	FUZZ_CHECK(fast.count == 1 && slow.count == 1, "%s: %d and %d responses", what, fast.count,
+		   slow.count);
+	FUZZ_CHECK(fast.len == slow.len && !memcmp(fast.wire, slow.wire, fast.len),
+		   "%s over %s: the hot path wrote %zu bytes, ldns %zu, not the same", what,
+		   tcp ? "TCP" : "UDP", fast.len, slow.len);
+}
+
+static void compare_paths(const uint8_t *data, size_t size, const struct xdpdns_query *q)
+{
+	static const struct {
+		uint32_t age;
+		bool stale;
+	} ways[] = { { 0, false }, { 7, false }, { 1000, false }, { 0, true } };
+	const struct dcache_entry *e;
+	struct dcache_key key;
+	size_t i;
+	int tcp;
+
+	dcache_key_wire(&key, data + 12, q->name_len, q->qtype, 0); /* its name, lowercased */
+	for (tcp = 0; tcp <= 1; tcp++) {
+		BOTH_PATHS(respond_rcode(&S, w, LDNS_RCODE_SERVFAIL));
+		same("SERVFAIL", tcp);
+		BOTH_PATHS(respond_rcode(&S, w, LDNS_RCODE_REFUSED));
+		same("REFUSED", tcp);
+		for (e = S.cache.oldest; e; e = e->newer) {
+			if (e->key_len - 3 != q->name_len || /* name, type, flags */
+			    memcmp(e->data, key.bytes, q->name_len))
+				continue;
+			for (i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
+				BOTH_PATHS(respond_cached(&S, w, e, ways[i].age, ways[i].stale));
+				same("a cached answer", tcp);
+			}
+		}
+	}
 }
 
 static void check(const uint8_t *q, size_t len, bool tcp)
@@ -140,7 +211,7 @@ static void check(const uint8_t *q, size_t len, bool tcp)
 	ldns_pkt *query = NULL, *resp = NULL;
 
 	R.count = 0;
-	server_query(&S, q, len, tcp, on_reply, NULL);
+	server_query(&S, q, len, &(struct server_client){ .reply = on_reply, .tcp = tcp });
 	if (len < 12 || (q[2] & 0x80)) { /* no header, or a response: never answered */
 		FUZZ_CHECK(R.count == 0, "%d responses to a non-query", R.count);
 		return;
@@ -184,7 +255,11 @@ static void check(const uint8_t *q, size_t len, bool tcp)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct xdpdns_query q;
+
 	check(data, size, false);
 	check(data, size, true);
+	if (xdpdns_query_parse(data, size, &q) == XDPDNS_QUERY_OK)
+		compare_paths(data, size, &q);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * mode (bit 0: it came over TCP; bit 1: check it against the fixed question www.example.com. A,
  * ID 0x1234, else against its own question and ID, so that most inputs are answers); the rest
  * is the message. upstream_answer_check() says what it is; an answer then goes the way
- * pending_done() (user/daemon/server.c) takes it: xdpdns_answer_copy(), server_cache_ttl(), the
+ * pending_done() (user/daemon/resolution.c) takes it: xdpdns_answer_copy(), server_cache_ttl(), the
  * daemon's cache and back, and a kernel entry (fuzz_check_entry()).
  * Seeds: tests/fuzz/corpus/upstream/. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include "dcache.h"
 #include "fuzz.h"
 #include "scrub.h"
-#include "server.h"
+#include "policy.h"
 
 #define MODE_TCP 0x1
 #define MODE_FIXED_QUESTION 0x2
@@ -51,7 +51,7 @@ static void check_ttls(const ldns_pkt *copy, uint32_t ttl)
 				   ldns_rr_ttl(ldns_rr_list_rr(lists[s], i)), ttl);
 }
 
-/* What pending_done() and fill_kernel() do with an answer. */
+/* What pending_done() and ksync_fill() do with an answer. */
 static void cache_answer(const struct upstream_query *q, const ldns_pkt *answer)
 {
 	static struct xdpdns_entry_buf b;

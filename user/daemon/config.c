@@ -32,9 +32,19 @@ enum opt_type {
 	OPT_CONFIG,   /* command line only */
 };
 
+/* When a changed value takes effect: at a SIGHUP, or only when the daemon starts again (what
+ * the loader and the process were started with: the attach points, the instance, the XDP mode,
+ * the maps' capacity, the user, the threads). On SIGHUP the running value of an AT_RESTART
+ * option is kept, with a warning (xdpdns_options_keep_restart()); the man pages say which. */
+enum opt_when {
+	ON_RELOAD,
+	AT_RESTART,
+};
+
 struct opt_def {
 	const char *name;
 	enum opt_type type;
+	enum opt_when when;
 	size_t off;        /* in struct xdpdns_options */
 	uint32_t min, max; /* numbers: range (durations in ms); strings: size */
 	const char *arg;
@@ -44,104 +54,105 @@ struct opt_def {
 #define OFF(field) offsetof(struct xdpdns_options, field)
 #define SIZE(field) sizeof(((struct xdpdns_options *)0)->field)
 
-/* The single definition of every option, for the file, the flags and --help. */
+/* The single definition of every option, for the file, the flags, --help, the man pages and
+ * what a SIGHUP changes. */
 static const struct opt_def opts[] = {
-	{ "config", OPT_CONFIG, 0, 0, 0, "FILE", "read options from FILE (" XDPDNS_DEFAULT_CONFIG ")" },
-	{ "iface", OPT_IFACE, 0, 0, 0, "IF",
+	{ "config", OPT_CONFIG, ON_RELOAD, 0, 0, 0, "FILE", "read options from FILE (" XDPDNS_DEFAULT_CONFIG ")" },
+	{ "iface", OPT_IFACE, AT_RESTART, 0, 0, 0, "IF",
 	  "a NIC: XDP, native or generic by mode; repeatable (the flags replace the file's); its "
 	  "addresses are the default listen addresses (iface or attach: at least one)" },
-	{ "attach", OPT_ATTACH, 0, 0, 0, "IF[:HOOK]",
+	{ "attach", OPT_ATTACH, AT_RESTART, 0, 0, 0, "IF[:HOOK]",
 	  "lo, a bridge, or every interface matching a pattern (cali*, lxc*, veth*) as they come "
 	  "and go; HOOK tc (default), xdp-skb or xdp; repeatable, one attach point each" },
-	{ "instance", OPT_STRING, OFF(instance), 1, SIZE(instance), "NAME",
+	{ "instance", OPT_STRING, AT_RESTART, OFF(instance), 1, SIZE(instance), "NAME",
 	  "names the cache: its pins, control socket and default snapshot (the first iface, "
 	  "else " XDPDNS_DEFAULT_INSTANCE ")" },
-	{ "listen", OPT_LISTEN, 0, 0, 0, "ADDR", "service address, repeatable (default: IF's addresses)" },
-	{ "port", OPT_U16, OFF(port), 1, 65535, "N", "service port (53)" },
-	{ "upstream", OPT_UPSTREAM, 0, 0, 0, "ADDR[:PORT]",
+	{ "listen", OPT_LISTEN, ON_RELOAD, 0, 0, 0, "ADDR", "service address, repeatable (default: IF's addresses)" },
+	{ "port", OPT_U16, ON_RELOAD, OFF(port), 1, 65535, "N", "service port (53)" },
+	{ "upstream", OPT_UPSTREAM, ON_RELOAD, 0, 0, 0, "ADDR[:PORT]",
 	  "upstream resolver in failover order, repeatable (default: resolv.conf)" },
-	{ "mode", OPT_MODE, 0, 0, 0, "auto|native|skb", "XDP mode; auto falls back to skb (auto)" },
-	{ "timeout", OPT_DURATION, OFF(timeout_ms), 100, 30000, "SECONDS", "per upstream attempt (1)" },
-	{ "attempts", OPT_U32, OFF(attempts), 1, 5, "N", "rounds over the upstreams (2)" },
-	{ "min-ttl", OPT_U32, OFF(min_ttl_sec), 0, 86400, "SECONDS", "floor of cached TTLs (0)" },
-	{ "max-ttl", OPT_U32, OFF(max_ttl_sec), 1, 604800, "SECONDS", "cap of cached TTLs (86400)" },
-	{ "max-negative-ttl", OPT_U32, OFF(max_negative_ttl_sec), 0, 86400, "SECONDS",
+	{ "mode", OPT_MODE, AT_RESTART, OFF(mode), 0, 0, "auto|native|skb", "XDP mode; auto falls back to skb (auto)" },
+	{ "timeout", OPT_DURATION, ON_RELOAD, OFF(timeout_ms), 100, 30000, "SECONDS", "per upstream attempt (1)" },
+	{ "attempts", OPT_U32, ON_RELOAD, OFF(attempts), 1, 5, "N", "rounds over the upstreams (2)" },
+	{ "min-ttl", OPT_U32, ON_RELOAD, OFF(min_ttl_sec), 0, 86400, "SECONDS", "floor of cached TTLs (0)" },
+	{ "max-ttl", OPT_U32, ON_RELOAD, OFF(max_ttl_sec), 1, 604800, "SECONDS", "cap of cached TTLs (86400)" },
+	{ "max-negative-ttl", OPT_U32, ON_RELOAD, OFF(max_negative_ttl_sec), 0, 86400, "SECONDS",
 	  "cap of NXDOMAIN/NODATA TTLs (30)" },
-	{ "servfail-ttl", OPT_U32, OFF(servfail_ttl_sec), 0, 30, "SECONDS",
+	{ "servfail-ttl", OPT_U32, ON_RELOAD, OFF(servfail_ttl_sec), 0, 30, "SECONDS",
 	  "how long a SERVFAIL is remembered, never in the kernel (5)" },
-	{ "stale-ttl", OPT_U32, OFF(stale_ttl_sec), 1, 3600, "SECONDS", "TTL of stale answers (30)" },
-	{ "max-stale", OPT_U32, OFF(max_stale_sec), 0, 604800, "SECONDS",
+	{ "stale-ttl", OPT_U32, ON_RELOAD, OFF(stale_ttl_sec), 1, 3600, "SECONDS", "TTL of stale answers (30)" },
+	{ "max-stale", OPT_U32, ON_RELOAD, OFF(max_stale_sec), 0, 604800, "SECONDS",
 	  "serve stale at most this long past expiry (86400)" },
-	{ "stale-answer-timeout", OPT_DURATION, OFF(stale_answer_ms), 100, 30000, "SECONDS",
+	{ "stale-answer-timeout", OPT_DURATION, ON_RELOAD, OFF(stale_answer_ms), 100, 30000, "SECONDS",
 	  "answer stale if upstreams take longer (1.8s as 1800ms)" },
-	{ "edns-udp-size", OPT_U16, OFF(edns_udp_size), 512, 4096, "BYTES", "EDNS size we offer (1232)" },
-	{ "prefetch", OPT_U32, OFF(prefetch_percent), 0, 50, "PERCENT",
+	{ "edns-udp-size", OPT_U16, ON_RELOAD, OFF(edns_udp_size), 512, 4096, "BYTES", "EDNS size we offer (1232)" },
+	{ "prefetch", OPT_U32, ON_RELOAD, OFF(prefetch_percent), 0, 50, "PERCENT",
 	  "refresh hot entries in the last PERCENT of their TTL; 0 disables (10)" },
-	{ "health-query", OPT_STRING, OFF(health_query), 3, SIZE(health_query), "'NAME TYPE'",
+	{ "health-query", OPT_STRING, ON_RELOAD, OFF(health_query), 3, SIZE(health_query), "'NAME TYPE'",
 	  "probe sent to every upstream ('. NS')" },
-	{ "health-interval", OPT_DURATION, OFF(health_interval_ms), 100, 600000, "SECONDS",
+	{ "health-interval", OPT_DURATION, ON_RELOAD, OFF(health_interval_ms), 100, 600000, "SECONDS",
 	  "between probes, jittered (2)" },
-	{ "health-failures", OPT_U32, OFF(health_failures), 1, 100, "N",
+	{ "health-failures", OPT_U32, ON_RELOAD, OFF(health_failures), 1, 100, "N",
 	  "consecutive failures that mark an upstream down (3)" },
-	{ "guard-window", OPT_DURATION, OFF(guard_window_ms), 0, 86400000, "SECONDS",
+	{ "guard-window", OPT_DURATION, ON_RELOAD, OFF(guard_window_ms), 0, 86400000, "SECONDS",
 	  "serve the last good answer this long when a name turns negative, until confirmed; "
 	  "0 disables (300)" },
-	{ "no-guard-zone", OPT_ZONE, 0, 0, 0, "SUFFIX",
+	{ "no-guard-zone", OPT_ZONE, ON_RELOAD, 0, 0, 0, "SUFFIX",
 	  "no guard for names in this zone, repeatable" },
-	{ "negative-recheck", OPT_DURATION, OFF(negative_recheck_ms), 1000, 3600000, "SECONDS",
+	{ "negative-recheck", OPT_DURATION, ON_RELOAD, OFF(negative_recheck_ms), 1000, 3600000, "SECONDS",
 	  "TTL of negative answers for names positive within the hour (5)" },
-	{ "upstream-qps", OPT_U32, OFF(upstream_qps), 0, 10000000, "N",
+	{ "upstream-qps", OPT_U32, ON_RELOAD, OFF(upstream_qps), 0, 10000000, "N",
 	  "queries per second to the upstreams at most; 0: no limit (10000)" },
-	{ "upstream-inflight", OPT_U32, OFF(upstream_inflight), 1, 10000, "N",
+	{ "upstream-inflight", OPT_U32, ON_RELOAD, OFF(upstream_inflight), 1, 10000, "N",
 	  "resolutions in flight at most (2000)" },
-	{ "upstream-0x20", OPT_BOOL, OFF(upstream_0x20), 0, 0, "yes|no",
+	{ "upstream-0x20", OPT_BOOL, ON_RELOAD, OFF(upstream_0x20), 0, 0, "yes|no",
 	  "random case in upstream query names; answers must echo it byte for byte (no)" },
-	{ "recovery-rate", OPT_U32, OFF(recovery_rate), 1, 100000, "N",
+	{ "recovery-rate", OPT_U32, ON_RELOAD, OFF(recovery_rate), 1, 100000, "N",
 	  "stale entries refreshed per second when upstreams come back (200)" },
-	{ "snapshot-file", OPT_STRING, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",
+	{ "snapshot-file", OPT_STRING, ON_RELOAD, OFF(snapshot_file), 0, SIZE(snapshot_file), "FILE",
 	  "cache saved here at stop, restored at a start without a kept cache; '' disables ("
 	  XDPDNS_SNAPSHOT_DIR "/INSTANCE.snapshot)" },
-	{ "snapshot-interval", OPT_U32, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
+	{ "snapshot-interval", OPT_U32, ON_RELOAD, OFF(snapshot_interval_sec), 0, 86400, "SECONDS",
 	  "save the cache this often too; 0: only at stop (300)" },
-	{ "cache-entries", OPT_U32, OFF(cache_entries), 16, 16777216, "N",
+	{ "cache-entries", OPT_U32, AT_RESTART, OFF(cache_entries), 16, 16777216, "N",
 	  "kernel cache capacity: N small, N/4 medium, N/16 large entries; at most 512 bytes x N "
 	  "when full (1048576)" },
-	{ "keep", OPT_BOOL, OFF(keep), 0, 0, "yes|no",
+	{ "keep", OPT_BOOL, ON_RELOAD, OFF(keep), 0, 0, "yes|no",
 	  "leave the program attached at exit, serving from the kernel (no)" },
-	{ "fallback-file", OPT_STRING, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
+	{ "fallback-file", OPT_STRING, ON_RELOAD, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
 	  "pinned answers for when upstreams are down and nothing is cached (none)" },
-	{ "user", OPT_STRING, OFF(user), 0, SIZE(user), "NAME",
+	{ "user", OPT_STRING, AT_RESTART, OFF(user), 0, SIZE(user), "NAME",
 	  "once attached and listening, run as NAME with only CAP_NET_BIND_SERVICE; needs keep "
 	  "yes (root)" },
 	/* shield mode: the kernel's per-source rate limit, the daemon's budget for misses */
-	{ "ratelimit-qps", OPT_U32, OFF(ratelimit_qps), 0, XDPDNS_RATELIMIT_QPS_MAX, "N",
+	{ "ratelimit-qps", OPT_U32, ON_RELOAD, OFF(ratelimit_qps), 0, XDPDNS_RATELIMIT_QPS_MAX, "N",
 	  "queries per second per IPv4 source or IPv6 /64, hits and misses, in XDP; 0: off (0)" },
-	{ "ratelimit-burst", OPT_U32, OFF(ratelimit_burst), 1, 1000000, "N",
+	{ "ratelimit-burst", OPT_U32, ON_RELOAD, OFF(ratelimit_burst), 1, 1000000, "N",
 	  "bucket size: queries a source may send at once before its rate applies (20)" },
-	{ "ratelimit-action", OPT_RATELIMIT_ACTION, 0, 0, 0, "drop|truncate",
+	{ "ratelimit-action", OPT_RATELIMIT_ACTION, ON_RELOAD, 0, 0, 0, "drop|truncate",
 	  "over the rate: no answer, or an empty TC=1 one so real clients retry over TCP (drop)" },
-	{ "cache-only", OPT_BOOL, OFF(cache_only), 0, 0, "yes|no",
+	{ "cache-only", OPT_BOOL, ON_RELOAD, OFF(cache_only), 0, 0, "yes|no",
 	  "answer from the cache; ask upstream for misses only within cache-only-miss-qps (no)" },
-	{ "cache-only-miss-qps", OPT_U32, OFF(cache_only_miss_qps), 0, 10000000, "N",
+	{ "cache-only-miss-qps", OPT_U32, ON_RELOAD, OFF(cache_only_miss_qps), 0, 10000000, "N",
 	  "with cache-only: client misses sent upstream per second, 0: none; over it stale, else "
 	  "REFUSED (100)" },
 	/* TCP clients (RFC 7766) */
-	{ "tcp-connections", OPT_U32, OFF(tcp_connections), 1, 65536, "N",
+	{ "tcp-connections", OPT_U32, ON_RELOAD, OFF(tcp_connections), 1, 65536, "N",
 	  "TCP connections open at most; when all are taken, an idle one is closed for a new one, "
 	  "else the new one is (1024)" },
-	{ "tcp-connections-per-source", OPT_U32, OFF(tcp_connections_per_source), 1, 65536, "N",
+	{ "tcp-connections-per-source", OPT_U32, ON_RELOAD, OFF(tcp_connections_per_source), 1, 65536, "N",
 	  "TCP connections open at most from one IPv4 address or IPv6 /64 (64)" },
-	{ "tcp-idle-timeout", OPT_DURATION, OFF(tcp_idle_timeout_ms), 100, 3600000, "SECONDS",
+	{ "tcp-idle-timeout", OPT_DURATION, ON_RELOAD, OFF(tcp_idle_timeout_ms), 100, 3600000, "SECONDS",
 	  "close a TCP connection with nothing asked or owed this long (10)" },
-	{ "tcp-io-timeout", OPT_DURATION, OFF(tcp_io_timeout_ms), 100, 60000, "SECONDS",
+	{ "tcp-io-timeout", OPT_DURATION, ON_RELOAD, OFF(tcp_io_timeout_ms), 100, 60000, "SECONDS",
 	  "a message must arrive whole within this of its first byte, and answers not taken by a "
 	  "client must move within it, or the connection is closed (2)" },
-	{ "tcp-pipeline", OPT_U32, OFF(tcp_pipeline), 1, 1000, "N",
+	{ "tcp-pipeline", OPT_U32, ON_RELOAD, OFF(tcp_pipeline), 1, 1000, "N",
 	  "queries in flight per TCP connection; no more is read until one is answered (100)" },
-	{ "log-level", OPT_LOG_LEVEL, 0, 0, 0, "error|warn|info|debug", "(info)" },
-	{ "log-format", OPT_LOG_FORMAT, 0, 0, 0, "text|json",
+	{ "log-level", OPT_LOG_LEVEL, ON_RELOAD, 0, 0, 0, "error|warn|info|debug", "(info)" },
+	{ "log-format", OPT_LOG_FORMAT, ON_RELOAD, 0, 0, 0, "text|json",
 	  "log lines as text, or as JSON objects with ts, level, msg and event fields (text)" },
-	{ "metrics-listen", OPT_METRICS_LISTEN, 0, 0, 0, "ADDR:PORT|off",
+	{ "metrics-listen", OPT_METRICS_LISTEN, ON_RELOAD, 0, 0, 0, "ADDR:PORT|off",
 	  "Prometheus metrics at http://ADDR:PORT/metrics, [ADDR]:PORT for IPv6; off disables ("
 	  XDPDNS_METRICS_DEFAULT_LISTEN ")" },
 };
@@ -400,7 +411,7 @@ static int set_value(struct xdpdns_options *o, const struct opt_def *d, const ch
 			return xdpdns_fail(err, errlen, "%s: more than %d zones", d->name,
 				    XDPDNS_NO_GUARD_ZONES_MAX);
 		}
-		/* kept as the server compares it (server.c guard_window): wire form, lowercased */
+		/* kept as the server compares it (policy.c guard_window): wire form, lowercased */
 		ldns_dname2canonical(zone);
 		o->no_guard_zones[o->n_no_guard_zones].len = ldns_rdf_size(zone);
 		memcpy(o->no_guard_zones[o->n_no_guard_zones++].wire, ldns_rdf_data(zone),
@@ -570,6 +581,90 @@ void xdpdns_options_usage(FILE *out, const char *prog)
 	fprintf(out, "  %-34s %s\n", "--version", "the version");
 }
 
+/* Does option d have the same value in a and b? The attach points (iface and attach) share
+ * their fields: each compares its own kind. */
+static bool same_value(const struct opt_def *d, const struct xdpdns_options *a,
+		       const struct xdpdns_options *b)
+{
+	int i, j;
+
+	switch (d->type) {
+	case OPT_STRING:
+		return !strcmp((const char *)a + d->off, (const char *)b + d->off);
+	case OPT_U16:
+		return *(const uint16_t *)((const char *)a + d->off) ==
+		       *(const uint16_t *)((const char *)b + d->off);
+	case OPT_U32:
+	case OPT_DURATION:
+		return *(const uint32_t *)((const char *)a + d->off) ==
+		       *(const uint32_t *)((const char *)b + d->off);
+	case OPT_MODE:
+		return a->mode == b->mode;
+	case OPT_IFACE:
+	case OPT_ATTACH:
+		/* the attach points of d's kind, in order */
+		for (i = j = 0;; i++, j++) {
+			while (i < a->n_attach && a->attach[i].nic != (d->type == OPT_IFACE))
+				i++;
+			while (j < b->n_attach && b->attach[j].nic != (d->type == OPT_IFACE))
+				j++;
+			if (i == a->n_attach || j == b->n_attach)
+				return i == a->n_attach && j == b->n_attach;
+			if (strcmp(a->attach[i].name, b->attach[j].name) ||
+			    a->attach[i].hook != b->attach[j].hook)
+				return false;
+		}
+	default: /* not an AT_RESTART option's type: no other is needed yet */
+		return true;
+	}
+}
+
+/* Sets option d in to back to its value in from. */
+static void restore_value(const struct opt_def *d, struct xdpdns_options *to,
+			  const struct xdpdns_options *from)
+{
+	switch (d->type) {
+	case OPT_STRING:
+		memcpy((char *)to + d->off, (const char *)from + d->off, d->max);
+		break;
+	case OPT_U16:
+		memcpy((char *)to + d->off, (const char *)from + d->off, sizeof(uint16_t));
+		break;
+	case OPT_U32:
+	case OPT_DURATION:
+		memcpy((char *)to + d->off, (const char *)from + d->off, sizeof(uint32_t));
+		break;
+	case OPT_MODE:
+		to->mode = from->mode;
+		break;
+	case OPT_IFACE:
+	case OPT_ATTACH: /* both kinds at once: they share the list */
+		memcpy(to->attach, from->attach, sizeof(to->attach));
+		to->n_attach = from->n_attach;
+		memcpy(to->iface, from->iface, sizeof(to->iface));
+		break;
+	default:
+		break;
+	}
+}
+
+void xdpdns_options_keep_restart(struct xdpdns_options *next, const struct xdpdns_options *running)
+{
+	bool changed[N_OPTS] = { false };
+	size_t i;
+
+	/* all compared before any is restored: iface and attach share their fields */
+	for (i = 0; i < N_OPTS; i++)
+		changed[i] = opts[i].when == AT_RESTART && !same_value(&opts[i], next, running);
+	for (i = 0; i < N_OPTS; i++) {
+		if (!changed[i])
+			continue;
+		log_warn("SIGHUP: %s changes only with a restart: the running value is kept",
+			 opts[i].name);
+		restore_value(&opts[i], next, running);
+	}
+}
+
 /* s for a roff text line: backslashes and minus signs escaped, and a leading '.' or '\''
  * (a request) made text. */
 static void roff_text(FILE *out, const char *s)
@@ -600,6 +695,8 @@ void xdpdns_options_roff(FILE *out, bool flags)
 		roff_text(out, opts[i].arg);
 		fputs("\"\n", out);
 		roff_text(out, opts[i].help);
+		if (opts[i].when == AT_RESTART)
+			fputs("\nTakes effect at a restart: on SIGHUP the running value is kept.", out);
 		fputs("\n", out);
 	}
 }

@@ -80,7 +80,7 @@ struct xdpdns_options {
 	uint32_t ratelimit_action; /* enum xdpdns_ratelimit_action */
 	bool cache_only;           /* client misses go upstream only within cache_only_miss_qps */
 	uint32_t cache_only_miss_qps;
-	/* TCP clients (server.c): connections open at most, and from one IPv4 address or IPv6
+	/* TCP clients (tcp.c): connections open at most, and from one IPv4 address or IPv6
 	 * /64; idle and per-message timeouts; queries in flight per connection */
 	uint32_t tcp_connections, tcp_connections_per_source;
 	uint32_t tcp_idle_timeout_ms, tcp_io_timeout_ms;
@@ -128,6 +128,10 @@ const char *xdpdns_options_instance(const struct xdpdns_options *o);
 /* Where the cache is saved and restored: snapshot-file, by default
  * XDPDNS_SNAPSHOT_DIR/<instance>.snapshot. NULL when snapshot-file is empty: no snapshots. */
 const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *buf, size_t len);
+
+/* SIGHUP: the options of next that take effect only at a restart (the table's column) are set
+ * back to their values in running, each one that changed named in a warning. */
+void xdpdns_options_keep_restart(struct xdpdns_options *next, const struct xdpdns_options *running);
 
 /* --help, generated from the option table. */
 void xdpdns_options_usage(FILE *out, const char *prog);

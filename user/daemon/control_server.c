@@ -22,11 +22,12 @@ static void cmd_stats(struct server *s, FILE *out)
 /* "ADDR up|down [(forced)]" and the upstream's counters, a line per upstream. */
 static void cmd_health(struct server *s, FILE *out)
 {
+	const struct upstream_set *set = server_upstreams(s);
 	uint64_t v[XDPDNS_UPC_COUNT];
 	int i;
 
-	for (i = 0; i < s->upstreams.n; i++) {
-		const struct upstream *u = &s->upstreams.servers[i];
+	for (i = 0; i < set->n; i++) {
+		const struct upstream *u = &set->servers[i];
 
 		fprintf(out, "%s %s%s", u->addr.text, u->down ? "down" : "up",
 			u->force != UPSTREAM_AUTO ? " (forced)" : "");
@@ -39,13 +40,14 @@ static void cmd_health(struct server *s, FILE *out)
 /* The upstream named by text, as the health list shows it: its index, or -1. */
 static int upstream_named(struct server *s, const char *text)
 {
+	const struct upstream_set *set = server_upstreams(s);
 	struct xdpdns_sockaddr want;
 	int i;
 
 	if (xdpdns_sockaddr_parse(text, &want))
 		return -1;
-	for (i = 0; i < s->upstreams.n; i++)
-		if (!strcmp(s->upstreams.servers[i].addr.text, want.text))
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->servers[i].addr.text, want.text))
 			return i;
 	return -1;
 }
@@ -66,19 +68,20 @@ static void cmd_force(struct server *s, const char *args, FILE *out)
 		fprintf(out, "error: %s is not an upstream\n", addr);
 		return;
 	}
-	upstream_force(&s->upstreams, i, !strcmp(state, "down") ? UPSTREAM_FORCE_DOWN :
+	upstream_force(server_upstreams(s), i, !strcmp(state, "down") ? UPSTREAM_FORCE_DOWN :
 					 !strcmp(state, "up") ? UPSTREAM_FORCE_UP : UPSTREAM_AUTO);
 	cmd_health(s, out);
 }
 
 static void drills_list(struct server *s, FILE *out)
 {
+	struct upstream_set *set = server_upstreams(s);
 	uint64_t now = ev_now_ms();
 	char what[320];
 	int i;
 
-	for (i = 0; i < s->upstreams.n; i++) {
-		struct upstream *u = &s->upstreams.servers[i];
+	for (i = 0; i < set->n; i++) {
+		struct upstream *u = &set->servers[i];
 
 		drill_active(&u->drill, now); /* an expired one ends here */
 		drill_describe(&u->drill, now, what, sizeof(what));
@@ -115,8 +118,8 @@ static void cmd_drill(struct server *s, const char *args, FILE *out)
 		fprintf(out, "error: %s is not an upstream (or 'all', or 'off')\n", target);
 		return;
 	}
-	for (i = 0; i < s->upstreams.n; i++) {
-		struct upstream *u = &s->upstreams.servers[i];
+	for (i = 0; i < server_upstreams(s)->n; i++) {
+		struct upstream *u = &server_upstreams(s)->servers[i];
 		struct drill d;
 
 		if (only >= 0 && i != only)
@@ -212,14 +215,14 @@ int control_start(struct control *c, struct server *srv, const char *instance)
 		return err;
 	}
 	c->io.cb = on_client;
-	return ev_io_add(srv->loop, &c->io, EPOLLIN);
+	return ev_io_add(server_loop(srv), &c->io, EPOLLIN);
 }
 
 void control_stop(struct control *c)
 {
 	if (c->io.fd < 0)
 		return;
-	ev_io_del(c->srv->loop, &c->io);
+	ev_io_del(server_loop(c->srv), &c->io);
 	close(c->io.fd);
 	unlink(c->path);
 	c->io.fd = -1;

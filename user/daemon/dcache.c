@@ -21,6 +21,91 @@ int dcache_init(struct dcache *c, size_t max_count)
 	return c->buckets ? 0 : -ENOMEM;
 }
 
+/* ---- the index by check_ms: due[i] is at slot i + 1, the earliest first ---- */
+
+static void due_set(struct dcache *c, size_t i, struct dcache_entry *e)
+{
+	c->due[i] = e;
+	e->check_slot = i + 1;
+}
+
+static void due_up(struct dcache *c, size_t i)
+{
+	struct dcache_entry *e = c->due[i];
+
+	while (i > 0 && c->due[(i - 1) / 2]->check_ms > e->check_ms) {
+		due_set(c, i, c->due[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	due_set(c, i, e);
+}
+
+static void due_down(struct dcache *c, size_t i)
+{
+	struct dcache_entry *e = c->due[i];
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= c->n_due)
+			break;
+		if (k + 1 < c->n_due && c->due[k + 1]->check_ms < c->due[k]->check_ms)
+			k++;
+		if (c->due[k]->check_ms >= e->check_ms)
+			break;
+		due_set(c, i, c->due[k]);
+		i = k;
+	}
+	due_set(c, i, e);
+}
+
+static void due_remove(struct dcache *c, struct dcache_entry *e)
+{
+	size_t i;
+
+	if (!e->check_slot)
+		return;
+	i = e->check_slot - 1;
+	e->check_slot = 0;
+	if (i == --c->n_due)
+		return;
+	due_set(c, i, c->due[c->n_due]); /* the last fills the hole, then moves as it must */
+	if (i > 0 && c->due[(i - 1) / 2]->check_ms > c->due[i]->check_ms)
+		due_up(c, i);
+	else
+		due_down(c, i);
+}
+
+int dcache_check_at(struct dcache *c, struct dcache_entry *e, uint64_t when_ms)
+{
+	due_remove(c, e);
+	if (c->n_due == c->cap_due) {
+		size_t cap = c->cap_due ? 2 * c->cap_due : 1024;
+		struct dcache_entry **due = realloc(c->due, cap * sizeof(*due));
+
+		if (!due)
+			return -ENOMEM;
+		c->due = due;
+		c->cap_due = cap;
+	}
+	e->check_ms = when_ms;
+	due_set(c, c->n_due, e);
+	due_up(c, c->n_due++);
+	return 0;
+}
+
+struct dcache_entry *dcache_check_due(struct dcache *c, uint64_t now_ms)
+{
+	struct dcache_entry *e = c->n_due ? c->due[0] : NULL;
+
+	if (!e || e->check_ms > now_ms)
+		return NULL;
+	due_remove(c, e);
+	return e;
+}
+
+/* ---- the cache ---- */
+
 static void free_entry(struct dcache_entry *e)
 {
 	free(e);
@@ -35,13 +120,19 @@ void dcache_fini(struct dcache *c)
 		free_entry(e);
 	}
 	free(c->buckets);
+	free(c->due);
 	memset(c, 0, sizeof(*c));
 }
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags)
 {
-	size_t n = ldns_rdf_size(qname), i;
-	const uint8_t *name = ldns_rdf_data(qname);
+	dcache_key_wire(k, ldns_rdf_data(qname), ldns_rdf_size(qname), qtype, flags);
+}
+
+void dcache_key_wire(struct dcache_key *k, const uint8_t *name, size_t n, uint16_t qtype,
+		     uint8_t flags)
+{
+	size_t i;
 
 	if (n > XDPDNS_NAME_MAX_LEN)
 		n = XDPDNS_NAME_MAX_LEN;
@@ -81,6 +172,7 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 {
 	struct dcache_entry **p = slot_of(c, e->data, e->key_len);
 
+	due_remove(c, e);
 	*p = e->next_in_bucket;
 	if (e->older)
 		e->older->newer = e->newer;
@@ -93,11 +185,27 @@ static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 	c->count--;
 }
 
+/* Where e's TTL offsets are: after its answer, 2-byte aligned. */
+static size_t ttls_at(size_t key_len, size_t wire_len)
+{
+	return (key_len + wire_len + 1) & ~(size_t)1;
+}
+
+void dcache_answer_index(const struct dcache_entry *e, struct xdpdns_answer_index *ix)
+{
+	ix->body_off = e->body_off;
+	ix->ttl_count = e->ttl_count;
+	memcpy(ix->ttl_off, e->data + ttls_at(e->key_len, e->wire_len),
+	       e->ttl_count * sizeof(ix->ttl_off[0]));
+}
+
 struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, const uint8_t *wire,
 				size_t len, uint64_t now_ms, uint32_t ttl_sec)
 {
 	struct dcache_entry *e = dcache_get(c, k);
-	size_t b;
+	struct xdpdns_answer_index ix;
+	bool indexed = len && !xdpdns_answer_index(wire, len, &ix);
+	size_t b, size = ttls_at(k->len, len) + (indexed ? ix.ttl_count * sizeof(ix.ttl_off[0]) : 0);
 
 	if (len > UINT16_MAX)
 		return NULL;
@@ -110,12 +218,19 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 		unlink_entry(c, e);
 		free_entry(e);
 	}
-	e = calloc(1, sizeof(*e) + k->len + len);
+	e = calloc(1, sizeof(*e) + size);
 	if (!e)
 		return NULL;
 	memcpy(e->data, k->bytes, k->len);
 	if (len)
 		memcpy(e->data + k->len, wire, len);
+	if (indexed) {
+		e->indexed = true;
+		e->body_off = ix.body_off;
+		e->ttl_count = ix.ttl_count;
+		memcpy(e->data + ttls_at(k->len, len), ix.ttl_off,
+		       ix.ttl_count * sizeof(ix.ttl_off[0]));
+	}
 	e->key_len = k->len;
 	e->wire_len = len;
 	e->stored_ms = now_ms;

@@ -3,7 +3,9 @@
  * entry), and SERVFAILs for a few seconds. Keyed like the kernel: lowercased wire name, type,
  * DO and CD. Answers are kept in wire form, key and answer in one allocation: most are also
  * kernel entries and are served from there, so the daemon parses one only when it answers
- * with it. Bounded: the oldest entry goes when it is full. */
+ * with it. Bounded: the oldest entry goes when it is full. Its entries can also be put in an
+ * index by the time their owner wants to look at them again (prefetch's, refresh.h), so that
+ * nothing has to walk them all to find those due. */
 #ifndef XDPDNS_DCACHE_H
 #define XDPDNS_DCACHE_H
 
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <ldns/ldns.h>
 #include "siphash.h"
+#include "wire.h"
 #include "xdpdns_kern_user.h"
 
 struct dcache_key {
@@ -32,8 +35,17 @@ struct dcache_entry {
 	uint64_t refresh_after_ms;          /* no prefetch before (backoff) */
 	uint16_t key_len;
 	uint16_t wire_len;                  /* 0: a remembered SERVFAIL */
+	/* the answer's index (wire.h), found when it was stored, for answers written without
+	 * ldns: where its records start, and how many TTLs it has (their offsets follow the
+	 * answer in data); indexed false for an answer the index can't describe */
+	uint16_t body_off;
+	uint8_t ttl_count;
+	bool indexed;
 	uint64_t gen;                       /* of the resolution that stored it (dcache_store) */
-	uint8_t data[];                     /* the key's bytes, then the answer's wire form */
+	uint64_t check_ms;                  /* when it is due in the index (dcache_check_at) */
+	size_t check_slot;                  /* its place in the index, +1; 0: not in it */
+	/* the key's bytes, the answer's wire form, then (2-byte aligned) its TTLs' offsets */
+	uint8_t data[];
 };
 
 struct dcache {
@@ -41,6 +53,8 @@ struct dcache {
 	struct dcache_entry **buckets;
 	size_t n_buckets, count, max_count;
 	struct dcache_entry *oldest, *newest;
+	struct dcache_entry **due;           /* the index: a binary heap on check_ms */
+	size_t n_due, cap_due;
 };
 
 /* An empty cache of at most max_count entries, with a new random hash key. Returns 0 or
@@ -49,6 +63,10 @@ int dcache_init(struct dcache *c, size_t max_count);
 void dcache_fini(struct dcache *c);
 
 void dcache_key(struct dcache_key *k, const ldns_rdf *qname, ldns_rr_type qtype, uint8_t flags);
+
+/* The same from a name in wire form (name_len bytes, any letter case). */
+void dcache_key_wire(struct dcache_key *k, const uint8_t *name, size_t name_len, uint16_t qtype,
+		     uint8_t flags);
 
 /* A hash of k's bytes under key (SipHash: clients choose the names, and must not be able to
  * make them collide); for every table keyed by dcache keys: the cache, the resolutions in
@@ -69,6 +87,28 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
  * overwrites a newer one. Returns 0 (*out, if not NULL, is the new entry), -ESTALE or -ENOMEM. */
 int dcache_store(struct dcache *c, const struct dcache_key *k, const uint8_t *wire, size_t len,
 		 uint64_t now_ms, uint32_t ttl_sec, uint64_t gen, struct dcache_entry **out);
+
+/* Puts e in the index, due at when_ms (moves it if it is there). Returns 0 or -ENOMEM. */
+int dcache_check_at(struct dcache *c, struct dcache_entry *e, uint64_t when_ms);
+
+/* Takes the entry due earliest out of the index if it is due at now_ms, and returns it; NULL
+ * when none is. An entry also leaves the index when it leaves the cache. */
+struct dcache_entry *dcache_check_due(struct dcache *c, uint64_t now_ms);
+
+/* Is e fresh at now: within its TTL? */
+static inline bool dcache_fresh(const struct dcache_entry *e, uint64_t now_ms)
+{
+	return now_ms - e->stored_ms < (uint64_t)e->ttl_sec * 1000;
+}
+
+/* e's answer in wire form (wire_len bytes). */
+static inline const uint8_t *dcache_wire(const struct dcache_entry *e)
+{
+	return e->data + e->key_len;
+}
+
+/* e's answer index, for xdpdns_answer_write(); e must be indexed. */
+void dcache_answer_index(const struct dcache_entry *e, struct xdpdns_answer_index *ix);
 
 /* The answer of e, parsed (the caller frees it), or NULL for a SERVFAIL. */
 ldns_pkt *dcache_answer(const struct dcache_entry *e);

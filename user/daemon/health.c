@@ -7,7 +7,7 @@
 #include "log.h"
 
 /* All down: the kernel serves expired entries stale. Back up: it goes on doing so, flagged as
- * recovering, until the server has refreshed the hot ones (server.c) and clears the flag. */
+ * recovering, until the server has refreshed the hot ones (refresh.c) and clears the flag. */
 static void write_map(struct health *h)
 {
 	int err = xdpdns_health_write(h->maps, h->all_down ? XDPDNS_HEALTH_ALL_DOWN

@@ -189,7 +189,7 @@ int metrics_render(FILE *f, const struct server *s, const struct metrics_kernel 
 	fputs("\"} 1\n", f);
 	render_kernel(f, k);
 	render_daemon(f, v);
-	render_upstreams(f, &s->upstreams);
+	render_upstreams(f, server_upstreams_const(s));
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -220,11 +220,11 @@ static void read_kernel(struct metrics *m)
 	struct metrics_kernel *k = &m->kernel;
 	uint64_t now = ev_now_ms();
 
-	k->counts_ok = !xdpdns_stats_read(m->srv->maps, k->counts);
-	k->slots_ok = !xdpdns_stats_read_slots(m->srv->maps, k->slots) &&
-		      !xdpdns_attach_read(m->srv->maps, k->names);
+	k->counts_ok = !xdpdns_stats_read(server_maps(m->srv), k->counts);
+	k->slots_ok = !xdpdns_stats_read_slots(server_maps(m->srv), k->slots) &&
+		      !xdpdns_attach_read(server_maps(m->srv), k->names);
 	if (!m->counted_ms || now - m->counted_ms >= METRICS_KERNEL_COUNT_MS) {
-		k->entries_ok = !xdpdns_cache_count_classes(m->srv->maps, k->entries);
+		k->entries_ok = !xdpdns_cache_count_classes(server_maps(m->srv), k->entries);
 		m->counted_ms = now;
 	}
 }

@@ -1,34 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The daemon's DNS service: the queries the XDP program passes on, over UDP and TCP. Answers
  * from its own cache, or resolves upstream; identical questions in flight wait for the one
- * resolution; every answer the kernel can serve is written to its cache. */
+ * resolution; every answer the kernel can serve is written to its cache.
+ *
+ * One struct server holds it; each concern is a file, with its part of the struct:
+ *   udp.c, tcp.c   the transports: sockets, connections, their limits. Each hands a query to
+ *                  server_query() with a struct server_client, its way back to the client, and
+ *                  gets the answer through that client's reply callback: nothing else in the
+ *                  service knows of sockets
+ *   query.c        a query, from any transport: parsed, answered from the daemon's cache,
+ *                  refused (FORMERR...), or handed to resolution.c
+ *   respond.c      responses written for a client: a cached answer, an rcode, a fallback record
+ *   resolution.c   resolutions in flight and the clients waiting on each (coalescing and its
+ *                  cap, generations, budgets, the client response timer), and what an answer
+ *                  or a failure becomes
+ *   policy.c       the answer policy: how long to cache, stale answers, the guard, healing
+ *   refresh.c      prefetch, the guard's re-checks, recovery after an outage
+ *   ksync.c        the kernel's cache: fills, hit counts, its entries imported at start
+ * control_server.c, metrics.c and stats.c read the server through the counter registry
+ * (counters.h) and the accessors below. */
 #ifndef XDPDNS_SERVER_H
 #define XDPDNS_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "bpf_maps.h"
 #include "config.h"
 #include "dcache.h"
 #include "event.h"
-#include "guard.h"
 #include "fallback.h"
+#include "guard.h"
+#include "refresh.h"
+#include "resolution.h"
+#include "tcp.h"
+#include "udp.h"
 #include "upstream.h"
 
-#define SERVER_LISTENERS_MAX (2 * XDPDNS_SERVICES_MAX) /* UDP and TCP per address */
-#define SERVER_PENDING_BUCKETS 4096
-#define SERVER_PENDING_MAX 10000   /* resolutions in flight; upstream-inflight is at most this */
-/* clients waiting on one resolution: identical questions share one upstream query, and the
- * cap keeps a flood of them (a birthday attack needs many queries in flight) from piling up */
-#define SERVER_WAITERS_MAX 64
-#define SERVER_TCP_SOURCE_BUCKETS 1024 /* open TCP connections by source, for their limit */
 #define SERVER_DCACHE_ENTRIES 200000
-#define PREFETCH_SCAN_MS 500
-#define PREFETCH_MIN_MS 1000 /* prefetch window of short TTLs */
-#define REFRESH_BACKOFF_MAX_MS 60000 /* a failing prefetch retries after 1, 2, 4... s, up to this */
-#define UPKEEP_MS 500        /* guard re-checks, forgetting old names, noticing recoveries */
-#define RECOVERY_TICK_MS 100 /* refreshes after an outage start in steps this far apart */
-#define RECOVERY_MAX 50000   /* stale entries refreshed hot-first; the rest on demand */
-#define SERVER_HALF_OPEN_QPS 2 /* client misses sent upstream a second while all are down */
 
 struct server_stats {
 	uint64_t queries_udp, queries_tcp;
@@ -69,22 +78,22 @@ struct server_stats {
 	uint64_t tcp_accept_failed;    /* accept() out of descriptors or memory: paused */
 };
 
-struct listener {
-	struct ev_io io;
-	struct server *srv;
-	int tcp;
-};
+struct server_client;
 
-struct pending;
-struct tcp_conn;
+/* A response for c: wire is valid during the call only. */
+typedef void (*server_reply_fn)(const struct server_client *c, const uint8_t *wire, size_t len);
 
-/* The TCP service's connections (server.c's TCP section). */
-struct server_tcp {
-	struct tcp_conn *open, *open_tail; /* the most recently active first */
-	unsigned int n_open;
-	struct tcp_conn *closed; /* still owed answers by resolutions, or about to be freed */
-	struct tcp_conn *sources[SERVER_TCP_SOURCE_BUCKETS]; /* open ones, by source */
-	struct ev_timer accept_timer; /* accepting again, after accept() failed */
+/* Where a query came from and how its answer goes back, filled by the transport that received
+ * it (or a test) and kept with the query while it waits for a resolution. */
+struct server_client {
+	server_reply_fn reply;  /* the response: called once, or never for what gets none */
+	/* NULL, or called once when the query is done with, answered or not (a TCP connection
+	 * counts the queries it has in flight) */
+	void (*release)(const struct server_client *c);
+	void *ctx;              /* the transport's: its socket or connection; a test's own */
+	bool tcp;               /* no UDP size limit */
+	socklen_t addr_len;     /* UDP: the client's address, where the answer goes */
+	struct sockaddr_storage addr;
 };
 
 struct server {
@@ -94,27 +103,12 @@ struct server {
 	uint64_t hash_seed;
 	struct upstream_set upstreams;
 	struct dcache cache;
-	struct listener listeners[SERVER_LISTENERS_MAX];
-	int n_listeners;
-	struct pending *pending[SERVER_PENDING_BUCKETS];
-	unsigned int n_pending;
-	struct server_tcp tcp;
-	struct ev_timer prefetch_timer;
-	struct ev_timer upkeep_timer;
 	struct guard_table guard;
-	/* After an outage: stale entries to refresh, hottest first, at recovery-rate; the kernel
-	 * serves them stale meanwhile (XDPDNS_HEALTH_RECOVERING). */
-	struct dcache_key *recovery;
-	size_t recovery_n, recovery_next;
-	struct ev_timer recovery_timer;
-	uint64_t next_gen;        /* generations of resolutions (dcache_store) */
 	struct server_stats stats;
-	/* cache-only's budget for client misses: a token bucket of cache-only-miss-qps tokens a
-	 * second holding at most one second's worth, like upstream-qps's (which still bounds
-	 * everything sent upstream, prefetches and refreshes included) */
-	struct ev_bucket miss_budget;
-	/* while every upstream is marked down: the trickle of misses still sent (half_open) */
-	struct ev_bucket half_open;
+	struct resolutions res;  /* resolution.h */
+	struct refresh refresh;  /* refresh.h */
+	struct server_udp udp;   /* udp.h */
+	struct server_tcp tcp;   /* tcp.h */
 	/* answers for when every upstream is down and nothing is cached; set by xdpdnsd.c */
 	const struct xdpdns_fallback *fallback;
 };
@@ -132,30 +126,42 @@ void server_unlisten(struct server *s);
  * (resolutions in flight carry on over the new list). */
 void server_options_changed(struct server *s);
 
-/* Copies every kernel cache entry into the daemon's cache, with its age and TTL, so that the
- * daemon can serve it stale and prefetch it: after a start that adopted a cache, or restored
- * one from a snapshot. Returns 0 or -errno (logged). */
-int server_import_kernel(struct server *s);
+/* Handles one query from client c, which the server copies: the path every transport takes, and
+ * the tests' and fuzzers' way in. Every response goes to c->reply: at once when the answer needs
+ * no upstream (a cache hit, an error, SERVFAIL or stale with every upstream down, as on a server
+ * without upstreams), else when the resolution ends, so c->ctx must outlive the query or the
+ * server. No call at all for what gets no answer (a response, fewer than 12 bytes). */
+void server_query(struct server *s, const uint8_t *wire, size_t len,
+		  const struct server_client *c);
 
-/* Every upstream was down and one is back (health.h's back_up): the stale entries that were
- * used are refreshed, hottest first, at recovery-rate. ctx is the server. */
-void server_recovery_start(void *ctx);
+/* The operator's fallback records (fallback-file; the caller's, kept while the server runs), or
+ * NULL for none. */
+static inline void server_set_fallback(struct server *s, const struct xdpdns_fallback *fb)
+{
+	s->fallback = fb;
+}
 
-/* Clamps the TTLs of a (copied) upstream answer a, as the caches keep it, and returns how long
- * to cache it; 0: not to cache (server.c says how). */
-uint32_t server_cache_ttl(const struct xdpdns_options *o, ldns_pkt *a);
+/* For the control socket and the metrics page: what they show besides the registry's
+ * counters. */
+static inline struct upstream_set *server_upstreams(struct server *s)
+{
+	return &s->upstreams;
+}
 
-/* Where server_query() delivers a response: wire is the response's, valid during the call. */
-typedef void (*server_reply_fn)(void *ctx, const uint8_t *wire, size_t len);
+static inline const struct upstream_set *server_upstreams_const(const struct server *s)
+{
+	return &s->upstreams;
+}
 
-/* Handles one query as if it came over UDP (tcp false: the answer is truncated to the client's
- * UDP size) or TCP, without a socket: the path both listeners take. Every response goes to
- * reply(ctx, ...): at once when the answer needs no upstream (a cache hit, an error, SERVFAIL or
- * stale with every upstream down, as on a server without upstreams), else when the resolution
- * ends, so ctx must outlive the query or the server. No call at all for what gets no answer (a
- * response, fewer than 12 bytes). For tests and fuzzing (tests/fuzz/). */
-void server_query(struct server *s, const uint8_t *wire, size_t len, bool tcp,
-		  server_reply_fn reply, void *ctx);
+static inline struct xdpdns_maps *server_maps(const struct server *s)
+{
+	return s->maps;
+}
+
+static inline struct ev_loop *server_loop(const struct server *s)
+{
+	return s->loop;
+}
 
 /* Closes everything; resolutions in flight are dropped. */
 void server_fini(struct server *s);

@@ -4,7 +4,7 @@
 
 static uint64_t recovery_queued(const struct server *s)
 {
-	return s->recovery_n - s->recovery_next;
+	return s->refresh.recovery_n - s->refresh.recovery_next;
 }
 
 void stats_read(const struct server *s, uint64_t v[XDPDNS_CTR_COUNT])

@@ -172,8 +172,10 @@ static void end_attempt(struct upstream_query *q)
 		q->io.fd = -1;
 	}
 	free(q->wire);
-	free(q->buf);
-	q->wire = q->buf = NULL;
+	free(q->out);
+	q->wire = q->out = NULL;
+	q->out_len = q->out_sent = 0;
+	tcp_frame_free(&q->in);
 	ldns_rdf_deep_free(q->sent_qname);
 	q->sent_qname = NULL;
 }
@@ -406,57 +408,49 @@ static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	got_answer(q, buf, n);
 }
 
-/* TCP: write the length-prefixed query, then read a length and the answer (RFC 7766). */
+/* TCP: write the framed query, then read one framed answer (tcp_frame.h, RFC 7766). */
 static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
 	struct upstream_query *q = container_of(io, struct upstream_query, io);
+	size_t len;
 	ssize_t n;
 
 	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
 		next_attempt(q, -ECONNREFUSED, true);
 		return;
 	}
-	if (q->buf_len && q->buf_have < q->buf_len && q->wire) { /* still sending */
-		n = send(io->fd, q->buf + q->buf_have, q->buf_len - q->buf_have, MSG_NOSIGNAL);
+	if (q->out_sent < q->out_len) { /* still sending */
+		n = send(io->fd, q->out + q->out_sent, q->out_len - q->out_sent, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				next_attempt(q, -errno, true);
 			return;
 		}
-		q->buf_have += n;
-		if (q->buf_have < q->buf_len)
-			return;
-		free(q->wire); /* sent: the buffer now receives */
-		q->wire = NULL;
-		q->buf_have = 0;
-		q->buf_len = 2;
-		ev_io_mod(loop, io, EPOLLIN);
+		q->out_sent += n;
+		if (q->out_sent == q->out_len) /* sent: now the answer */
+			ev_io_mod(loop, io, EPOLLIN);
 		return;
 	}
-	n = recv(io->fd, q->buf + q->buf_have, q->buf_len - q->buf_have, 0);
+	/* the length first, then exactly the message: the buffer holds no more than it */
+	if (tcp_frame_reserve(&q->in, 2)) {
+		next_attempt(q, -ENOMEM, true);
+		return;
+	}
+	n = recv(io->fd, q->in.buf + q->in.have, q->in.cap - q->in.have, 0);
 	if (n <= 0) {
 		if (n < 0 && errno == EAGAIN)
 			return;
 		next_attempt(q, n ? -errno : -ECONNRESET, true);
 		return;
 	}
-	q->buf_have += n;
-	if (q->buf_have < q->buf_len)
-		return;
-	if (q->buf_len == 2) { /* the length is in: make room for the message */
-		size_t len = (size_t)q->buf[0] << 8 | q->buf[1];
-		uint8_t *b = realloc(q->buf, len ? len : 1);
-
-		if (!len || !b) {
-			next_attempt(q, -EPROTO, true);
-			return;
-		}
-		q->buf = b;
-		q->buf_len = len;
-		q->buf_have = 0;
+	q->in.have += n;
+	if (q->in.have == 2 && !q->in.buf[0] && !q->in.buf[1]) { /* an empty message */
+		next_attempt(q, -EPROTO, true);
 		return;
 	}
-	got_answer(q, q->buf, q->buf_len);
+	len = tcp_frame_ready(&q->in);
+	if (len)
+		got_answer(q, q->in.buf + 2, len - 2);
 }
 
 static int random_id(uint16_t *id)
@@ -535,16 +529,9 @@ static int send_attempt(struct upstream_query *q)
 		goto fail;
 	}
 	if (q->tcp) {
-		q->buf = malloc(q->wire_len + 2);
-		if (!q->buf) {
-			err = -ENOMEM;
+		err = tcp_frame_append(&q->out, &q->out_len, q->wire, q->wire_len);
+		if (err)
 			goto fail;
-		}
-		q->buf[0] = q->wire_len >> 8;
-		q->buf[1] = q->wire_len & 0xff;
-		memcpy(q->buf + 2, q->wire, q->wire_len);
-		q->buf_len = q->wire_len + 2;
-		q->buf_have = 0;
 		q->io.cb = on_tcp;
 		err = ev_io_add(q->set->loop, &q->io, EPOLLOUT);
 	} else {
@@ -577,7 +564,9 @@ int upstream_query_start(struct upstream_set *s, struct upstream_query *q)
 	q->tcp = false;
 	q->last_err = -ETIMEDOUT;
 	q->io.fd = -1;
-	q->wire = q->buf = NULL;
+	q->wire = q->out = NULL;
+	q->out_len = q->out_sent = 0;
+	q->in = (struct tcp_frame_in){ 0 };
 	q->sent_qname = NULL;
 	q->timer.slot = 0;
 	q->hold.slot = 0;

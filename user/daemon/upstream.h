@@ -19,6 +19,7 @@
 #include "drill.h"
 #include "event.h"
 #include "metrics.h"
+#include "tcp_frame.h"
 
 enum upstream_force {
 	UPSTREAM_AUTO,       /* health decides */
@@ -105,8 +106,9 @@ struct upstream_query {
 	size_t held_len;
 	uint8_t *wire;      /* the query being sent */
 	size_t wire_len;
-	uint8_t *buf;       /* TCP: length-prefixed query out, then the answer in */
-	size_t buf_len, buf_have;
+	uint8_t *out;       /* TCP: the query with its length before it (tcp_frame.h) */
+	size_t out_len, out_sent;
+	struct tcp_frame_in in; /* TCP: the answer */
 };
 
 void upstream_set_init(struct upstream_set *s, struct ev_loop *loop,

@@ -23,6 +23,7 @@
 #include "control_server.h"
 #include "fallback.h"
 #include "health.h"
+#include "ksync.h"
 #include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
@@ -177,7 +178,7 @@ static void use_fallback(struct daemon *d, struct xdpdns_fallback *fb)
 {
 	xdpdns_fallback_free(d->fallback);
 	d->fallback = fb;
-	d->server.fallback = fb;
+	server_set_fallback(&d->server, fb);
 }
 
 static bool same_listen(const struct xdpdns_options *a, const struct xdpdns_options *b)
@@ -329,20 +330,9 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 	uint64_t seed;
 	int err;
 
-	if (o->mode != d->opts.mode)
-		log_warn("SIGHUP: the XDP mode changes only with a restart");
-	if (o->cache_entries != d->opts.cache_entries)
-		log_warn("SIGHUP: cache-entries changes only with a restart");
 	if (relisten)
 		server_unlisten(&d->server);
-	{
-		enum xdpdns_xdp_mode mode = d->opts.mode;
-		uint32_t cache_entries = d->opts.cache_entries;
-
-		d->opts = *o; /* in place: the server and the health checks point here */
-		d->opts.mode = mode;
-		d->opts.cache_entries = cache_entries;
-	}
+	d->opts = *o; /* in place: the server and the health checks point here */
 	xdpdns_log_init("xdpdnsd", d->opts.log_level);
 	xdpdns_log_set_format(d->opts.log_format);
 	/* upstreams keep their health and queries in flight their server; the probes follow */
@@ -375,21 +365,9 @@ static void reload(struct ev_loop *loop, struct daemon *d)
 	if (!ret)
 		ret = xdpdns_options_check(&o, err, sizeof(err));
 	if (!ret) {
-		/* what the loader was started with: the attach points (the interfaces of a pattern
-		 * do follow, live), the instance */
-		if (strcmp(o.iface, d->opts.iface) || o.n_attach != d->opts.n_attach ||
-		    memcmp(o.attach, d->opts.attach, sizeof(o.attach)) ||
-		    strcmp(xdpdns_options_instance(&o), xdpdns_options_instance(&d->opts)))
-			log_warn("SIGHUP: the attach points (iface, attach) and the instance change only "
-				 "with a restart: kept");
-		snprintf(o.iface, sizeof(o.iface), "%s", d->opts.iface);
-		memcpy(o.attach, d->opts.attach, sizeof(o.attach));
-		o.n_attach = d->opts.n_attach;
-		memcpy(o.instance, d->opts.instance, sizeof(o.instance));
-		if (strcmp(o.user, d->opts.user))
-			log_warn("SIGHUP: the user changes only with a restart: kept '%s'",
-				 d->opts.user);
-		snprintf(o.user, sizeof(o.user), "%s", d->opts.user);
+		/* what the process and the loader were started with stays (the option table's
+		 * column; the interfaces of a pattern do follow, live) */
+		xdpdns_options_keep_restart(&o, &d->opts);
 		ret = complete_options(&o, err, sizeof(err));
 	}
 	if (!ret) /* read again even if its name is the same: the file may have changed */
@@ -538,8 +516,8 @@ static int start(struct daemon *d)
 	if (!ret)
 		server_import_kernel(&d->server); /* a failure leaves the kernel's cache working */
 	if (!ret) {
-		d->server.fallback = d->fallback;
-		ret = health_start(&d->health, &d->server.upstreams, &d->loader.maps, &d->opts,
+		server_set_fallback(&d->server, d->fallback);
+		ret = health_start(&d->health, server_upstreams(&d->server), &d->loader.maps, &d->opts,
 				   server_recovery_start, &d->server);
 	}
 	if (!ret)

@@ -110,7 +110,7 @@ enum xdpdns_counter_kind {
 	  NULL, STAT(half_open_queries))                                                        \
 	X(RESOLUTIONS_IN_FLIGHT, "resolutions_in_flight", "xdpdns_resolutions_in_flight",       \
 	  "", GAUGE, "Resolutions waiting on an upstream.",                                     \
-	  "resolutions in flight", OF(n_pending))                                               \
+	  "resolutions in flight", OF(res.n_pending))                                               \
 	X(PREFETCHES, "prefetches", "xdpdns_prefetches_total",                                  \
 	  "", COUNTER, "Hot entries refreshed before they expired.",                            \
 	  "prefetches", STAT(prefetches))                                                       \

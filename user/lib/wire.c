@@ -5,6 +5,7 @@
 #include "wire.h"
 
 #define DNS_HDR_LEN XDPDNS_DNS_HDR_LEN
+#define DNS_MSG_MAX 65535 /* what TCP's length prefix can say */
 #define DNS_QR 0x8000
 #define DNS_OPCODE 0x7800
 #define DNS_TC 0x0200
@@ -163,13 +164,18 @@ enum xdpdns_query_verdict xdpdns_query_parse(const uint8_t *wire, size_t len,
 	return off == len ? XDPDNS_QUERY_OK : XDPDNS_QUERY_SLOW;
 }
 
-size_t xdpdns_query_udp_limit(const struct xdpdns_query *q, uint16_t our_udp_size)
+size_t xdpdns_udp_limit(bool edns, uint16_t client_size, uint16_t our_udp_size)
 {
-	size_t size = q->edns ? q->udp_size : XDPDNS_UDP_PLAIN_LEN;
+	size_t size = edns ? client_size : XDPDNS_UDP_PLAIN_LEN;
 
 	if (size > our_udp_size)
 		size = our_udp_size;
 	return size < XDPDNS_UDP_PLAIN_LEN ? XDPDNS_UDP_PLAIN_LEN : size;
+}
+
+size_t xdpdns_query_udp_limit(const struct xdpdns_query *q, uint16_t our_udp_size)
+{
+	return xdpdns_udp_limit(q->edns, q->udp_size, our_udp_size);
 }
 
 /* ---- cached answers ---- */
@@ -239,7 +245,8 @@ int xdpdns_answer_write(uint8_t *out, size_t size, const struct xdpdns_query *q,
 	/* the cached question has the query's length: the key holds the same name */
 	if (ix->body_off != DNS_HDR_LEN + qlen || ix->body_off > msg_len)
 		return -EINVAL;
-	*truncated = !how->tcp && len > xdpdns_query_udp_limit(q, how->our_udp_size);
+	*truncated = (!how->tcp && len > xdpdns_query_udp_limit(q, how->our_udp_size)) ||
+		     len > DNS_MSG_MAX;
 	if (*truncated)
 		len = DNS_HDR_LEN + qlen + opt;
 	if (len > size)

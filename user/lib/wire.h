@@ -14,6 +14,7 @@
 #define XDPDNS_DNS_HDR_LEN 12
 #define XDPDNS_UDP_PLAIN_LEN 512 /* a UDP answer without EDNS, RFC 1035 4.2.1 */
 #define XDPDNS_OPT_LEN 11        /* our OPT record: root, type, size, TTL, no options */
+#define XDPDNS_FLAG_CD 0x0010    /* checking disabled, in the header's flags word */
 
 /* ldns_wire2pkt() for bytes from the network. ldns 1.8.3 keeps only the last TSIG record of a
  * message and leaks the others (found by tests/fuzz): a message with more than one TSIG, or a
@@ -52,8 +53,13 @@ struct xdpdns_query {
 enum xdpdns_query_verdict xdpdns_query_parse(const uint8_t *wire, size_t len,
 					     struct xdpdns_query *q);
 
-/* The largest UDP answer for q: its EDNS size (512 without, never less: RFC 6891 6.2.5), and
- * never more than ours (the DNS flag day 2020 size, edns-udp-size), so answers do not fragment. */
+/* The largest UDP answer for a client that asked with EDNS size client_size (edns false: none):
+ * its size (512 without, never less: RFC 6891 6.2.5), and never more than ours (the DNS flag day
+ * 2020 size, edns-udp-size), so answers do not fragment. The one rule of every UDP answer the
+ * daemon writes, from its cache or through ldns. */
+size_t xdpdns_udp_limit(bool edns, uint16_t client_size, uint16_t our_udp_size);
+
+/* xdpdns_udp_limit() for q. */
 size_t xdpdns_query_udp_limit(const struct xdpdns_query *q, uint16_t our_udp_size);
 
 /* ---- cached answers ---- */
@@ -84,7 +90,8 @@ struct xdpdns_answer_how {
 /* Writes into out the answer to q from msg, a cached message indexed as ix: q's ID, question
  * (as sent) and RD and CD; the message's rcode and records; RA=1, AA=0; AD only when q asked
  * with AD or DO (RFC 6840 5.7-5.8); our OPT when q had one, DO echoed. Over UDP, an answer
- * bigger than the client takes goes out with no records and TC=1. Returns the length, or
+ * bigger than the client takes goes out with no records and TC=1, as does one over TCP longer
+ * than TCP's length prefix can say (65535). Returns the length, or
  * -ENOSPC when size is too small (XDPDNS_DNS_HDR_LEN + question + msg_len + XDPDNS_OPT_LEN
  * always suffices). Sets *truncated when it cut the answer. */
 int xdpdns_answer_write(uint8_t *out, size_t size, const struct xdpdns_query *q,
