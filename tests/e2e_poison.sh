@@ -109,6 +109,7 @@ ask() { lab_client python3 "$HOSTILE" ask "$LAB_CACHE4" "$1"; }
 lab_up || exit 1
 # one process per name in flight: each sleeps through its answer
 lab_bg "$LAB_UP_NS" ldns-testns -f $NAMES -p 53 "$LAB_TMP/testns.data" >"$LAB_TMP/testns.log" 2>&1
+lab_wait_bound "$LAB_UP_NS" 53 || exit 1
 testns_pid=${LAB_PIDS[-1]}
 # a timeout above the upstream's 2 s, one attempt (a malformed answer fails in 3 s); rare probes,
 # no prefetch

@@ -30,6 +30,7 @@ dig4() { lab_client dig +time=6 +tries=1 @"$LAB_CACHE4" "$@"; }
 
 lab_up || exit 1
 lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/testns.data" >"$LAB_TMP/testns.log" 2>&1
+lab_wait_bound "$LAB_UP_NS" 53 || exit 1
 # a timeout above the upstream's 3 s; rare probes, no prefetch: they would add upstream queries
 lab_daemon "$LAB_TMP/d.log" --timeout 5 --health-query "fast.test. A" --health-interval 60 \
 	--prefetch 0 || { echo "0 passed, 1 failed"; exit 1; }

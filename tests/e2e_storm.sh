@@ -182,7 +182,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	upstream_stop "$UP_B"
 	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/servfail.data"
 	servfail_pid=${LAB_PIDS[-1]}
-	sleep 0.5 # listening
+	lab_wait_bound "$LAB_UP_NS" 53
 	load_start 4
 	load_check "upstreams answering SERVFAIL"
 	kill "$servfail_pid"
@@ -205,7 +205,7 @@ for round in $(seq "${STORM_ROUNDS:-1}"); do
 	} >"$LAB_TMP/slow.data"
 	lab_bg "$LAB_UP_NS" ldns-testns -p 53 "$LAB_TMP/slow.data"
 	slow_pid=${LAB_PIDS[-1]}
-	sleep 0.5 # listening
+	lab_wait_bound "$LAB_UP_NS" 53
 	timeouts0=$(lab_upstream_sum timeouts)
 	load_start 4
 	load_check "upstreams slower than the timeout"

@@ -34,6 +34,7 @@ for a in 192.0.2.8 192.0.2.9 192.0.2.10; do # more clients, for the limits
 	ip -n "$LAB_CLIENT" addr add "$a/24" dev br0
 done
 lab_bg "$LAB_UP_NS" $CLIENTS upstream "$LAB_UPSTREAM4" 0.5
+lab_wait_bound "$LAB_UP_NS" 53 tcp || exit 1
 # limits small enough to reach (tcp-io-timeout keeps its default, 2 s); timeout above the
 # upstream's delay; no prefetch
 lab_daemon "$log" --timeout 2 --health-query "fast.test. A" --prefetch 0 \

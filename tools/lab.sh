@@ -73,6 +73,20 @@ lab_bg() {
 	LAB_PIDS+=($!)
 }
 
+# lab_wait_bound NETNS PORT [udp|tcp]: returns once something in NETNS listens on PORT (5 s at
+# most): a server started with lab_bg binds a moment later, and a daemon asking it before then
+# gets "port unreachable", a failure it remembers (servfail-ttl)
+lab_wait_bound() {
+	local ns=$1 port=$2 proto=${3:-udp} flag=-u
+	[ "$proto" = tcp ] && flag=-t
+	for _ in $(seq 50); do
+		ip netns exec "$ns" ss -Hln $flag "sport = :$port" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on $proto port $port in $ns" >&2
+	return 1
+}
+
 lab_down() {
 	local pid
 	# the caller's background loads first (a load loop would go on against removed namespaces)
