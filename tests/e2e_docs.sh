@@ -30,9 +30,13 @@ UP=docs-u$$
 # /var/lib/xdpdns is left on the host)
 mount -t bpf bpf /sys/fs/bpf
 mount -t tmpfs tmpfs /run
+mkdir -p /run/netns /run/xdpdns /run/docs-top
+mount --rbind "$top" /run/docs-top # the tree may be under /tmp (a clone), hidden next
+top=/run/docs-top
+out=$top/.output
 mount -t tmpfs tmpfs /var/lib
 mount -t tmpfs tmpfs /tmp
-mkdir -p /run/netns /run/xdpdns /var/lib/xdpdns
+mkdir -p /var/lib/xdpdns
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -74,6 +78,8 @@ for f in "${docs[@]}"; do
 	extract "$f" | awk -F'\t' -v f="${f#$top/}" '$1 == "conf" { print f "#" $2 "\t" $3 }' >>"$work/conf"
 done
 
+check "the texts read: ${#docs[@]} files, $(wc -l <"$work/sh") command lines" \
+	test "${#docs[@]}" -ge 7 -a "$(wc -l <"$work/sh")" -ge 30
 # a block is a config file when every line is an option of the daemon's (or a comment)
 options=$("$out/xdpdnsd" --help 2>&1 | sed -n 's/^  --\([a-z0-9-]*\).*/\1/p' | sort -u)
 is_option() { grep -qx -- "$1" <<<"$options"; }
