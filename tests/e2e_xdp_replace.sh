@@ -157,10 +157,11 @@ check "... and leaves the program, answering from the cache" \
 # lo's attach pins the new program, and the NIC's old one must still be found through the pin
 # as the last run left it, without CAP_SYS_ADMIN (taking it by id) to fall back on
 # (the failed upgrade above left its program on the NIC, pinned)
-lab_cache capsh --drop=cap_sys_admin -- -c "exec $LAB_OUT/xdpdnsd --iface $LAB_IF_CACHE \
+# (lab_bg: its PID is the daemon's own, which lab_down stops; a function put in the background
+# would leave the daemon running after the test)
+lab_bg "$LAB_CACHE" capsh --drop=cap_sys_admin -- -c "exec $LAB_OUT/xdpdnsd --iface $LAB_IF_CACHE \
 	--upstream $LAB_UPSTREAM --snapshot-file $LAB_SNAPSHOT --keep \
-	--health-query 'upgrade.example. SOA' --attach lo >$LAB_TMP/addlo2.log 2>&1" &
-LAB_PIDS+=($!)
+	--health-query 'upgrade.example. SOA' --attach lo >$LAB_TMP/addlo2.log 2>&1"
 for _ in $(seq 50); do grep -q serving "$LAB_TMP/addlo2.log" && break; sleep 0.1; done
 check "a new attach point before the NIC: the NIC's program replaced through the old pin" grep -q \
 	"replaced the XDP program on $LAB_IF_CACHE (id [0-9]* -> id [0-9]*), cache kept" \

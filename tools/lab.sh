@@ -88,11 +88,19 @@ lab_wait_bound() {
 }
 
 lab_down() {
-	local pid
+	local pid ns
 	# the caller's background loads first (a load loop would go on against removed namespaces)
 	kill $(jobs -p) 2>/dev/null
 	for pid in "${LAB_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	# whatever else still runs in the lab's namespaces outlived its test (a daemon started by
+	# a function put in the background, say): said, and stopped
+	for ns in "$LAB_CLIENT" "$LAB_CACHE" "$LAB_UP_NS"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			echo "lab_down: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)(pid $pid) outlived its test" >&2
+			kill "$pid" 2>/dev/null
+		done
 	done
 	# a program left attached (kill -9, --keep): take it off (xdpdns attaches alone, without
 	# libxdp's dispatcher: no dispatcher pins to remove, which went by an ifindex that other
