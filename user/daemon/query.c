@@ -34,7 +34,7 @@ static bool query_hit(struct server *s, const struct xdpdns_query *q,
 	if (n < 0)
 		return false;
 	s->stats.from_dcache++;
-	e->hits++;
+	dcache_hit(e);
 	c->reply(c, out, n);
 	return true;
 }
@@ -51,7 +51,7 @@ static void handle_fast(struct server *s, struct waiter *w)
 	e = dcache_get(&s->cache, &key);
 	if (e && dcache_fresh(e, now)) {
 		s->stats.from_dcache++;
-		e->hits++;
+		dcache_hit(e);
 		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
 		waiter_free(w);
 		return;
@@ -97,7 +97,7 @@ static void handle_slow(struct server *s, const uint8_t *wire, size_t len, struc
 	e = dcache_get(&s->cache, &key);
 	if (e && dcache_fresh(e, now)) {
 		s->stats.from_dcache++;
-		e->hits++;
+		dcache_hit(e);
 		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
 		waiter_free(w);
 		return;
