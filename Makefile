@@ -85,6 +85,11 @@ san: deps
 	@$(MAKE) -C bpf
 	@$(MAKE) -C user san
 
+## tsan: xdpdnsd built with ThreadSanitizer, .output/tsan/xdpdnsd (for tests/e2e_threads.sh)
+tsan: deps
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user tsan
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -116,4 +121,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall image deb test fuzz soak san bench bench-xdp run deps clean help
+.PHONY: all install uninstall image deb test fuzz soak san tsan bench bench-xdp run deps clean help
