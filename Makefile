@@ -98,11 +98,13 @@ soak: all
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
 
-## bench: the XDP microbenchmark, then xdpdns against other caches (QUICK=1: about 2 minutes)
+## bench: the XDP microbenchmark, xdpdns against other caches, then the daemon alone against
+## them at 1 and 2 threads (QUICK=1: about 2 minutes each)
 bench: all
 	@tools/deps.sh bench
 	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"
 	@tools/bench_caches.sh $(if $(QUICK),--quick)
+	@tools/bench_daemon.sh $(if $(QUICK),--quick)
 
 ## run: xdpdnsd in a demo lab (client, cache and upstream namespaces): a miss, then a kernel hit
 run: all

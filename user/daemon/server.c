@@ -83,7 +83,7 @@ int server_listen(struct server *s, const char *addr)
 	fd = service_socket(&sa, SOCK_DGRAM, addr, s->opts->port, udp_reuseport(s));
 	if (fd < 0)
 		return fd;
-	err = udp_listen(s, fd, &sa);
+	err = udp_listen(s, fd);
 	if (err) {
 		log_error("can't listen on %s port %u/udp: %s", addr, s->opts->port, strerror(-err));
 		return err;

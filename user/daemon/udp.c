@@ -387,12 +387,16 @@ fail:
 	return -ENOMEM;
 }
 
-/* A worker's socket bound to sa (with SO_REUSEPORT, as the resolution thread's), as
- * server.c binds that one. Returns it or -errno. */
-static int socket_like(const struct xdpdns_sockaddr *sa)
+/* A worker's socket bound where fd is (with SO_REUSEPORT, as fd): its port too, if fd's was
+ * chosen by the kernel (port 0, the tests'). Returns it or -errno. */
+static int socket_like(int fd)
 {
-	int nfd = socket(sa->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	struct xdpdns_sockaddr at = { .len = sizeof(at.sa) }, *sa = &at;
+	int nfd, one = 1;
 
+	if (getsockname(fd, (struct sockaddr *)&at.sa, &at.len))
+		return -errno;
+	nfd = socket(sa->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (nfd < 0)
 		return -errno;
 	setsockopt(nfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -409,7 +413,7 @@ static int socket_like(const struct xdpdns_sockaddr *sa)
 	return nfd;
 }
 
-int udp_listen(struct server *s, int fd, const struct xdpdns_sockaddr *sa)
+int udp_listen(struct server *s, int fd)
 {
 	struct server_udp *u = &s->udp;
 	struct udp_socket *us;
@@ -423,7 +427,7 @@ int udp_listen(struct server *s, int fd, const struct xdpdns_sockaddr *sa)
 	for (i = 0; i < u->n_threads - 1; i++) {
 		struct udp_worker *w = &u->workers[i];
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = w->n };
-		int wfd = socket_like(sa);
+		int wfd = socket_like(fd);
 
 		if (wfd < 0) {
 			err = wfd;

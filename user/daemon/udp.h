@@ -61,10 +61,10 @@ int udp_init(struct server *s, unsigned int threads);
 /* Does the service need its UDP sockets bound with SO_REUSEPORT (threads > 1)? */
 bool udp_reuseport(const struct server *s);
 
-/* Serves queries on fd, a UDP socket bound to sa (the server's from then on), and gives each
- * worker a socket bound to sa too (SO_REUSEPORT); they read it once udp_start() runs them.
- * Returns 0 or -errno (fd closed). */
-int udp_listen(struct server *s, int fd, const struct xdpdns_sockaddr *sa);
+/* Serves queries on fd, a bound UDP socket (the server's from then on), and gives each worker a
+ * socket bound to the same address and port (SO_REUSEPORT); they read it once udp_start() runs
+ * them. Returns 0 or -errno (fd closed). */
+int udp_listen(struct server *s, int fd);
 
 /* Runs the workers' threads on their sockets, if there are workers and they are not running:
  * after the daemon dropped its privileges, which a thread started before would keep. Returns
