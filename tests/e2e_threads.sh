@@ -28,7 +28,21 @@ entry() { # entry NAME SLEEP ADDR: an ldns-testns answer
 	ENTRY_END
 	EOF
 }
-{ entry fast.test. 0 192.0.2.90; entry slow.test. 2 192.0.2.91; } >"$LAB_TMP/testns.data"
+{
+	entry fast.test. 0 192.0.2.90
+	entry slow.test. 2 192.0.2.91
+	cat <<-EOF
+	ENTRY_BEGIN
+	MATCH opcode qtype
+	ADJUST copy_id copy_query
+	REPLY QR RD RA NXDOMAIN
+	SECTION QUESTION
+	nx.test. IN A
+	SECTION AUTHORITY
+	test. 60 IN SOA ns.test. hostmaster.test. 1 7200 900 1209600 60
+	ENTRY_END
+	EOF
+} >"$LAB_TMP/testns.data" # any other name: NXDOMAIN
 
 dig4() { lab_client dig +time=5 +tries=1 @"$LAB_CACHE4" "$@"; }
 # many: N digs at once, each its own process and source port; prints how many got ADDR
@@ -74,7 +88,18 @@ check "counted: $N from the daemon's cache" \
 check "counted: $N queries" test $(($(lab_counter queries_udp) - u0)) -eq "$N"
 check "no query dropped between threads" test "$(lab_counter udp_handoff_dropped)" -eq 0
 
-# 3. a SIGHUP leaves the threads serving
+# 3. hits on both threads while the resolution thread writes the cache (new negative answers):
+# what the sanitizers' builds must see at once. 2 s of dnsperf, 1 in 4 queries a new name.
+for i in $(seq 300); do echo "slow.test A"; echo "fast.test A"; echo "fast.test A"; echo "nx$i.test A"; done >"$LAB_TMP/mixed.q"
+r0=$(lab_counter resolved)
+lab_client dnsperf -s "$LAB_CACHE4" -d "$LAB_TMP/mixed.q" -l 2 -Q 3000 -c 8 >"$LAB_TMP/dnsperf.out" 2>&1
+done_q=$(awk '/Queries completed:/ { print $3 }' "$LAB_TMP/dnsperf.out")
+check "mixed load answered (${done_q:-0} queries)" test "${done_q:-0}" -gt 1000
+check "300 new names resolved and cached meanwhile ($(($(lab_counter resolved) - r0)))" \
+	test $(($(lab_counter resolved) - r0)) -ge 300
+check "no query dropped between threads" test "$(lab_counter udp_handoff_dropped)" -eq 0
+
+# 4. a SIGHUP leaves the threads serving
 kill -HUP "$LAB_DAEMON_PID"
 sleep 0.5
 got=$(many slow.test 192.0.2.91)
