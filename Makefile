@@ -85,6 +85,11 @@ san: deps
 	@$(MAKE) -C bpf
 	@$(MAKE) -C user san
 
+## tsan: xdpdnsd built with ThreadSanitizer, .output/tsan/xdpdnsd (for tests/e2e_threads.sh)
+tsan: deps
+	@$(MAKE) -C bpf
+	@$(MAKE) -C user tsan
+
 ## soak: the fault drills of tests/e2e_storm.sh, 5 rounds (SOAK_ROUNDS=N for more)
 soak: all
 	@$(MAKE) -C tests soak
@@ -93,11 +98,13 @@ soak: all
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
 
-## bench: the XDP microbenchmark, then xdpdns against other caches (QUICK=1: about 2 minutes)
+## bench: the XDP microbenchmark, xdpdns against other caches, then the daemon alone against
+## them at 1 and 2 threads (QUICK=1: about 2 minutes each)
 bench: all
 	@tools/deps.sh bench
 	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"
 	@tools/bench_caches.sh $(if $(QUICK),--quick)
+	@tools/bench_daemon.sh $(if $(QUICK),--quick)
 
 ## run: xdpdnsd in a demo lab (client, cache and upstream namespaces): a miss, then a kernel hit
 run: all
@@ -116,4 +123,4 @@ help:
 	@echo "make clean      remove .output/"
 	@echo "V=1 shows the commands."
 
-.PHONY: all install uninstall image deb test fuzz soak san bench bench-xdp run deps clean help
+.PHONY: all install uninstall image deb test fuzz soak san tsan bench bench-xdp run deps clean help

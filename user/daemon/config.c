@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <ldns/ldns.h>
 #include "config.h"
 #include "log.h"
@@ -121,6 +122,9 @@ static const struct opt_def opts[] = {
 	  "leave the program attached at exit, serving from the kernel (no)" },
 	{ "fallback-file", OPT_STRING, ON_RELOAD, OFF(fallback_file), 0, SIZE(fallback_file), "FILE",
 	  "pinned answers for when upstreams are down and nothing is cached (none)" },
+	{ "threads", OPT_U32, AT_RESTART, OFF(threads), 0, 64, "N",
+	  "threads answering UDP from the daemon's cache, one of them also resolving; 0: one per "
+	  "online CPU, at most 8 (0)" },
 	{ "user", OPT_STRING, AT_RESTART, OFF(user), 0, SIZE(user), "NAME",
 	  "once attached and listening, run as NAME with only CAP_NET_BIND_SERVICE; needs keep "
 	  "yes (root)" },
@@ -820,6 +824,17 @@ const char *xdpdns_options_snapshot_path(const struct xdpdns_options *o, char *b
 		return o->snapshot_file[0] ? o->snapshot_file : NULL;
 	snprintf(buf, len, "%s/%s.snapshot", XDPDNS_SNAPSHOT_DIR, xdpdns_options_instance(o));
 	return buf;
+}
+
+unsigned int xdpdns_options_threads(const struct xdpdns_options *o)
+{
+	long cpus;
+
+	if (o->threads)
+		return o->threads;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* past 8, the resolution thread and the lock bound it (docs/design.md "Threads") */
+	return cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned int)cpus;
 }
 
 const char *xdpdns_options_instance(const struct xdpdns_options *o)

@@ -70,6 +70,7 @@ struct xdpdns_options {
 	uint32_t cache_entries;    /* kernel class S capacity; M and L in proportion (loader.c) */
 	bool keep;                 /* leave the program attached at exit */
 	char fallback_file[256];   /* pinned answers (fallback.h); empty: none */
+	uint32_t threads;          /* answering UDP (udp.h); 0: xdpdns_options_threads() */
 	char user[64];             /* run as this user after start-up (privileges.h); empty: root */
 	enum xdpdns_log_level log_level;
 	enum xdpdns_log_format log_format;
@@ -124,6 +125,9 @@ int xdpdns_health_query_parse(const char *text, ldns_rdf **qname, ldns_rr_type *
 /* The instance: `instance`, else the first `iface` (the pins, socket and snapshot of a daemon
  * from before instances, which went by interface), else XDPDNS_DEFAULT_INSTANCE. */
 const char *xdpdns_options_instance(const struct xdpdns_options *o);
+
+/* How many threads answer UDP: threads, or for 0 one per online CPU, at most 8. */
+unsigned int xdpdns_options_threads(const struct xdpdns_options *o);
 
 /* Where the cache is saved and restored: snapshot-file, by default
  * XDPDNS_SNAPSHOT_DIR/<instance>.snapshot. NULL when snapshot-file is empty: no snapshots. */

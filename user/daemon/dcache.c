@@ -9,10 +9,14 @@ int dcache_init(struct dcache *c, size_t max_count)
 {
 	int err;
 
+	int i;
+
 	memset(c, 0, sizeof(*c));
 	err = xdpdns_siphash_key_new(&c->key);
 	if (err)
 		return err;
+	for (i = 0; i < DCACHE_LOCKS; i++)
+		pthread_mutex_init(&c->locks[i], NULL);
 	c->n_buckets = 1;
 	while (c->n_buckets < max_count) /* load factor <= 1 */
 		c->n_buckets <<= 1;
@@ -114,6 +118,7 @@ static void free_entry(struct dcache_entry *e)
 void dcache_fini(struct dcache *c)
 {
 	struct dcache_entry *e = c->oldest, *next;
+	int i;
 
 	for (; e; e = next) {
 		next = e->newer;
@@ -121,6 +126,9 @@ void dcache_fini(struct dcache *c)
 	}
 	free(c->buckets);
 	free(c->due);
+	if (c->n_buckets) /* initialised */
+		for (i = 0; i < DCACHE_LOCKS; i++)
+			pthread_mutex_destroy(&c->locks[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -154,9 +162,10 @@ static size_t bucket_of(const struct dcache *c, const uint8_t *key, size_t len)
 	return xdpdns_siphash(&c->key, key, len) & (c->n_buckets - 1);
 }
 
-static struct dcache_entry **slot_of(struct dcache *c, const uint8_t *key, size_t len)
+static struct dcache_entry **slot_in(struct dcache *c, size_t bucket, const uint8_t *key,
+				     size_t len)
 {
-	struct dcache_entry **p = &c->buckets[bucket_of(c, key, len)];
+	struct dcache_entry **p = &c->buckets[bucket];
 
 	while (*p && ((*p)->key_len != len || memcmp((*p)->data, key, len)))
 		p = &(*p)->next_in_bucket;
@@ -165,15 +174,28 @@ static struct dcache_entry **slot_of(struct dcache *c, const uint8_t *key, size_
 
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k)
 {
-	return *slot_of(c, k->bytes, k->len);
+	return *slot_in(c, bucket_of(c, k->bytes, k->len), k->bytes, k->len);
 }
 
+size_t dcache_bucket(const struct dcache *c, const struct dcache_key *k)
+{
+	return bucket_of(c, k->bytes, k->len);
+}
+
+struct dcache_entry *dcache_get_bucket(struct dcache *c, const struct dcache_key *k, size_t bucket)
+{
+	return *slot_in(c, bucket, k->bytes, k->len);
+}
+
+/* Takes e out of the cache; readers can't reach it once its bucket's lock is released. */
 static void unlink_entry(struct dcache *c, struct dcache_entry *e)
 {
-	struct dcache_entry **p = slot_of(c, e->data, e->key_len);
+	struct dcache_entry **p = slot_in(c, e->bucket, e->data, e->key_len);
 
 	due_remove(c, e);
+	dcache_lock(c, e->bucket);
 	*p = e->next_in_bucket;
+	dcache_unlock(c, e->bucket);
 	if (e->older)
 		e->older->newer = e->newer;
 	else
@@ -236,8 +258,11 @@ struct dcache_entry *dcache_put(struct dcache *c, const struct dcache_key *k, co
 	e->stored_ms = now_ms;
 	e->ttl_sec = ttl_sec;
 	b = bucket_of(c, k->bytes, k->len);
+	e->bucket = b;
 	e->next_in_bucket = c->buckets[b];
+	dcache_lock(c, b); /* published: every field above is set */
 	c->buckets[b] = e;
+	dcache_unlock(c, b);
 	e->older = c->newest;
 	if (c->newest)
 		c->newest->newer = e;

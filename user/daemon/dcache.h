@@ -5,10 +5,17 @@
  * kernel entries and are served from there, so the daemon parses one only when it answers
  * with it. Bounded: the oldest entry goes when it is full. Its entries can also be put in an
  * index by the time their owner wants to look at them again (prefetch's, refresh.h), so that
- * nothing has to walk them all to find those due. */
+ * nothing has to walk them all to find those due.
+ *
+ * One thread writes it (the one that owns resolution); others may read answers from it (the
+ * UDP threads' hits, udp.c) under the lock of the entry's stripe of buckets, which the writer
+ * takes to link or unlink an entry. An entry's answer and key never change once it is linked;
+ * its hit count is the only field both sides write (atomically). The writer reads without the
+ * lock. */
 #ifndef XDPDNS_DCACHE_H
 #define XDPDNS_DCACHE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <ldns/ldns.h>
@@ -26,7 +33,7 @@ struct dcache_entry {
 	struct dcache_entry *older, *newer; /* insertion order, for eviction */
 	uint64_t stored_ms;                 /* CLOCK_MONOTONIC */
 	uint32_t ttl_sec;
-	uint32_t hits;                      /* answers the daemon gave from it */
+	uint32_t hits;                      /* answers the daemon gave from it: dcache_hit() */
 	struct xdpdns_cache_key kernel_key; /* when in_kernel: where the kernel has it */
 	uint8_t kernel_class;
 	bool in_kernel;
@@ -44,12 +51,16 @@ struct dcache_entry {
 	uint64_t gen;                       /* of the resolution that stored it (dcache_store) */
 	uint64_t check_ms;                  /* when it is due in the index (dcache_check_at) */
 	size_t check_slot;                  /* its place in the index, +1; 0: not in it */
+	size_t bucket;
 	/* the key's bytes, the answer's wire form, then (2-byte aligned) its TTLs' offsets */
 	uint8_t data[];
 };
 
+#define DCACHE_LOCKS 256 /* stripes of buckets, a lock each, for the threads that read */
+
 struct dcache {
 	struct xdpdns_siphash_key key; /* of the buckets' hash, random per start */
+	pthread_mutex_t locks[DCACHE_LOCKS]; /* bucket b's is b % DCACHE_LOCKS */
 	struct dcache_entry **buckets;
 	size_t n_buckets, count, max_count;
 	struct dcache_entry *oldest, *newest;
@@ -73,8 +84,35 @@ void dcache_key_wire(struct dcache_key *k, const uint8_t *name, size_t name_len,
  * flight, the guard, the fallback records. */
 uint64_t dcache_key_hash(const struct xdpdns_siphash_key *key, const struct dcache_key *k);
 
-/* The entry for k, fresh or not (the caller compares ages), or NULL. */
+/* The entry for k, fresh or not (the caller compares ages), or NULL. The writer's. */
 struct dcache_entry *dcache_get(struct dcache *c, const struct dcache_key *k);
+
+/* Another thread's dcache_get(): k's bucket, locked with dcache_lock() while its entry is read
+ * (and not kept after dcache_unlock()). */
+size_t dcache_bucket(const struct dcache *c, const struct dcache_key *k);
+struct dcache_entry *dcache_get_bucket(struct dcache *c, const struct dcache_key *k, size_t bucket);
+
+static inline void dcache_lock(struct dcache *c, size_t bucket)
+{
+	pthread_mutex_lock(&c->locks[bucket % DCACHE_LOCKS]);
+}
+
+static inline void dcache_unlock(struct dcache *c, size_t bucket)
+{
+	pthread_mutex_unlock(&c->locks[bucket % DCACHE_LOCKS]);
+}
+
+/* Counts an answer given from e, from any thread. */
+static inline void dcache_hit(struct dcache_entry *e)
+{
+	__atomic_fetch_add(&e->hits, 1, __ATOMIC_RELAXED);
+}
+
+/* The answers given from e so far. */
+static inline uint32_t dcache_hits(const struct dcache_entry *e)
+{
+	return __atomic_load_n(&e->hits, __ATOMIC_RELAXED);
+}
 
 /* Stores the answer's wire form (len 0: a SERVFAIL) under k, replacing what was there.
  * Returns the new entry, or NULL when out of memory. */

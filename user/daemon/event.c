@@ -143,25 +143,31 @@ bool ev_next_timer(const struct ev_loop *loop, uint64_t *when_ms)
 	return true;
 }
 
-void ev_run(struct ev_loop *loop)
+int ev_poll(struct ev_loop *loop, int timeout_ms)
 {
 	struct epoll_event events[EV_BATCH];
+	int n = epoll_wait(loop->epfd, events, EV_BATCH, timeout_ms), i;
 
+	for (i = 0; i < n && !loop->stop; i++) {
+		struct ev_io *io = events[i].data.ptr;
+
+		io->cb(loop, io, events[i].events);
+	}
+	return n < 0 ? -errno : n;
+}
+
+void ev_run(struct ev_loop *loop)
+{
 	while (!loop->stop) {
 		uint64_t now = ev_run_timers(loop), when; /* due timers first */
-		int timeout = -1, n, i;
+		int timeout = -1;
 
 		if (loop->stop)
 			break;
 		if (ev_next_timer(loop, &when))
 			timeout = when > now ? (int)(when - now) : 0;
-		n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
-		for (i = 0; i < n && !loop->stop; i++) {
-			struct ev_io *io = events[i].data.ptr;
-
-			io->cb(loop, io, events[i].events);
-		}
-		/* n < 0 is EINTR from a signal: the loop re-checks stop */
+		/* -EINTR from a signal: the loop re-checks stop */
+		ev_poll(loop, timeout);
 	}
 }
 

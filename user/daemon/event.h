@@ -45,6 +45,11 @@ void ev_io_del(struct ev_loop *loop, struct ev_io *io);
 int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ms);
 void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
 
+/* Waits up to timeout_ms (-1: for ever) for the ios' events and runs their callbacks, not the
+ * timers: one turn of ev_run(), and the in-process tests' way to serve real sockets. Returns how
+ * many events, or -errno. */
+int ev_poll(struct ev_loop *loop, int timeout_ms);
+
 /* Runs until ev_stop() or a signal handler sets loop->stop. */
 void ev_run(struct ev_loop *loop);
 

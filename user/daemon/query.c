@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A query from any transport: parsed, answered from the daemon's cache, refused, or handed to
  * resolution.c. */
+#include <errno.h>
 #include <stdlib.h>
 #include "respond.h"
 #include "server.h"
@@ -34,9 +35,33 @@ static bool query_hit(struct server *s, const struct xdpdns_query *q,
 	if (n < 0)
 		return false;
 	s->stats.from_dcache++;
-	e->hits++;
+	dcache_hit(e);
 	c->reply(c, out, n);
 	return true;
+}
+
+int server_query_hit_shared(struct server *s, const struct xdpdns_query *q, uint16_t udp_size,
+			    uint8_t *out, size_t size, struct server_stats *st)
+{
+	uint64_t now = ev_now_ms();
+	struct dcache_key key;
+	struct dcache_entry *e;
+	size_t b;
+	int n = -ENOENT;
+
+	query_key(q, &key);
+	b = dcache_bucket(&s->cache, &key);
+	dcache_lock(&s->cache, b);
+	e = dcache_get_bucket(&s->cache, &key, b);
+	if (e && e->indexed && dcache_fresh(e, now))
+		n = respond_write_cached(q, e, (now - e->stored_ms) / 1000, 0, udp_size, false, out,
+					 size, st);
+	if (n > 0)
+		dcache_hit(e);
+	dcache_unlock(&s->cache, b);
+	if (n > 0)
+		st->from_dcache++;
+	return n;
 }
 
 /* The rest of the way for a query parsed by xdpdns_query_parse(): a fresh entry the hot path
@@ -51,7 +76,7 @@ static void handle_fast(struct server *s, struct waiter *w)
 	e = dcache_get(&s->cache, &key);
 	if (e && dcache_fresh(e, now)) {
 		s->stats.from_dcache++;
-		e->hits++;
+		dcache_hit(e);
 		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
 		waiter_free(w);
 		return;
@@ -97,7 +122,7 @@ static void handle_slow(struct server *s, const uint8_t *wire, size_t len, struc
 	e = dcache_get(&s->cache, &key);
 	if (e && dcache_fresh(e, now)) {
 		s->stats.from_dcache++;
-		e->hits++;
+		dcache_hit(e);
 		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
 		waiter_free(w);
 		return;

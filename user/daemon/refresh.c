@@ -62,7 +62,7 @@ static void prefetch_look(struct server *s, struct dcache_entry *e, uint64_t now
 		dcache_check_at(&s->cache, e, now + left - window);
 		return;
 	}
-	if (!e->hits && !ksync_hits(s, e)) {
+	if (!dcache_hits(e) && !ksync_hits(s, e)) {
 		if (left > PREFETCH_SCAN_MS)
 			dcache_check_at(&s->cache, e,
 					now + (left / 2 > PREFETCH_SCAN_MS ? left / 2 : PREFETCH_SCAN_MS));
@@ -203,7 +203,7 @@ void server_recovery_start(void *ctx)
 
 		if (!e->wire_len || dcache_fresh(e, now) || !stale_ok(s, e, now))
 			continue;
-		hits = e->hits + ksync_hits(s, e);
+		hits = dcache_hits(e) + ksync_hits(s, e);
 		if (!hits)
 			continue; /* nobody asked: refreshed when someone does */
 		if (n == cap) {

@@ -27,6 +27,12 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 		dcache_fini(&s->cache);
 		return err;
 	}
+	err = udp_init(s, xdpdns_options_threads(o));
+	if (err) {
+		guard_fini(&s->guard);
+		dcache_fini(&s->cache);
+		return err;
+	}
 	resolution_init(s);
 	refresh_init(s);
 	tcp_init(s);
@@ -35,13 +41,16 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 
 /* A socket of type bound to sa, for the service. Returns the fd or -errno. */
 static int service_socket(const struct xdpdns_sockaddr *sa, int type, const char *addr,
-			  uint16_t port)
+			  uint16_t port, bool reuseport)
 {
 	int fd = socket(sa->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* the UDP workers' sockets join it (udp.h) */
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (sa->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* the address may not be up yet (IPv6 DAD): bind anyway */
@@ -71,14 +80,21 @@ int server_listen(struct server *s, const char *addr)
 		((struct sockaddr_in6 *)&sa.sa)->sin6_port = htons(s->opts->port);
 	if (s->udp.n == XDPDNS_SERVICES_MAX || s->tcp.n_listeners == XDPDNS_SERVICES_MAX)
 		return -ENOSPC;
-	fd = service_socket(&sa, SOCK_DGRAM, addr, s->opts->port);
+	fd = service_socket(&sa, SOCK_DGRAM, addr, s->opts->port, udp_reuseport(s));
 	if (fd < 0)
 		return fd;
 	err = udp_listen(s, fd);
-	if (err)
+	if (err) {
+		log_error("can't listen on %s port %u/udp: %s", addr, s->opts->port, strerror(-err));
 		return err;
-	fd = service_socket(&sa, SOCK_STREAM, addr, s->opts->port);
+	}
+	fd = service_socket(&sa, SOCK_STREAM, addr, s->opts->port, false);
 	return fd < 0 ? fd : tcp_listen(s, fd);
+}
+
+int server_start(struct server *s)
+{
+	return udp_start(s);
 }
 
 void server_unlisten(struct server *s)
@@ -94,6 +110,7 @@ void server_options_changed(struct server *s)
 	upstream_set_reconfigure(&s->upstreams, s->opts, moved);
 	guard_servers_moved(&s->guard, moved);
 	refresh_options_changed(s);
+	udp_options_changed(s);
 }
 
 void server_fini(struct server *s)
@@ -102,6 +119,7 @@ void server_fini(struct server *s)
 	guard_fini(&s->guard);
 	resolution_fini(s);
 	server_unlisten(s);
+	udp_fini(s);
 	tcp_fini(s); /* after the waiters: they hold connections */
 	dcache_fini(&s->cache);
 }

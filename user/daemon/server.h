@@ -76,9 +76,12 @@ struct server_stats {
 	uint64_t tcp_closed_unread;    /* reset: answers not taken within tcp-io-timeout, or too
 					* many of them */
 	uint64_t tcp_accept_failed;    /* accept() out of descriptors or memory: paused */
+	/* UDP queries a worker thread could not hand to the resolution thread: its queue full */
+	uint64_t udp_handoff_dropped;
 };
 
 struct server_client;
+struct xdpdns_query;
 
 /* A response for c: wire is valid during the call only. */
 typedef void (*server_reply_fn)(const struct server_client *c, const uint8_t *wire, size_t len);
@@ -119,7 +122,11 @@ int server_init(struct server *s, struct ev_loop *loop, const struct xdpdns_opti
 /* Listens on addr (IPv4 or IPv6 literal) and o->port, UDP and TCP. Returns 0 or -errno. */
 int server_listen(struct server *s, const char *addr);
 
-/* Closes the listeners (resolutions in flight go on). */
+/* Runs the threads that answer with this one (threads > 1, udp.h) on the listeners: after
+ * server_listen(), once the privileges are dropped. Returns 0 or -errno. */
+int server_start(struct server *s);
+
+/* Closes the listeners and stops the threads (resolutions in flight go on). */
 void server_unlisten(struct server *s);
 
 /* The options changed under s->opts: takes the upstream settings and the new upstream list
@@ -133,6 +140,13 @@ void server_options_changed(struct server *s);
  * server. No call at all for what gets no answer (a response, fewer than 12 bytes). */
 void server_query(struct server *s, const uint8_t *wire, size_t len,
 		  const struct server_client *c);
+
+/* The hot path for a thread other than the one that owns resolution (udp.c's workers): q
+ * answered over UDP (our EDNS size udp_size) from a fresh answer of the daemon's cache, read
+ * under its bucket's lock (dcache.h), into out (size bytes); counted in st, that thread's own.
+ * Returns the length, or < 0 when the query must go to the resolution thread. */
+int server_query_hit_shared(struct server *s, const struct xdpdns_query *q, uint16_t udp_size,
+			    uint8_t *out, size_t size, struct server_stats *st);
 
 /* The operator's fallback records (fallback-file; the caller's, kept while the server runs), or
  * NULL for none. */

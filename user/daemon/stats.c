@@ -9,8 +9,11 @@ static uint64_t recovery_queued(const struct server *s)
 
 void stats_read(const struct server *s, uint64_t v[XDPDNS_CTR_COUNT])
 {
-	/* STAT: the sum over every thread's struct server_stats; one thread counts today */
-#define STAT(field) s->stats.field
+	struct server_stats sum = s->stats;
+
+	/* STAT: the sum over every thread's struct server_stats */
+	udp_stats_sum(s, &sum);
+#define STAT(field) sum.field
 #define OF(path) s->path
 #define FN(f) f(s)
 #define ROW(id, stats, metric, labels, kind, help, top, source)                                 \

@@ -347,6 +347,8 @@ static int apply(struct daemon *d, const struct xdpdns_options *o)
 		err = write_kernel_config(d, &seed);
 	if (!err && relisten)
 		err = serve_addresses(d);
+	if (!err && relisten)
+		err = server_start(&d->server);
 	arm_snapshot_timer(d);
 	return err;
 }
@@ -530,6 +532,8 @@ static int start(struct daemon *d)
 		start_metrics(d); /* before the drop: a metrics port below 1024 needs the capability */
 		ret = drop_privileges(d);
 	}
+	if (!ret) /* after the drop: a thread keeps the capabilities it started with */
+		ret = server_start(&d->server);
 	if (ret)
 		return ret;
 	arm_snapshot_timer(d);
@@ -537,6 +541,7 @@ static int start(struct daemon *d)
 		log_info("upstream %d: %s", i + 1, d->opts.upstreams[i].text);
 	for (i = 0; i < d->opts.n_listen; i++)
 		log_info("serving %s port %u", d->opts.listen[i], d->opts.port);
+	log_info("%u threads answer UDP", xdpdns_options_threads(&d->opts));
 	/* systemd's Type=notify: started only now, so units ordered after us find a cache */
 	xdpdns_sd_notify("READY=1\nSTATUS=serving");
 	return 0;

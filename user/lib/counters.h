@@ -103,6 +103,10 @@ enum xdpdns_counter_kind {
 	  "accept() failures for want of descriptors or memory: the TCP listeners pause each "  \
 	  "time.",                                                                              \
 	  NULL, STAT(tcp_accept_failed))                                                        \
+	X(UDP_HANDOFF_DROPPED, "udp_handoff_dropped", "xdpdns_udp_handoff_dropped_total",       \
+	  "", COUNTER,                                                                          \
+	  "UDP queries a worker thread dropped: the resolution thread's queue was full.",       \
+	  NULL, STAT(udp_handoff_dropped))                                                      \
 	X(HALF_OPEN_QUERIES, "half_open_queries", "xdpdns_half_open_queries_total",             \
 	  "", COUNTER,                                                                          \
 	  "Client misses sent upstream while every upstream was marked down (half-open), so "   \
