@@ -153,6 +153,7 @@ EOF
 
 start_daemon() {
 	local log=$1
+	: >"$log" # before the loop below reads it
 	# nsenter execs the daemon: $! is the daemon itself
 	nsenter --net="/run/netns/$NODE" "$LAB_OUT/xdpdnsd" --config "$LAB_TMP/xdpdns.conf" \
 		>"$log" 2>&1 &
