@@ -480,7 +480,8 @@ static __always_inline int reply_headers(void *ctx, const int hook, const struct
 static __always_inline int answer(void *ctx, const int hook, const struct pkt_info *pi,
 				  const struct dns_query *dq,
 				  struct xdpdns_scratch *scratch, struct xdpdns_cache_entry *e,
-				  const __u32 data_len, const struct xdpdns_config *cfg)
+				  const __u32 data_len, const struct xdpdns_config *cfg,
+				  const struct xdpdns_health *health)
 {
 	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
 	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i, mtu;
@@ -506,11 +507,6 @@ static __always_inline int answer(void *ctx, const int hook, const struct pkt_in
 		age = (now - e->stored_ns) / NSEC_PER_SEC;
 	if (age >= e->ttl_sec) {
 		/* looked up only here: a fresh hit touches one map less */
-		__u32 zero = 0;
-		struct xdpdns_health *health = bpf_map_lookup_elem(&xdpdns_health, &zero);
-
-		if (!health)
-			return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 		/* RFC 8767: expired entries only while no upstream can refresh them (every one
 		 * down, or the daemon catching up after an outage), or while no daemon listens
 		 * (killed, restarting: a query passed on would go unanswered), for a while */
@@ -630,13 +626,14 @@ static __always_inline int answer(void *ctx, const int hook, const struct pkt_in
 		struct xdpdns_cache_entry *e = bpf_map_lookup_elem(&map, &key);               \
 		if (e)                                                                        \
 			return answer(ctx, hook, &pi, &dq, scratch, e,                        \
-				      XDPDNS_CLASS_DATA_LEN(value_len), cfg);                 \
+				      XDPDNS_CLASS_DATA_LEN(value_len), cfg, health);                 \
 	} while (0)
 
 static __always_inline int process(void *ctx, const int hook, struct xdpdns_scratch *scratch)
 {
 	struct xdpdns_cache_key key = {};
 	struct xdpdns_config *cfg;
+	struct xdpdns_health *health;
 	struct dns_query dq = {};
 	struct pkt_info pi = {};
 	__u32 zero = 0;
@@ -648,7 +645,8 @@ static __always_inline int process(void *ctx, const int hook, struct xdpdns_scra
 	if (err)
 		return err;
 	cfg = bpf_map_lookup_elem(&xdpdns_config, &zero);
-	if (!cfg)
+	health = bpf_map_lookup_elem(&xdpdns_health, &zero);
+	if (!cfg || !health)
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 	q = scratch->query;
 	dq.name_len_slot = &scratch->name_len;
