@@ -193,9 +193,11 @@ proc_cpu() { # CPU-seconds of one process: user + system
 rss_kb() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
 }
-map_kb() { # kernel memory of the xdpdns maps, from the kernel's accounting
-	bpftool -j map show 2>/dev/null | tr '{' '\n' | grep '"name":"xdpdns_' |
-		sed -n 's/.*"bytes_memlock":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print int(s / 1024) }'
+map_kb() { # kernel memory of this cache's maps (its pins), from the kernel's accounting
+	local f
+	for f in /sys/fs/bpf/xdpdns/"$LAB_IF_CACHE"/xdpdns_*; do
+		bpftool -j map show pinned "$f" 2>/dev/null || true
+	done | jq -s 'map(.bytes_memlock // 0) | add // 0 | . / 1024 | floor'
 }
 
 # The program ids of the cache's attach point on a path (none when nothing of ours is there):
@@ -416,7 +418,7 @@ less_reflector() {
 	awk -v m="$(num "$LAB_TMP/$1.base" 2)" -v n="$n" -v r="$ROUNDS" 'BEGIN {
 		if (m > n && m > 0) printf "%.2f", m
 		else if (r > 1) printf "within noise (±%.2f)", n
-		else printf "within noise (%.2f, 1 round)", m }'
+		else printf "within noise (1 round)" }'
 }
 # verdict VALUE LIMIT SPREAD LOWER: met / not met against LIMIT (LOWER 1: VALUE must be at most
 # it), or within noise where the rounds' spread reaches across it
