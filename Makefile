@@ -93,7 +93,7 @@ soak: all
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
 
-## bench: the XDP microbenchmark, then xdpdns against other caches (QUICK=1: about 2 minutes)
+## bench: the XDP microbenchmark, then xdpdns against other caches (QUICK=1: about 3 minutes)
 bench: all
 	@tools/deps.sh bench
 	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"
