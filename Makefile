@@ -98,8 +98,8 @@ soak: all
 bench-xdp: all
 	@$(MAKE) -C tools bench-xdp
 
-## bench: the XDP microbenchmark, xdpdns against other caches, then the daemon alone against
-## them at 1 and 2 threads (QUICK=1: about 2 minutes each)
+## bench: the XDP microbenchmark, xdpdns against other caches on a simulated node (NIC, lo, a
+## routed pod), then the daemon alone against them at 1 and 2 threads (QUICK=1: about 5 minutes)
 bench: all
 	@tools/deps.sh bench
 	@$(MAKE) -C tools bench-xdp BENCH_XDP_ARGS="$(if $(QUICK),--rounds 5 --entries 100000)"

@@ -59,6 +59,14 @@ struct {
 	__uint(max_entries, XDPDNS_IFACES_MAX);
 } xdpdns_ifaces SEC(".maps");
 
+/* The boot clock's offset and the interfaces direct-mapped: see xdpdns_kern_user.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xdpdns_hot);
+	__uint(max_entries, 1);
+} xdpdns_hot SEC(".maps");
+
 /* For userspace only (names of the slots); the program never reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -103,6 +111,7 @@ struct xdpdns_scratch {
 	__u16 if_flags; /* XDPDNS_IFACE_* */
 	__u16 if_mtu;   /* 0: the config's */
 	__u8 csum_partial;
+	__u64 boot_offset_ns; /* from xdpdns_hot, for answer()'s clock */
 };
 
 struct {

@@ -177,10 +177,10 @@ static __always_inline int ratelimit_truncate(void *ctx, const int hook,
 /* At the exit, for every packet: a query let through by the limiter is counted as such, one
  * over the limit that did not become a TC=1 answer (it did not parse) is dropped, not passed;
  * and the decision is cleared for the next packet. Returns the reason to count. */
-static __always_inline __u32 ratelimit_verdict(__u32 reason, __u32 slot)
+static __always_inline __u32 ratelimit_verdict(__u32 reason, __u32 slot,
+					       struct xdpdns_scratch *scratch)
 {
-	__u32 zero = 0, passed = XDPDNS_STATS_KEY(slot, XDPDNS_RATELIMIT_PASSED);
-	struct xdpdns_scratch *scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
+	__u32 passed = XDPDNS_STATS_KEY(slot, XDPDNS_RATELIMIT_PASSED);
 	__u64 *count;
 	__u8 state;
 

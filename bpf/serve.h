@@ -485,7 +485,8 @@ static __always_inline int answer(void *ctx, const int hook, const struct pkt_in
 {
 	__u32 body_len = e->body_len, ttl_count = e->ttl_count, qlen = dq->name_len + 4;
 	__u32 resp_len, limit, body_off, seg_body, age = 0, ttl, now_sec, i, mtu;
-	__u64 now = bpf_ktime_get_boot_ns();
+	/* CLOCK_BOOTTIME, as entries are stored, from the coarse clock: see struct xdpdns_hot */
+	__u64 now = bpf_ktime_get_coarse_ns() + SCRATCH(scratch, boot_offset_ns);
 	__u16 rcode = e->dns_flags & DNS_RCODE, flags, arcount;
 	struct csum cs = {};
 	void *data, *data_end;
@@ -505,6 +506,7 @@ static __always_inline int answer(void *ctx, const int hook, const struct pkt_in
 	if ((__s64)(now - e->stored_ns) > 0)
 		age = (now - e->stored_ns) / NSEC_PER_SEC;
 	if (age >= e->ttl_sec) {
+		/* looked up only here: a fresh hit touches one map less */
 		/* RFC 8767: expired entries only while no upstream can refresh them (every one
 		 * down, or the daemon catching up after an outage), or while no daemon listens
 		 * (killed, restarting: a query passed on would go unanswered), for a while */
@@ -624,15 +626,14 @@ static __always_inline int answer(void *ctx, const int hook, const struct pkt_in
 		struct xdpdns_cache_entry *e = bpf_map_lookup_elem(&map, &key);               \
 		if (e)                                                                        \
 			return answer(ctx, hook, &pi, &dq, scratch, e,                        \
-				      XDPDNS_CLASS_DATA_LEN(value_len),                       \
-				      cfg, health);                                           \
+				      XDPDNS_CLASS_DATA_LEN(value_len), cfg, health);                 \
 	} while (0)
 
 static __always_inline int process(void *ctx, const int hook, struct xdpdns_scratch *scratch)
 {
 	struct xdpdns_cache_key key = {};
-	struct xdpdns_health *health;
 	struct xdpdns_config *cfg;
+	struct xdpdns_health *health;
 	struct dns_query dq = {};
 	struct pkt_info pi = {};
 	__u32 zero = 0;
@@ -649,9 +650,11 @@ static __always_inline int process(void *ctx, const int hook, struct xdpdns_scra
 		return -XDPDNS_DROP_INTERNAL; /* unreachable: arrays always have entry 0 */
 	q = scratch->query;
 	dq.name_len_slot = &scratch->name_len;
-	err = ratelimit_check(ctx, hook, pi.l3_off, pi.ipv6);
-	if (err)
-		return err;
+	if (cfg->ratelimit_cost_ns) { /* on: else not even the call */
+		err = ratelimit_check(ctx, hook, pi.l3_off, pi.ipv6);
+		if (err)
+			return err;
+	}
 
 	err = load_query(ctx, hook, &pi, scratch);
 	if (err)
@@ -683,17 +686,32 @@ static __always_inline int process(void *ctx, const int hook, struct xdpdns_scra
 	return -XDPDNS_PASS_MISS;
 }
 
-/* The attach point of the interface the packet came in on, into the scratch: one hash lookup
- * per packet (an array can't be indexed by ifindex: pod veths get ever larger ones). */
+/* The attach point of the interface the packet came in on, and the boot clock's offset, into
+ * the scratch: from xdpdns_hot, where the interface's hint is (an array can't be indexed by
+ * ifindex itself: pod veths get ever larger ones), else by a hash lookup in xdpdns_ifaces. */
 static __always_inline void attach_lookup(void *ctx, const int hook, struct xdpdns_scratch *sc)
 {
-	__u32 ifindex = ctx_ifindex(ctx, hook);
-	struct xdpdns_iface *ifc = bpf_map_lookup_elem(&xdpdns_ifaces, &ifindex);
+	__u32 ifindex = ctx_ifindex(ctx, hook), zero = 0;
+	struct xdpdns_hot *hot = bpf_map_lookup_elem(&xdpdns_hot, &zero);
+	struct xdpdns_iface *ifc;
 
 	sc->slot = 0;
 	sc->if_flags = 0;
 	sc->if_mtu = 0;
 	sc->csum_partial = 0;
+	sc->boot_offset_ns = 0;
+	if (hot) {
+		struct xdpdns_iface_hint *h = &hot->ifaces[ifindex & (XDPDNS_IFACE_HINTS - 1)];
+
+		sc->boot_offset_ns = hot->boot_offset_ns;
+		if (h->ifindex == ifindex) {
+			sc->slot = h->slot < XDPDNS_ATTACH_MAX ? h->slot : 0;
+			sc->if_flags = h->flags;
+			sc->if_mtu = h->mtu;
+			return;
+		}
+	}
+	ifc = bpf_map_lookup_elem(&xdpdns_ifaces, &ifindex);
 	if (!ifc)
 		return;
 	sc->slot = ifc->slot < XDPDNS_ATTACH_MAX ? ifc->slot : 0;
@@ -721,7 +739,7 @@ static __always_inline int xdpdns_serve(void *ctx, const int hook)
 	}
 	if (slot >= XDPDNS_ATTACH_MAX) /* for the verifier */
 		slot = 0;
-	reason = ratelimit_verdict(ret < 0 ? -ret : ret, slot);
+	reason = ratelimit_verdict(ret < 0 ? -ret : ret, slot, scratch);
 	key = XDPDNS_STATS_KEY(slot, reason);
 	count = bpf_map_lookup_elem(&xdpdns_stats, &key);
 	if (count)

@@ -165,6 +165,36 @@ struct xdpdns_iface {
 	__u16 pad;   /* zero */
 };
 
+/* ---- What every packet reads: ARRAY map xdpdns_hot, one entry, written by the daemon ----
+ * In real traffic the program's cost is mostly the memory pages it touches, more than the
+ * instructions it runs (README "The kernel path's cost"): so what each packet needs from the
+ * daemon beside the config is here, in one value, instead of behind a hash lookup and a clock
+ * source.
+ * - boot_offset_ns: CLOCK_BOOTTIME - CLOCK_MONOTONIC, how long this host has been suspended.
+ *   The program ages entries (stored in CLOCK_BOOTTIME) by the coarse monotonic clock plus
+ *   this: the coarse clock is a read of the timekeeper, a tick old at most (4 ms at HZ=250, no
+ *   matter for ages in seconds), where the fine one reads the clock source (~25 ns on a VM).
+ *   The daemon writes it at start and every second; across a suspend while no daemon runs,
+ *   entries age slower by the time suspended, until the next daemon.
+ * - ifaces: xdpdns_ifaces direct-mapped, an interface in the hint at ifindex % XDPDNS_IFACE_HINTS:
+ *   a packet whose interface holds its hint finds its attach point there (no hash, no jhash);
+ *   one whose hint another interface holds (two ifindexes apart by a multiple of the size)
+ *   is looked up in xdpdns_ifaces, which stays the whole list.
+ */
+#define XDPDNS_IFACE_HINTS 1024 /* a power of two (the program masks with it): 8 KiB */
+
+struct xdpdns_iface_hint {
+	__u32 ifindex; /* 0: empty (no interface has ifindex 0) */
+	__u16 mtu;     /* as in struct xdpdns_iface */
+	__u8 slot;     /* as in struct xdpdns_iface: < XDPDNS_ATTACH_MAX */
+	__u8 flags;    /* as in struct xdpdns_iface */
+};
+
+struct xdpdns_hot {
+	__u64 boot_offset_ns;
+	struct xdpdns_iface_hint ifaces[XDPDNS_IFACE_HINTS];
+};
+
 /* The host's own clients enter here (lo): a loopback or own-address source is a client, not
  * a loop or a spoof as it is on a NIC. */
 #define XDPDNS_IFACE_LOCAL 0x1

@@ -16,102 +16,24 @@
 # still answered by the kernel. The daemon runs the README's node config.
 set -uo pipefail
 . "$(dirname "$0")/../tools/lab.sh"
+. "$(dirname "$0")/../tools/node_lab.sh"
 . "$(dirname "$0")/check.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-NODE=$LAB_CACHE
 INSTANCE=node-$$
-BR=xnb-$$
-SVC4=169.254.20.10
-SVC6=fd00:53::10
-PODS=()
+BR=$NODE_BR
+SVC4=$NODE_SVC4
+SVC6=$NODE_SVC6
 
-node() { nsenter --net="/run/netns/$NODE" "$@"; }
-in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 ask() { in_ns "$1" python3 "$HERE/node_dns.py" ask "$2" "$3" 1 2>>"$LAB_TMP/wrong.log"; }
 
 cleanup() {
-	local ns
 	touch "$LAB_TMP/stop"
-	for ns in "${PODS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	lab_down
+	node_down
 }
 trap cleanup EXIT
 
-# bridge_pod N: a pod on the bridge
-bridge_pod() {
-	local ns=xdpdns-bp$1-$$
-	ip netns add "$ns" && PODS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip link add "xb$1-$$" netns "$NODE" type veth peer name eth0 netns "$ns"
-	ip -n "$NODE" link set "xb$1-$$" master "$BR" up
-	ip -n "$ns" addr add "10.88.0.$((10 + $1))/24" dev eth0
-	ip -n "$ns" addr add "fd00:88::$((10 + $1))/64" dev eth0 nodad
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via 10.88.0.1
-	ip -n "$ns" -6 route add default via fd00:88::1
-}
-
-# routed_pod N: a pod on its own veth, routed (Calico): /32 and /128, a link-local gateway
-routed_pod() {
-	local ns=xdpdns-rp$1-$$ host=xr$1-$$ mac
-	ip netns add "$ns" && PODS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip link add "$host" netns "$NODE" type veth peer name eth0 netns "$ns"
-	ip -n "$NODE" link set "$host" up
-	mac=$(ip -n "$NODE" -o link show "$host" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p')
-	ip -n "$ns" addr add "10.244.$(($1 / 250)).$(($1 % 250 + 1))/32" dev eth0
-	ip -n "$ns" addr add "fd00:244::$(printf %x "$1")/128" dev eth0 nodad
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add 169.254.1.1 dev eth0 scope link
-	ip -n "$ns" route add default via 169.254.1.1 dev eth0
-	ip -n "$ns" neigh add 169.254.1.1 lladdr "$mac" dev eth0 nud permanent
-	ip -n "$ns" -6 route add default via fe80::1 dev eth0
-	ip -n "$ns" -6 neigh add fe80::1 lladdr "$mac" dev eth0 nud permanent
-	ip -n "$NODE" route add "10.244.$(($1 / 250)).$(($1 % 250 + 1))/32" dev "$host"
-	ip -n "$NODE" -6 route add "fd00:244::$(printf %x "$1")/128" dev "$host"
-}
-
-delete_pod() {
-	ip netns del "$1" 2>/dev/null
-}
-
-node_up() {
-	local ns
-	for ns in "$NODE" "$LAB_CLIENT" "$LAB_UP_NS"; do
-		ip netns add "$ns" || return 1
-		ip -n "$ns" link set lo up
-	done
-	node sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	ip -n "$NODE" addr add "$SVC4/32" dev lo
-	ip -n "$NODE" addr add "$SVC6/128" dev lo
-	# the NIC and its client (the client's end runs XDP_PASS: native XDP_TX needs it)
-	ip link add "$LAB_IF_CACHE" netns "$NODE" type veth peer name "$LAB_IF_CLIENT" \
-		netns "$LAB_CLIENT"
-	ip -n "$NODE" addr add "$LAB_CACHE4/24" dev "$LAB_IF_CACHE"
-	ip -n "$NODE" addr add "$LAB_CACHE6/64" dev "$LAB_IF_CACHE" nodad
-	ip -n "$LAB_CLIENT" addr add 192.0.2.7/24 dev "$LAB_IF_CLIENT"
-	ip -n "$LAB_CLIENT" addr add 2001:db8::7/64 dev "$LAB_IF_CLIENT" nodad
-	ip -n "$NODE" link set "$LAB_IF_CACHE" up
-	ip -n "$LAB_CLIENT" link set "$LAB_IF_CLIENT" up
-	ip -n "$LAB_CLIENT" link set dev "$LAB_IF_CLIENT" xdpdrv obj "$LAB_OUT/pass.bpf.o" sec xdp
-	# the upstream
-	ip link add "$LAB_IF_UP_PEER" netns "$NODE" type veth peer name "$LAB_IF_UP" netns "$LAB_UP_NS"
-	ip -n "$NODE" addr add 198.51.100.53/24 dev "$LAB_IF_UP_PEER"
-	ip -n "$LAB_UP_NS" addr add 198.51.100.1/24 dev "$LAB_IF_UP"
-	ip -n "$NODE" link set "$LAB_IF_UP_PEER" up
-	ip -n "$LAB_UP_NS" link set "$LAB_IF_UP" up
-	# the bridge and its pods, the routed pods
-	ip -n "$NODE" link add "$BR" type bridge
-	ip -n "$NODE" addr add 10.88.0.1/24 dev "$BR"
-	ip -n "$NODE" addr add fd00:88::1/64 dev "$BR" nodad
-	ip -n "$NODE" link set "$BR" up
-	for i in 1 2 3 4; do bridge_pod "$i" && routed_pod "$i" || return 1; done
-	in_ns "$LAB_CLIENT" ping -c1 -W2 "$LAB_CACHE4" >/dev/null &&
-		node ping -c1 -W2 198.51.100.1 >/dev/null
-}
-
-node_up || { echo "node lab: not up"; echo "0 passed, 1 failed"; exit 1; }
+node_up 4 4 || { echo "node lab: not up"; echo "0 passed, 1 failed"; exit 1; }
 
 zone=$LAB_TMP/node.zone
 {

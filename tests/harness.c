@@ -42,6 +42,8 @@ int harness_attach(struct harness *h, struct bpf_object *obj, int prog_fd)
 		err = xdpdns_config_init(&h->cfg);
 	if (!err)
 		err = xdpdns_config_write(&h->maps, &h->cfg);
+	if (!err)
+		err = xdpdns_hot_clock_write(&h->maps);
 	if (!err) {
 		const char *const services[] = { FRAME_SERVICE4, FRAME_SERVICE6 };
 
@@ -130,7 +132,8 @@ int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, ui
 {
 	struct xdpdns_entry_meta meta = {
 		.hash_seed = h->cfg.hash_seed,
-		.stored_ns = xdpdns_boottime_ns() - (uint64_t)age_sec * 1000000000ULL,
+		.stored_ns = xdpdns_boottime_ns() - (uint64_t)age_sec * 1000000000ULL -
+			     HARNESS_AGE_MARGIN_NS,
 		.ttl_sec = ttl_sec,
 		.key_flags = key_flags,
 	};

@@ -57,7 +57,10 @@ uint64_t harness_count_slot(struct harness *h, unsigned int slot, unsigned int r
  * (slot 0) on an interface the program does not list. Returns 0 or -errno. */
 int harness_iface(struct harness *h, unsigned int slot, unsigned int flags);
 
-/* Stores resp in the cache as if it had arrived age_sec seconds ago with lifetime ttl_sec. */
+/* Stores resp in the cache as if it had arrived age_sec seconds ago with lifetime ttl_sec:
+ * and HARNESS_AGE_MARGIN_NS more, as the program reads a clock up to a tick behind the one
+ * that stamps entries (struct xdpdns_hot), and ages in whole seconds. */
+#define HARNESS_AGE_MARGIN_NS 500000000ULL
 int harness_store(struct harness *h, const ldns_pkt *resp, uint8_t key_flags, uint32_t age_sec,
 		  uint32_t ttl_sec);
 

@@ -444,6 +444,35 @@ static void test_entry_older_than_boot(void **state)
 	ldns_pkt_free(expired);
 }
 
+/* The program reads the coarse monotonic clock plus the boot clock's offset the daemon writes
+ * (struct xdpdns_hot): after a suspend of 100 s that the daemon has noticed, an entry stored
+ * (on CLOCK_BOOTTIME) 20 s before it is 120 s old, not 20. */
+static void test_suspend_ages_entries(void **state)
+{
+	const char *an[] = { "sleep.example.com. 600 IN A 192.0.2.18", NULL };
+	ldns_pkt *resp = store("sleep.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL,
+			       0, 20, 600);
+	uint64_t before = harness_count(&H, XDPDNS_HIT_FRESH);
+	struct exchange x = { .opts = { .id = 12 } };
+	struct xdpdns_hot hot;
+	uint32_t zero = 0;
+	ldns_pkt *want;
+	int err;
+
+	build(&x, "sleep.example.com.", LDNS_RR_TYPE_A);
+	want = expected(&x, resp, 120, 0);
+	assert_int_equal(bpf_map_lookup_elem(H.maps.hot, &zero, &hot), 0);
+	hot.boot_offset_ns += 100 * 1000000000ULL;
+	assert_int_equal(bpf_map_update_elem(H.maps.hot, &zero, &hot, BPF_ANY), 0);
+	run(&x);
+	err = xdpdns_hot_clock_write(&H.maps); /* the real offset again, for the tests after */
+	assert_int_equal(err, 0);
+	assert_answer(&x, want);
+	assert_int_equal(harness_count(&H, XDPDNS_HIT_FRESH), before + 1);
+	ldns_pkt_free(want);
+	ldns_pkt_free(resp);
+}
+
 static void test_expired_passes_while_upstreams_up(void **state)
 {
 	const char *an[] = { "old.example.com. 300 IN A 192.0.2.15", NULL };
@@ -1372,6 +1401,7 @@ int main(void)
 		cmocka_unit_test(test_hit_type_above_255),
 		cmocka_unit_test(test_ttl_aging),
 		cmocka_unit_test(test_entry_older_than_boot),
+		cmocka_unit_test(test_suspend_ages_entries),
 		cmocka_unit_test(test_expired_passes_while_upstreams_up),
 		cmocka_unit_test(test_stale_while_upstreams_down),
 		cmocka_unit_test(test_stale_while_no_daemon),

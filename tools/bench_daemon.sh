@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench, after bench_caches.sh: the daemon's own query path (issue 12's targets) against
-# the userspace caches, side by side in one run, in the lab of tools/lab.sh. xdpdns with its XDP
+# the userspace caches, side by side in one run, on the node of tools/node_lab.sh. xdpdns with its XDP
 # program detached, so that the daemon answers every query, at --threads 1 and 2; unbound, kresd
 # and dnsdist as bench_caches.sh runs them (tools/bench_lib.sh); each a caching forwarder to nsd.
-# dnsperf from the client namespace: the hits set and the Zipf set with misses at saturation,
+# dnsperf from the client through the NIC: the hits set and the Zipf set with misses at saturation,
 # with the cache process's CPU per answer; hits at a fixed LAT_QPS for p50 and p99. The caches
 # take turns within each round, so that a noisy minute hurts them all alike; medians of ROUNDS
 # with their spread. Then each target against the best peer: met, not met, or within noise
@@ -14,6 +14,9 @@
 #        (xdpdns-tN: --threads N; xdpdns-user: the daemon's default threads)
 set -euo pipefail
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/node_lab.sh"
+LAB_UPSTREAM=$NODE_UPSTREAM4:53 # lab_daemon's
+POD=xdpdns-rp1-$$               # bench_lib.sh's pod path (not asked here)
 
 NAMES=20000
 ROUNDS=5
@@ -32,13 +35,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-trap 'lab_down' EXIT
+trap 'node_down' EXIT
 trap 'exit 130' INT TERM
 . "$(dirname "$0")/bench_lib.sh"
 
 bench_sets
-lab_up
-lab_upstream bench.example "$zone"
+node_up 0 1
+lab_upstream bench.example "$zone" "$NODE_UPSTREAM4"
 echo "bench_daemon: $NAMES names, $ROUNDS rounds, dnsperf ${SAT_SEC}s at saturation," \
 	"${LAT_SEC}s at $LAT_QPS qps; $(nproc) CPUs, $(uptime | sed 's/.*load/load/')" >&2
 SECONDS=0

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced, not run, after tools/lab.sh, by the benchmarks that compare caches side by side in
-# the lab (bench_caches.sh, bench_daemon.sh): the zone and query sets, each cache started as a
-# caching forwarder to the lab's upstream, and the measurements of dnsperf's runs. Each caller
-# sets NAMES, SAT_SEC, LAT_SEC and LAT_QPS first.
+# Sourced, not run, after tools/lab.sh and tools/node_lab.sh, by the benchmarks that compare
+# caches side by side on the simulated node (bench_caches.sh, bench_daemon.sh): the zone and
+# query sets, each cache started as a caching forwarder to the node's upstream, and the
+# measurements of dnsperf's and kxdpgun's runs. Each caller sets NAMES, SAT_SEC, LAT_SEC,
+# LAT_QPS (and for kxdpgun BASE_QPS, KX_*) and POD first.
 
 # ---- zone and query sets ----
 # bench_sets: the zone of NAMES names ($zone) and the query sets in LAB_TMP: hits.q (every
@@ -37,12 +38,13 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 	mkdir -p "$dir"
 	case $1 in
 	xdpdns | xdpdns-user | xdpdns-t*)
-		# xdpdns-user: the daemon alone (XDP detached), its default threads; xdpdns-tN: the
-		# same with --threads N
-		local threads=()
+		# xdpdns: the kernel on every path; xdpdns-user: the daemon alone (XDP detached), its
+		# default threads; xdpdns-tN: the same with --threads N
+		local attach=(--attach lo --attach 'xr*') threads=()
+		[ "$1" != xdpdns ] && attach=()
 		case $1 in xdpdns-t*) threads=(--threads "${1#xdpdns-t}") ;; esac
 		lab_daemon "$dir/log" --health-query "bench.example. SOA" --max-ttl 86400 \
-			"${threads[@]}" >/dev/null
+			--listen "$LAB_CACHE4" --listen "$NODE_SVC4" "${attach[@]}" "${threads[@]}" >/dev/null
 		CACHE_PID=$LAB_DAEMON_PID
 		[ "$1" != xdpdns ] && ip -n "$LAB_CACHE" link set dev "$LAB_IF_CACHE" xdp off
 		;;
@@ -50,6 +52,7 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 		cat >"$dir/unbound.conf" <<-EOF
 		server:
 			interface: $LAB_CACHE4
+			interface: $NODE_SVC4
 			port: 53
 			access-control: 0.0.0.0/0 allow
 			num-threads: 2
@@ -69,7 +72,7 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 			verbosity: 0
 		forward-zone:
 			name: "."
-			forward-addr: $LAB_UPSTREAM4@53
+			forward-addr: $NODE_UPSTREAM4@53
 		EOF
 		lab_bg "$LAB_CACHE" unbound -d -c "$dir/unbound.conf" >"$dir/log" 2>&1
 		CACHE_PID=${LAB_PIDS[-1]}
@@ -78,9 +81,10 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 		cat >"$dir/dnsdist.conf" <<-EOF
 		setLocal("$LAB_CACHE4:53", { reusePort = true })
 		addLocal("$LAB_CACHE4:53", { reusePort = true })
+		addLocal("$NODE_SVC4:53", { reusePort = true })
 		setACL({ "0.0.0.0/0", "::/0" })
 		setSecurityPollSuffix("") -- no security polling: nothing leaves the lab
-		newServer({ address = "$LAB_UPSTREAM4:53", checkName = "bench.example." })
+		newServer({ address = "$NODE_UPSTREAM4:53", checkName = "bench.example." })
 		pc = newPacketCache($((NAMES * 3)), { maxTTL = 86400, minTTL = 0 })
 		getPool(""):setCache(pc)
 		EOF
@@ -91,8 +95,9 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 	kresd) # Knot Resolver, forwarding everything
 		cat >"$dir/kresd.conf" <<-EOF
 		net.listen('$LAB_CACHE4', 53, { kind = 'dns' })
+		net.listen('$NODE_SVC4', 53, { kind = 'dns' })
 		cache.size = 512 * MB
-		policy.add(policy.all(policy.FORWARD('$LAB_UPSTREAM4')))
+		policy.add(policy.all(policy.FORWARD('$NODE_UPSTREAM4')))
 		trust_anchors.remove('.')
 		EOF
 		lab_bg "$LAB_CACHE" kresd -n -c "$dir/kresd.conf" "$dir" >"$dir/log" 2>&1
@@ -103,14 +108,14 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 		# no security polling: nothing leaves the lab
 		lab_bg "$LAB_CACHE" pdns_recursor --config-dir="$dir" --socket-dir="$dir" --daemon=no \
 			--security-poll-suffix= \
-			--local-address="$LAB_CACHE4" --allow-from=0.0.0.0/0 --threads=2 \
-			--forward-zones-recurse=.="$LAB_UPSTREAM4" --dnssec=off \
+			--local-address="$LAB_CACHE4,$NODE_SVC4" --allow-from=0.0.0.0/0 --threads=2 \
+			--forward-zones-recurse=.="$NODE_UPSTREAM4" --dnssec=off \
 			--max-cache-entries=$((NAMES * 4)) --disable-syslog --write-pid=no >"$dir/log" 2>&1
 		CACHE_PID=${LAB_PIDS[-1]}
 		;;
 	dnsmasq)
 		lab_bg "$LAB_CACHE" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
-			--server="$LAB_UPSTREAM4" --listen-address="$LAB_CACHE4" --bind-interfaces \
+			--server="$NODE_UPSTREAM4" --listen-address="$LAB_CACHE4,$NODE_SVC4" --bind-interfaces \
 			--cache-size=$((NAMES * 2)) --user=root --pid-file="$dir/pid" --log-facility=- \
 			>"$dir/log" 2>&1
 		CACHE_PID=${LAB_PIDS[-1]}
@@ -156,33 +161,68 @@ proc_cpu() { # CPU-seconds of one process: user + system
 rss_kb() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
 }
-map_kb() { # kernel memory of the xdpdns maps, from the kernel's accounting
-	bpftool -j map show 2>/dev/null | tr '{' '\n' | grep '"name":"xdpdns_' |
-		sed -n 's/.*"bytes_memlock":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print int(s / 1024) }'
+map_kb() { # kernel memory of this cache's maps (its pins), from the kernel's accounting
+	local f
+	for f in /sys/fs/bpf/xdpdns/"$LAB_IF_CACHE"/xdpdns_*; do
+		bpftool -j map show pinned "$f" 2>/dev/null || true
+	done | jq -s 'map(.bytes_memlock // 0) | add // 0 | . / 1024 | floor'
 }
 
-# dnsperf at saturation (flow control: at most 1000 queries outstanding): prints
-# "qps lost% machine_us/q process_us/q machine-less-generator-user_us/q". The generator shares
-# the machine: the last figure takes out its user time, and only that. Its system time stays
-# in: on a veth the receiver's softirq work, XDP included, runs in the sender's context and is
-# charged to it; taking it out would take out xdpdns.
+# The program ids of the cache's attach point on a path (none when nothing of ours is there):
+# native XDP on the NIC, generic XDP on lo, TC on the routed pod's host veth. By id, not by
+# name: other runs on this machine load programs of the same name.
+path_prog() {
+	case $1 in
+	nic) ip -n "$NODE" -o link show "$LAB_IF_CACHE" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' ;;
+	local) ip -n "$NODE" -o link show lo | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' ;;
+	pod) tc -n "$NODE" filter show dev "xr1-$$" ingress 2>/dev/null |
+		sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
+	esac
+}
+prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kernel's statistics
+	local id
+	for id in "$@"; do bpftool -j prog show id "$id" 2>/dev/null || true; done |
+		jq -rs '(map(.run_time_ns // 0) | add) as $t | (map(.run_cnt // 0) | add) as $c |
+			"\($t // 0) \($c // 0)"'
+}
+
+# dnsperf at saturation (flow control: at most 1000 queries outstanding) over SET from PATH
+# (nic: the client through the NIC; local: the node itself, over lo; pod: the routed pod):
+# prints "qps lost% machine_us/q process_us/q machine-less-generator-user_us/q prog_ns/q own_us/q
+# prog_runs/q". The generator shares the machine: the fifth figure takes out its user time, and
+# only that. Its system time stays in: on a veth the receiver's softirq work, XDP included, runs
+# in the sender's context and is charged to it; taking it out would take out xdpdns. prog_ns:
+# the kernel's run time of the cache's program on that path per answer (0 for the others);
+# own: the cache's own work per answer, its process CPU plus prog_ns.
 saturate() {
-	local set=$1 mark p0 busy p1 gen
+	local set=$1 path=${2:-nic} mark p0 busy p1 gen ids s0 s1 gencmd target=$NODE_SVC4
+	case $path in
+	nic) gencmd=(lab_client) target=$LAB_CACHE4 ;;
+	local) gencmd=(node) ;;
+	pod) gencmd=(in_ns "$POD") ;;
+	esac
+	read -ra ids <<<"$(path_prog "$path")"
+	s0=$(prog_stats "${ids[@]}")
 	mark=$(busy_mark)
 	p0=$(proc_cpu "$CACHE_PID")
 	TIMEFORMAT='%U %S'
-	{ time lab_client dnsperf -s "$LAB_CACHE4" -d "$LAB_TMP/$set.q" -l "$SAT_SEC" -c 4 -T 2 \
+	{ time "${gencmd[@]}" dnsperf -s "$target" -d "$LAB_TMP/$set.q" -l "$SAT_SEC" -c 4 -T 2 \
 		-q 1000 -t 1 >"$LAB_TMP/dnsperf.out" 2>&1; } 2>"$LAB_TMP/dnsperf.time"
 	busy=$(busy_since "$mark")
 	p1=$(proc_cpu "$CACHE_PID")
+	s1=$(prog_stats "${ids[@]}")
 	gen=$(awk '{ print $1 }' "$LAB_TMP/dnsperf.time")
-	awk -v c="$busy" -v p="$(awk -v a="$p0" -v b="$p1" 'BEGIN { print b - a }')" -v g="$gen" '
+	awk -v c="$busy" -v p="$(awk -v a="$p0" -v b="$p1" 'BEGIN { print b - a }')" -v g="$gen" \
+		-v s0="$s0" -v s1="$s1" '
 		/Queries completed:/ { done = $3 }
 		/Queries lost:/ { lost = $3 }
 		/Queries per second:/ { qps = $4 }
 		END { if (!done) done = 1
-		      printf "%.0f %.2f %.2f %.2f %.2f\n", qps, 100 * lost / (done + lost),
-			     c * 1e6 / done, p * 1e6 / done, (c - g) * 1e6 / done }' "$LAB_TMP/dnsperf.out"
+		      split(s0, a, " "); split(s1, b, " ")
+		      ns = (b[1] - a[1]) / done
+		      printf "%.0f %.2f %.2f %.2f %.2f %.0f %.3f %.2f\n", qps, 100 * lost / (done + lost),
+			     c * 1e6 / done, p * 1e6 / done, (c - g) * 1e6 / done, ns,
+			     p * 1e6 / done + ns / 1000, (b[2] - a[2]) / done }' "$LAB_TMP/dnsperf.out"
 }
 
 # fixed load: prints "p50 p99 p99.9" in microseconds
@@ -193,10 +233,82 @@ latency() {
 		      printf "%.0f %.0f %.0f\n", v[int(NR * .5) + 1], v[int(NR * .99) + 1], v[int(NR * .999) + 1] }'
 }
 
+# kxdpgun at a fixed rate over the hits set: prints "offered_qps sent answered busy_cpu_s"
+# (busy: the whole machine, over the whole call, kxdpgun's start and end included)
+kx() {
+	local qps=$1 secs=$2 mark out
+	mark=$(busy_mark)
+	out=$(lab_kxdpgun -t "$secs" -Q "$qps" -i "$LAB_TMP/hits.q" "$LAB_CACHE4" 2>&1) || {
+		echo "bench: kxdpgun failed: $out" >&2
+		return 1
+	}
+	echo "$qps $(awk '/^total queries:/ { s = $3 } /^total replies:/ { r = $3 }
+		END { print s + 0, r + 0 }' <<<"$out") $(busy_since "$mark")"
+}
+kx_rate() { # the search's step K: BASE_QPS * 2^(K/2)
+	awk -v k="$1" -v b="$BASE_QPS" 'BEGIN { printf "%.0f\n", b * 2 ^ (k / 2) }'
+}
+
+# The highest rate kxdpgun offers with <= 0.1% of the queries unanswered: from BASE_QPS up
+# in steps of 2^(KX_STRIDE/2), then one step between the last good and the first bad rate.
+# A step where kxdpgun sent under 97% of the rate asked is the generator's limit: the search
+# ends there. Prints "answered_qps limited" (limited: 1 if the figure is the generator's).
+# Every step is appended to $LAB_TMP/$CACHE.steps; the first, at BASE_QPS, also gives the CPU
+# per answer, whole and less the reflector's at the same rate, to $LAB_TMP/$CACHE.base.
+kx_search() {
+	local k=0 good=-99 bad=99 step offered sent answered _ ok limited=0 best=0 best_limited=0
+	while :; do
+		[ "$k" = 0 ] && xdp_run_mark=$(xdp_run_stats)
+		step=$(kx "$(kx_rate $k)" "$KX_SEC") || return 1
+		[ "$k" = 0 ] && xdp_run_since "$xdp_run_mark" >>"$LAB_TMP/$CACHE.xdpns"
+		read -r offered sent answered _ <<<"$step"
+		echo "$step" >>"$LAB_TMP/$CACHE.steps"
+		[ "$k" = 0 ] && awk -v rb="$reflect_busy" '{
+			printf "%.2f %.2f\n", $4 * 1e6 / $3, ($4 - rb) * 1e6 / $3 }' <<<"$step" >>"$LAB_TMP/$CACHE.base"
+		ok=$(awk -v s="$sent" -v a="$answered" 'BEGIN { print (s > 0 && s - a <= s * 0.001) }')
+		limited=$(awk -v o="$offered" -v d="$KX_SEC" -v s="$sent" 'BEGIN { print (s < o * d * 0.97) }')
+		if [ "$ok" = 1 ]; then
+			good=$k
+			if [ "$answered" -gt "$best" ]; then
+				best=$answered best_limited=$limited
+			fi
+		else
+			bad=$k
+		fi
+		# kxdpgun could not send more: a pass is the ceiling; a loss may still have a pass below
+		[ "$limited" = 1 ] && [ "$ok" = 1 ] && break
+		if [ "$bad" = 99 ] && [ "$limited" = 0 ] && [ $((k + KX_STRIDE)) -le "$KX_TOP" ]; then
+			k=$((k + KX_STRIDE))
+		elif [ "$good" = -99 ] && [ "$k" -gt -4 ]; then
+			k=$((k - KX_STRIDE)) # even the base rate loses: look below it
+		elif [ "$KX_REFINE" = 1 ] && [ $((bad - good)) -gt 1 ] && [ "$bad" != 99 ] &&
+			[ "$good" != -99 ] &&
+			[ $(((good + bad) / 2)) != "$k" ]; then
+			k=$(((good + bad) / 2))
+		else
+			break
+		fi
+	done
+	awk -v a="$best" -v d="$KX_SEC" -v l="$best_limited" 'BEGIN { printf "%.0f %d\n", a / d, l }'
+}
+
+# The xdpdns XDP program's own run time on the NIC, from the kernel's BPF statistics (on for
+# the whole benchmark: every program pays the same two clock reads for it). Prints "ns count".
+xdp_run_stats() {
+	local ids
+	read -ra ids <<<"$(path_prog nic)"
+	prog_stats "${ids[@]}"
+}
+xdp_run_since() { # xdp_run_since MARK: ns per run since MARK, or nothing if it did not run
+	local now
+	now=$(xdp_run_stats)
+	awk -v a="$1" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		if (y[2] > x[2]) printf "%.0f\n", (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
 median_spread() { # reads numbers, prints "median (min-max)"
 	sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
 		printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 col() { awk -v k="$2" '{ print $k }' "$1" | median_spread; }
 num() { awk -v k="$2" '{ print $k }' "$1" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-

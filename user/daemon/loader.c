@@ -673,7 +673,8 @@ static bool map_is_quiet(const struct bpf_map *map)
 	const char *name = bpf_map__name(map);
 
 	return !strcmp(name, "xdpdns_stats") || !strcmp(name, "xdpdns_ifaces") ||
-	       !strcmp(name, "xdpdns_attach") || !strcmp(name, "xdpdns_scratch");
+	       !strcmp(name, "xdpdns_attach") || !strcmp(name, "xdpdns_scratch") ||
+	       !strcmp(name, "xdpdns_hot");
 }
 
 /* Drops the pins the programs can't reuse, so that they make new maps there: every pin when
@@ -915,6 +916,8 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *instance,
 	err = xdpdns_maps_find(l->skel->obj, &l->maps);
 	if (!err)
 		err = init_config(l); /* before any attach: the program reads it at once */
+	if (!err)
+		err = xdpdns_hot_clock_write(&l->maps); /* likewise */
 	if (err) {
 		unload(l, !l->maps_adopted);
 		return err;

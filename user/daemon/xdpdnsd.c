@@ -45,6 +45,7 @@ struct daemon {
 	struct metrics metrics;
 	struct ev_io signals;
 	struct ev_timer snapshot_timer;
+	struct ev_timer clock_timer; /* the boot clock's offset for the kernel (struct xdpdns_hot) */
 	pid_t snapshot_child;     /* a periodic save in progress, 0: none */
 	struct xdpdns_fallback *fallback; /* fallback-file's records; server.fallback borrows */
 };
@@ -277,6 +278,18 @@ static void arm_snapshot_timer(struct daemon *d)
 	if (d->opts.snapshot_interval_sec && xdpdns_options_snapshot_path(&d->opts, buf, sizeof(buf)))
 		ev_timer_start(&d->loop, &d->snapshot_timer,
 			       (uint64_t)d->opts.snapshot_interval_sec * 1000);
+}
+
+/* Every second: a resume from suspend moves CLOCK_BOOTTIME away from the monotonic clock the
+ * program reads; the kernel must age entries by the time suspended too. */
+static void on_clock_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct daemon *d = container_of(t, struct daemon, clock_timer);
+	int err = xdpdns_hot_clock_write(&d->loader.maps);
+
+	if (err)
+		log_warn("can't write the boot clock's offset for the kernel: %s", strerror(-err));
+	ev_timer_start(loop, t, 1000);
 }
 
 /* Serves metrics where the options say, if anywhere. A failure is logged and leaves the DNS
@@ -537,6 +550,8 @@ static int start(struct daemon *d)
 	if (ret)
 		return ret;
 	arm_snapshot_timer(d);
+	d->clock_timer.cb = on_clock_timer;
+	ev_timer_start(&d->loop, &d->clock_timer, 1000);
 	for (i = 0; i < d->opts.n_upstreams; i++)
 		log_info("upstream %d: %s", i + 1, d->opts.upstreams[i].text);
 	for (i = 0; i < d->opts.n_listen; i++)
@@ -578,6 +593,7 @@ int main(int argc, char **argv)
 		ev_run(&d.loop);
 		xdpdns_sd_notify("STOPPING=1");
 		ev_timer_stop(&d.loop, &d.snapshot_timer);
+		ev_timer_stop(&d.loop, &d.clock_timer);
 		snapshot_child_running(&d, true); /* one writer at a time */
 		save_snapshot(&d, XDPDNS_LOG_INFO); /* before the program may be detached */
 	}

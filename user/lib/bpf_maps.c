@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_maps.h"
@@ -17,16 +18,18 @@
 static const struct {
 	const char *name;
 	size_t fd_offset; /* in struct xdpdns_maps */
+	bool optional;    /* pins of an older daemon may lack it: fd -1 */
 } map_names[] = {
-	{ "xdpdns_cache_s", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_S]) },
-	{ "xdpdns_cache_m", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_M]) },
-	{ "xdpdns_cache_l", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_L]) },
-	{ "xdpdns_services", offsetof(struct xdpdns_maps, services) },
-	{ "xdpdns_config", offsetof(struct xdpdns_maps, config) },
-	{ "xdpdns_health", offsetof(struct xdpdns_maps, health) },
-	{ "xdpdns_stats", offsetof(struct xdpdns_maps, stats) },
-	{ "xdpdns_ifaces", offsetof(struct xdpdns_maps, ifaces) },
-	{ "xdpdns_attach", offsetof(struct xdpdns_maps, attach) },
+	{ "xdpdns_cache_s", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_S]), false },
+	{ "xdpdns_cache_m", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_M]), false },
+	{ "xdpdns_cache_l", offsetof(struct xdpdns_maps, cache[XDPDNS_CLASS_L]), false },
+	{ "xdpdns_services", offsetof(struct xdpdns_maps, services), false },
+	{ "xdpdns_config", offsetof(struct xdpdns_maps, config), false },
+	{ "xdpdns_health", offsetof(struct xdpdns_maps, health), false },
+	{ "xdpdns_stats", offsetof(struct xdpdns_maps, stats), false },
+	{ "xdpdns_ifaces", offsetof(struct xdpdns_maps, ifaces), false },
+	{ "xdpdns_attach", offsetof(struct xdpdns_maps, attach), false },
+	{ "xdpdns_hot", offsetof(struct xdpdns_maps, hot), true },
 };
 
 #define MAP_FD(m, i) ((int *)((char *)(m) + map_names[i].fd_offset))
@@ -64,6 +67,8 @@ int xdpdns_maps_open_pinned(const char *dir, struct xdpdns_maps *m)
 	for (i = 0; i < N_MAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i].name);
 		*MAP_FD(m, i) = bpf_obj_get(path);
+		if (*MAP_FD(m, i) < 0 && errno == ENOENT && map_names[i].optional)
+			continue;
 		if (*MAP_FD(m, i) < 0) {
 			int err = -errno;
 
@@ -425,14 +430,115 @@ int xdpdns_attach_write(const struct xdpdns_maps *m, uint32_t slot, const struct
 	return bpf_map_update_elem(m->attach, &slot, a, BPF_ANY) ? -errno : 0;
 }
 
+/* xdpdns_hot is one value, written whole by its one writer (the daemon's loader; the tests'
+ * harness). A hint changes owner in two writes, through empty: a packet reading it meanwhile
+ * sees this interface's hint, or an empty one (the hash lookup then), or another interface's
+ * (its ifindex), never one interface's ifindex with another's slot and flags. */
+static int hot_read(const struct xdpdns_maps *m, struct xdpdns_hot *hot)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(m->hot, &zero, hot) ? -errno : 0;
+}
+
+static int hot_write(const struct xdpdns_maps *m, const struct xdpdns_hot *hot)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(m->hot, &zero, hot, BPF_ANY) ? -errno : 0;
+}
+
+static int hint_put(const struct xdpdns_maps *m, struct xdpdns_hot *hot, uint32_t ifindex,
+		    const struct xdpdns_iface *v)
+{
+	struct xdpdns_iface_hint *h = &hot->ifaces[ifindex % XDPDNS_IFACE_HINTS];
+	int err;
+
+	if (h->ifindex && h->ifindex != ifindex) {
+		memset(h, 0, sizeof(*h));
+		err = hot_write(m, hot);
+		if (err)
+			return err;
+	}
+	h->ifindex = ifindex;
+	h->mtu = v->mtu;
+	h->slot = v->slot;
+	h->flags = v->flags;
+	return hot_write(m, hot);
+}
+
 int xdpdns_iface_set(const struct xdpdns_maps *m, uint32_t ifindex, const struct xdpdns_iface *v)
 {
-	return bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY) ? -errno : 0;
+	struct xdpdns_iface other;
+	struct xdpdns_hot hot;
+	uint32_t held;
+	int err;
+
+	if (bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY))
+		return -errno;
+	if (m->hot < 0)
+		return 0;
+	err = hot_read(m, &hot);
+	if (err)
+		return err;
+	held = hot.ifaces[ifindex % XDPDNS_IFACE_HINTS].ifindex;
+	/* another listed interface holds it: this one is found through the hash */
+	if (held && held != ifindex && !bpf_map_lookup_elem(m->ifaces, &held, &other))
+		return 0;
+	return hint_put(m, &hot, ifindex, v);
 }
 
 int xdpdns_iface_delete(const struct xdpdns_maps *m, uint32_t ifindex)
 {
+	struct xdpdns_iface_hint *h;
+	struct xdpdns_iface v;
+	struct xdpdns_hot hot;
+	__u32 key, next, *prev = NULL;
+	int err;
+
+	if (m->hot >= 0 && !hot_read(m, &hot) &&
+	    (h = &hot.ifaces[ifindex % XDPDNS_IFACE_HINTS])->ifindex == ifindex) {
+		memset(h, 0, sizeof(*h));
+		err = hot_write(m, &hot); /* before the hash: no hint outlives its interface */
+		if (err)
+			return err;
+		/* the hint to another listed interface that wants it (at most XDPDNS_IFACES_MAX) */
+		for (err = bpf_map_get_next_key(m->ifaces, NULL, &next); !err;
+		     err = bpf_map_get_next_key(m->ifaces, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (key != ifindex && key % XDPDNS_IFACE_HINTS == ifindex % XDPDNS_IFACE_HINTS &&
+			    !bpf_map_lookup_elem(m->ifaces, &key, &v)) {
+				hint_put(m, &hot, key, &v);
+				break;
+			}
+		}
+	}
 	return bpf_map_delete_elem(m->ifaces, &ifindex) ? -errno : 0;
+}
+
+int xdpdns_hot_clock_write(const struct xdpdns_maps *m)
+{
+	struct timespec boot, mono;
+	struct xdpdns_hot hot;
+	int64_t offset, delta;
+	int err;
+
+	if (m->hot < 0)
+		return 0;
+	if (clock_gettime(CLOCK_MONOTONIC, &mono) || clock_gettime(CLOCK_BOOTTIME, &boot))
+		return -errno;
+	offset = (int64_t)(boot.tv_sec - mono.tv_sec) * 1000000000LL + boot.tv_nsec - mono.tv_nsec;
+	if (offset < 0) /* the two reads a few ns apart, never suspended */
+		offset = 0;
+	err = hot_read(m, &hot);
+	if (err)
+		return err;
+	delta = offset - (int64_t)hot.boot_offset_ns;
+	if (delta > -1000000 && delta < 1000000)
+		return 0; /* the reads' jitter: no news */
+	hot.boot_offset_ns = offset;
+	return hot_write(m, &hot);
 }
 
 const char *xdpdns_hook_name(unsigned int hook)

@@ -25,6 +25,7 @@ struct xdpdns_maps {
 	int stats;
 	int ifaces;
 	int attach;
+	int hot;   /* -1 when the pins are of a daemon from before it (xdpdnsctl needs none) */
 	/* eviction: a key where each class's next look starts, if set; entries evicted */
 	struct xdpdns_cache_key evict_from[XDPDNS_CLASS_COUNT];
 	bool evict_from_set[XDPDNS_CLASS_COUNT];
@@ -111,10 +112,15 @@ uint64_t xdpdns_stats_action_sum(const uint64_t *row, int action);
 int xdpdns_attach_read(const struct xdpdns_maps *m, struct xdpdns_attach *slots);
 int xdpdns_attach_write(const struct xdpdns_maps *m, uint32_t slot, const struct xdpdns_attach *a);
 
-/* The interface ifindex serves attach point slot (xdpdns_ifaces), or (delete) no longer.
- * Returns 0 or -errno. */
+/* The interface ifindex serves attach point slot (xdpdns_ifaces), or (delete) no longer; its
+ * hint in xdpdns_hot follows, when it is free or this interface's (and a deleted interface's
+ * hint goes to another listed one with the same hint, if any). Returns 0 or -errno. */
 int xdpdns_iface_set(const struct xdpdns_maps *m, uint32_t ifindex, const struct xdpdns_iface *v);
 int xdpdns_iface_delete(const struct xdpdns_maps *m, uint32_t ifindex);
+
+/* Writes CLOCK_BOOTTIME - CLOCK_MONOTONIC to xdpdns_hot when it has changed (a resume from
+ * suspend) by more than a millisecond. Returns 0 or -errno. */
+int xdpdns_hot_clock_write(const struct xdpdns_maps *m);
 
 /* Name of a hook, as in options and stats: "xdp", "xdp-skb", "tc"; "" for none. */
 const char *xdpdns_hook_name(unsigned int hook);

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Development rig (not make bench): the kernel program's run time per packet in real traffic,
+# per hook, on the simulated node, with a cache of NAMES names.
+# Usage: kpath_rig.sh [ROUNDS] ; env: NAMES (100000), VARIANTS ("name=xdpdnsd..."), RATE (kxdpgun qps),
+# SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES)
+set -euo pipefail
+. "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/node_lab.sh"
+ROUNDS=${1:-3}
+NAMES=${NAMES:-100000}
+NQ=${NQ:-$NAMES}
+RATE=${RATE:-200000}
+SECS=${SECS:-3}
+PATHS=${PATHS:-nic lo pod}
+INSTANCE=kp-$$
+stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
+trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; node_down' EXIT
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+
+node_up 0 1
+zone=$LAB_TMP/z
+{
+	printf '$ORIGIN bench.example.\n$TTL 86400\n'
+	printf '@ IN SOA ns.bench.example. hostmaster.bench.example. 1 7200 900 1209600 3600\n'
+	printf '@ IN NS ns.bench.example.\nns IN A 192.0.2.1\n'
+	awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }'
+} >"$zone"
+awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.example A\n", i }' >"$LAB_TMP/all.q"
+awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
+lab_upstream bench.example "$zone" "$NODE_UPSTREAM4" >/dev/null
+DAEMON=
+start_daemon() { # start_daemon BIN: stops the running one (keep: the cache stays), starts BIN
+	if [ -n "$DAEMON" ]; then kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; fi
+	nsenter --net="/run/netns/$NODE" "$1" --iface "$LAB_IF_CACHE" --attach lo --attach 'xr*' --listen "$NODE_SVC4" \
+		--listen "$LAB_CACHE4" --upstream "$NODE_UPSTREAM4" --instance "$INSTANCE" --keep \
+		--snapshot-file "$LAB_TMP/snap" --health-query "bench.example. SOA" --max-ttl 86400 \
+		--upstream-qps 0 ${DAEMON_ARGS:-} >"$LAB_TMP/d.log" 2>&1 &
+	DAEMON=$!
+	LAB_PIDS+=($!)
+	for _ in $(seq 100); do grep -q serving "$LAB_TMP/d.log" && break; sleep 0.1; done
+	grep -q serving "$LAB_TMP/d.log" || { cat "$LAB_TMP/d.log"; exit 1; }
+}
+start_daemon "$LAB_OUT/xdpdnsd"
+node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/all.q" -n 1 -Q 20000 -q 500 >/dev/null 2>&1
+ctl() { node "$LAB_OUT/xdpdnsctl" --instance "$INSTANCE" "$@"; }
+echo "entries: $(ctl dump | wc -l)"
+
+xdp_id() { ip -n "$NODE" -o link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
+tc_id() { tc -n "$NODE" filter show dev "$1" ingress | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1; }
+pstat() { bpftool -j prog show id "$1" | tr ',{' '\n\n' | awk -F: '/"run_time_ns"/ { t = $2 } /"run_cnt"/ { c = $2 } END { print t + 0, c + 0 }'; }
+hits() { ctl stats | awk -v p="$1" '$1 == "attach" && $2 == p { for (i = 3; i <= NF; i++) if ($i ~ /^answered=/) print substr($i, 10) }'; }
+
+measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
+	local path=$1 id point s0 s1 h0 h1 qps
+	case $path in
+	nic) id=$(xdp_id "$LAB_IF_CACHE") point=$LAB_IF_CACHE ;;
+	lo) id=$(xdp_id lo) point=lo ;;
+	pod | podkx) id=$(tc_id "xr1-$$") point='xr*' ;;
+	esac
+	s0=$(pstat "$id") h0=$(hits "$point")
+	[ -n "${PERF:-}" ] && { perf record -a -o "$PERF.$path" -- sleep "$SECS" >/dev/null 2>&1 & }
+	case $path in
+	nic) qps=$(lab_kxdpgun -t "$SECS" -Q "$RATE" -i "$LAB_TMP/q" "$LAB_CACHE4" 2>&1 |
+		awk -v d="$SECS" '/^total replies:/ { print int($3 / d) }') ;;
+	lo) qps=$(node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
+		awk '/Queries per second:/ { print int($4) }') ;;
+	pod) qps=$(in_ns "xdpdns-rp1-$$" dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
+		awk '/Queries per second:/ { print int($4) }') ;;
+	podkx) qps=$(in_ns "xdpdns-rp1-$$" kxdpgun -I eth0 -t "$SECS" -Q "$RATE" -i "$LAB_TMP/q" "$NODE_SVC4" 2>&1 |
+		awk -v d="$SECS" '/^total replies:/ { print int($3 / d) }') ;;
+	esac
+	wait
+	s1=$(pstat "$id") h1=$(hits "$point")
+	awk -v p="$path" -v q="$qps" -v a="$s0" -v b="$s1" -v h="$((h1 - h0))" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; c = y[2] - x[2]
+		printf "%s %d %.0f %.2f %.0f\n", p, q, t / (c ? c : 1), c / (h ? h : 1), t / (h ? h : 1) }'
+}
+VARIANTS=${VARIANTS:-base=$LAB_OUT/xdpdnsd}
+for r in $(seq "$ROUNDS"); do
+	for v in $VARIANTS; do
+		start_daemon "${v#*=}"
+		for p in $PATHS; do echo "${v%%=*} $(measure "$p")"; done
+	done
+done | tee "$LAB_TMP/out"
+echo "median per variant and path: variant path qps ns/run runs/answer ns/answer"
+for v in $VARIANTS; do
+	for p in $PATHS; do
+		grep "^${v%%=*} $p " "$LAB_TMP/out" | sort -k4 -g | awk '{ v[NR] = $0; lo = (NR == 1 ? $4 : lo); hi = $4 } END { print v[int((NR + 1) / 2)], "(ns/run " lo "-" hi ")" }'
+	done
+done
