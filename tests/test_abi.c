@@ -20,6 +20,10 @@ _Static_assert(sizeof(struct xdpdns_ratelimit_key) == 16, "ratelimit key");
 _Static_assert(sizeof(struct xdpdns_ratelimit_bucket) == 16, "ratelimit bucket");
 _Static_assert(sizeof(struct xdpdns_health) == 8, "health");
 _Static_assert(sizeof(struct xdpdns_service) == 24, "service");
+_Static_assert(sizeof(struct xdpdns_iface_hint) == 8, "iface hint");
+_Static_assert(sizeof(struct xdpdns_hot) == 8 + 8 * XDPDNS_IFACE_HINTS, "hot");
+_Static_assert((XDPDNS_IFACE_HINTS & (XDPDNS_IFACE_HINTS - 1)) == 0,
+	       "the program masks ifindexes with XDPDNS_IFACE_HINTS - 1");
 _Static_assert((XDPDNS_QUERY_MAX_LEN & (XDPDNS_QUERY_MAX_LEN - 1)) == 0, "query mask");
 /* every class holds at least the longest name, read in 8-byte words */
 _Static_assert(XDPDNS_CLASS_DATA_LEN(XDPDNS_CLASS_S_VALUE_LEN) >= 64 + 16, "class S");
