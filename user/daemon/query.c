@@ -64,16 +64,12 @@ int server_query_hit_shared(struct server *s, const struct xdpdns_query *q, uint
 	return n;
 }
 
-/* The rest of the way for a query parsed by xdpdns_query_parse(): a fresh entry the hot path
- * could not take (a remembered SERVFAIL), else a miss. */
-static void handle_fast(struct server *s, struct waiter *w)
+/* A keyed query, either way: answered from a fresh entry, else a miss for resolution. */
+static void answer_or_resolve(struct server *s, struct waiter *w, const struct dcache_key *key)
 {
-	struct dcache_key key;
-	struct dcache_entry *e;
+	struct dcache_entry *e = dcache_get(&s->cache, key);
 	uint64_t now = ev_now_ms();
 
-	query_key(&w->q, &key);
-	e = dcache_get(&s->cache, &key);
 	if (e && dcache_fresh(e, now)) {
 		s->stats.from_dcache++;
 		dcache_hit(e);
@@ -82,7 +78,17 @@ static void handle_fast(struct server *s, struct waiter *w)
 		return;
 	}
 	s->stats.misses++;
-	resolution_miss(s, w, &key, e);
+	resolution_miss(s, w, key, e);
+}
+
+/* The rest of the way for a query parsed by xdpdns_query_parse(): a fresh entry the hot path
+ * could not take (a remembered SERVFAIL), else a miss. */
+static void handle_fast(struct server *s, struct waiter *w)
+{
+	struct dcache_key key;
+
+	query_key(&w->q, &key);
+	answer_or_resolve(s, w, &key);
 }
 
 /* The slow path: what xdpdns_query_parse() leaves to ldns, which refuses what it must (FORMERR,
@@ -90,10 +96,8 @@ static void handle_fast(struct server *s, struct waiter *w)
 static void handle_slow(struct server *s, const uint8_t *wire, size_t len, struct waiter *w)
 {
 	struct dcache_key key;
-	struct dcache_entry *e;
 	const ldns_rr *question;
 	uint8_t key_flags;
-	uint64_t now = ev_now_ms();
 
 	if (xdpdns_wire2pkt(&w->query, wire, len) != LDNS_STATUS_OK) {
 		respond_error(s, w, wire, len, LDNS_RCODE_FORMERR, false);
@@ -118,17 +122,7 @@ static void handle_slow(struct server *s, const uint8_t *wire, size_t len, struc
 	key_flags = (ldns_pkt_edns_do(w->query) ? XDPDNS_KEY_DO : 0) |
 		    (ldns_pkt_cd(w->query) ? XDPDNS_KEY_CD : 0);
 	dcache_key(&key, ldns_rr_owner(question), ldns_rr_get_type(question), key_flags);
-
-	e = dcache_get(&s->cache, &key);
-	if (e && dcache_fresh(e, now)) {
-		s->stats.from_dcache++;
-		dcache_hit(e);
-		respond_cached(s, w, e, (now - e->stored_ms) / 1000, false);
-		waiter_free(w);
-		return;
-	}
-	s->stats.misses++;
-	resolution_miss(s, w, &key, e);
+	answer_or_resolve(s, w, &key);
 }
 
 void server_query(struct server *s, const uint8_t *wire, size_t len,
