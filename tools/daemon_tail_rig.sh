@@ -10,14 +10,8 @@ set -euo pipefail
 NAMES=${NAMES:-20000}
 THREADS=${THREADS:-2}
 trap 'lab_down' EXIT
-zone=$LAB_TMP/z
-{
-	printf '$ORIGIN bench.example.\n$TTL 86400\n'
-	printf '@ IN SOA ns.bench.example. hostmaster.bench.example. 1 7200 900 1209600 3600\n'
-	printf '@ IN NS ns.bench.example.\nns IN A 192.0.2.1\n'
-	awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }'
-} >"$zone"
-awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.example A\n", i }' >"$LAB_TMP/hits.q"
+. "$(dirname "$0")/bench_lib.sh"
+bench_sets # the zone of NAMES names ($zone) and hits.q, as make bench has them
 lab_up
 lab_upstream bench.example "$zone"
 lab_daemon "$LAB_TMP/d.log" --health-query "bench.example. SOA" --max-ttl 86400 --threads "$THREADS" ${EXTRA:-} >/dev/null

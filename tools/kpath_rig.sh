@@ -19,14 +19,8 @@ trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; node_down' EXIT
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 node_up 0 1
-zone=$LAB_TMP/z
-{
-	printf '$ORIGIN bench.example.\n$TTL 86400\n'
-	printf '@ IN SOA ns.bench.example. hostmaster.bench.example. 1 7200 900 1209600 3600\n'
-	printf '@ IN NS ns.bench.example.\nns IN A 192.0.2.1\n'
-	awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }'
-} >"$zone"
-awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.example A\n", i }' >"$LAB_TMP/all.q"
+. "$(dirname "$0")/bench_lib.sh"
+bench_sets # the zone of NAMES names ($zone) and hits.q, as make bench has them
 awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
 lab_upstream bench.example "$zone" "$NODE_UPSTREAM4" >/dev/null
 DAEMON=
@@ -42,7 +36,7 @@ start_daemon() { # start_daemon BIN: stops the running one (keep: the cache stay
 	grep -q serving "$LAB_TMP/d.log" || { cat "$LAB_TMP/d.log"; exit 1; }
 }
 start_daemon "$LAB_OUT/xdpdnsd"
-node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/all.q" -n 1 -Q 20000 -q 500 >/dev/null 2>&1
+node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/hits.q" -n 1 -Q 20000 -q 500 >/dev/null 2>&1
 ctl() { node "$LAB_OUT/xdpdnsctl" --instance "$INSTANCE" "$@"; }
 echo "entries: $(ctl dump | wc -l)"
 
