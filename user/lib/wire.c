@@ -63,32 +63,29 @@ static size_t skip_name(const uint8_t *wire, size_t len, size_t off)
 
 ldns_status xdpdns_wire2pkt(ldns_pkt **pkt, const uint8_t *wire, size_t len)
 {
-	size_t off = DNS_HDR_LEN, qd, rrs, i;
+	size_t pos = DNS_HDR_LEN, qd, n, i;
 
 	*pkt = NULL;
 	if (len < DNS_HDR_LEN)
 		return LDNS_STATUS_WIRE_INCOMPLETE_HEADER;
 	qd = (size_t)wire[4] << 8 | wire[5];
-	rrs = ((size_t)wire[6] << 8 | wire[7]) + ((size_t)wire[8] << 8 | wire[9]) +
-	      ((size_t)wire[10] << 8 | wire[11]);
-	for (i = 0; i < qd; i++) {
-		off = skip_name(wire, len, off);
-		if (!off || off + 4 > len)
-			return LDNS_STATUS_WIRE_INCOMPLETE_QUESTION;
-		off += 4;
-	}
-	for (i = 0; i < rrs; i++) {
-		uint16_t type, rdlen;
+	n = qd + ((size_t)wire[6] << 8 | wire[7]) + ((size_t)wire[8] << 8 | wire[9]) +
+	    ((size_t)wire[10] << 8 | wire[11]);
+	/* walked record by record as ldns_wire2pkt will walk them (by each type's rdata fields,
+	 * not only RDLENGTH: the two can disagree), each freed at once */
+	for (i = 0; i < n; i++) {
+		ldns_rr *rr = NULL;
+		ldns_status st = ldns_wire2rr(&rr, wire, len, &pos,
+					      i < qd ? LDNS_SECTION_QUESTION : LDNS_SECTION_ANSWER);
+		bool tsig;
 
-		off = skip_name(wire, len, off);
-		if (!off || off + 10 > len)
-			return LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL;
-		type = (uint16_t)wire[off] << 8 | wire[off + 1];
-		rdlen = (uint16_t)wire[off + 8] << 8 | wire[off + 9];
-		off += 10 + rdlen;
-		if (off > len)
-			return LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL;
-		if (type == DNS_TYPE_TSIG && i != rrs - 1)
+		if (st != LDNS_STATUS_OK) {
+			ldns_rr_free(rr);
+			return st;
+		}
+		tsig = i >= qd && ldns_rr_get_type(rr) == LDNS_RR_TYPE_TSIG;
+		ldns_rr_free(rr);
+		if (tsig && i != n - 1)
 			return LDNS_STATUS_WIRE_RDATA_ERR; /* only one, and last */
 	}
 	return ldns_wire2pkt(pkt, wire, len);
