@@ -11,7 +11,8 @@ int xdpdns_xdp_serve(struct xdp_md *ctx)
 	return xdpdns_serve(ctx, HOOK_XDP);
 }
 
-/* TC clsact ingress: pod veths, bridges and lo by default (docs/design.md "Attach points: the hooks, measured" says why) */
+/* TC clsact: ingress on pod veths and bridges, egress on lo (docs/design.md "Attach points: the
+ * hooks, measured" says why) */
 SEC("tc")
 int xdpdns_tc_serve(struct __sk_buff *ctx)
 {

@@ -209,6 +209,8 @@ enum xdpdns_hook {
 	XDPDNS_HOOK_XDP,     /* native (driver) XDP */
 	XDPDNS_HOOK_XDP_SKB, /* generic XDP, on the skb */
 	XDPDNS_HOOK_TC,      /* TC clsact ingress, replies through bpf_redirect to egress */
+	XDPDNS_HOOK_TC_EGRESS, /* TC clsact egress (lo: queries as they are sent), replies
+				* through bpf_redirect to egress again, and on through loopback */
 	XDPDNS_HOOK_COUNT,
 };
 

@@ -96,8 +96,8 @@ daemon_queries() { ctl stats | awk '$1 == "queries_udp" { print $2 }'; }
 POINTS=(lo "$BR" "xr*" "$LAB_IF_CACHE")
 
 start_daemon "$LAB_TMP/d1.log" || { echo "0 passed, 1 failed"; exit 1; }
-check "attached: the NIC (native XDP), lo (generic XDP), the bridge and four routed pods (TC)" \
-	test "$(attach_field "$LAB_IF_CACHE" hook)/$(attach_field lo hook)/$(attach_field "$BR" hook)/$(attach_field "xr*" hook)/$(attach_field "xr*" interfaces)" = "xdp/xdp-skb/tc/tc/4"
+check "attached: the NIC (native XDP), lo (TC egress), the bridge and four routed pods (TC)" \
+	test "$(attach_field "$LAB_IF_CACHE" hook)/$(attach_field lo hook)/$(attach_field "$BR" hook)/$(attach_field "xr*" hook)/$(attach_field "xr*" interfaces)" = "xdp/tc-egress/tc/tc/4"
 
 # 1. every cached name from every place, IPv4 and IPv6: answered by the kernel, right
 out=$(ask "$NODE" "$SVC4" "$LAB_TMP/ref") # the misses fill the cache
@@ -207,8 +207,7 @@ start_daemon "$LAB_TMP/d2.log"
 check "restart: the new daemon took over every attach point, cache kept" \
 	grep -qE "replaced the programs of the last run on [0-9]+ interfaces" "$LAB_TMP/d2.log"
 check "restart: ... the XDP program swapped" grep -q "replaced the XDP program on $LAB_IF_CACHE" "$LAB_TMP/d2.log"
-# lo (ifindex 1) swaps in the new XDP program, and pins it, before the NIC: the NIC's old
-# program must still be found through the pin as it was (e2e_xdp_replace.sh: without
+# the NIC's old program must be found through the pin as it was (e2e_xdp_replace.sh: without
 # CAP_SYS_ADMIN, when lo is a new attach point)
 check "restart: ... through the old pin, none refused" \
 	bash -c "! grep -q 'not used' '$LAB_TMP/d2.log'"
@@ -221,16 +220,41 @@ check "restart: every path answered by the kernel, right" every_place after
 check "restart: ... none reached the daemon" test "$(daemon_queries)" -eq "$q0"
 
 # 4. a stop without keep takes the program off everything, pattern interfaces included
-sed -i 's/^keep yes$/keep no/' "$LAB_TMP/xdpdns.conf"
-kill -HUP "$DAEMON" # keep is read again on SIGHUP
-sleep 0.3
-kill "$DAEMON"
-wait "$DAEMON" 2>/dev/null
-left=$(for i in $(ip -n "$NODE" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-	ip -n "$NODE" -o link show dev "$i" | grep -o "prog/xdp"
-	tc -n "$NODE" filter show dev "$i" ingress 2>/dev/null | grep -o "xdpdns_tc_serve"
-done | wc -l)
-check "stop without keep: no program left on any interface" test "$left" -eq 0
+programs_left() {
+	for i in $(ip -n "$NODE" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		ip -n "$NODE" -o link show dev "$i" | grep -o "prog/xdp"
+		tc -n "$NODE" filter show dev "$i" ingress 2>/dev/null | grep -o "xdpdns_tc_serve"
+		tc -n "$NODE" filter show dev "$i" egress 2>/dev/null | grep -o "xdpdns_tc_serve"
+	done | wc -l
+}
+stop_without_keep() {
+	sed -i 's/^keep yes$/keep no/' "$LAB_TMP/xdpdns.conf"
+	kill -HUP "$DAEMON" # keep is read again on SIGHUP
+	sleep 0.3
+	kill "$DAEMON"
+	wait "$DAEMON" 2>/dev/null
+}
+stop_without_keep
+check "stop without keep: no program left on any interface" test "$(programs_left)" -eq 0
+
+# 5. an upgrade from a daemon that put generic XDP on lo (the default up to 0.2.0): the new
+# one puts TC egress there and takes the old program off, the answers go on
+sed -i 's/^keep no$/keep yes/; s/^attach lo$/attach lo:xdp-skb/' "$LAB_TMP/xdpdns.conf"
+start_daemon "$LAB_TMP/d3.log" && kill "$DAEMON" && wait "$DAEMON" 2>/dev/null
+sed -i 's/^attach lo:xdp-skb$/attach lo/' "$LAB_TMP/xdpdns.conf"
+check "upgrade: lo had the old daemon's generic XDP" bash -c "ip -n '$NODE' -o link show lo | grep -q prog/xdp"
+start_daemon "$LAB_TMP/d4.log"
+check "upgrade: ... the new daemon took it off, TC egress there now" \
+	bash -c "grep -q 'took the XDP program of the last run off lo: tc-egress' '$LAB_TMP/d4.log' && ! ip -n '$NODE' -o link show lo | grep -q prog/xdp && test \"\$(tc -n '$NODE' filter show dev lo egress | grep -c xdpdns_tc_serve)\" = 1"
+ask "$NODE" "$SVC4" "$LAB_TMP/ref" >/dev/null # the misses fill the cache
+sleep 0.2
+lo0=$(attach_field lo answered)
+out=$(ask "$NODE" "$SVC4" "$LAB_TMP/ref")
+check "upgrade: ... the host's own clients answered, right: $out" test "$out" = "answered $nq unanswered 0 wrong 0"
+check "upgrade: ... by the kernel on lo ($(($(attach_field lo answered) - lo0)) of $nq)" \
+	test "$(($(attach_field lo answered) - lo0))" -eq "$nq"
+stop_without_keep
+check "upgrade: ... and a stop without keep leaves nothing" test "$(programs_left)" -eq 0
 
 [ -s "$LAB_TMP/wrong.log" ] && head -5 "$LAB_TMP/wrong.log"
 check_done

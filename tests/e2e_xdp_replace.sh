@@ -153,7 +153,8 @@ check "... and leaves the program, answering from the cache" \
 	test "$(lab_client dig +time=2 +tries=1 +short @"$LAB_CACHE4" hot1.upgrade.example A)" = \
 	192.0.2.101 -a "$(lab_counter hit_fresh)" -gt "$hits0"
 
-# an upgrade that adds an attach point (lo, generic XDP) before the NIC (lo's ifindex is 1):
+# an upgrade that adds an XDP attach point (lo, generic XDP by choice: its default is TC) before
+# the NIC (lo's ifindex is 1):
 # lo's attach pins the new program, and the NIC's old one must still be found through the pin
 # as the last run left it, without CAP_SYS_ADMIN (taking it by id) to fall back on
 # (the failed upgrade above left its program on the NIC, pinned)
@@ -161,7 +162,7 @@ check "... and leaves the program, answering from the cache" \
 # would leave the daemon running after the test)
 lab_bg "$LAB_CACHE" capsh --drop=cap_sys_admin -- -c "exec $LAB_OUT/xdpdnsd --iface $LAB_IF_CACHE \
 	--upstream $LAB_UPSTREAM --snapshot-file $LAB_SNAPSHOT --keep \
-	--health-query 'upgrade.example. SOA' --attach lo >$LAB_TMP/addlo2.log 2>&1"
+	--health-query 'upgrade.example. SOA' --attach lo:xdp-skb >$LAB_TMP/addlo2.log 2>&1"
 for _ in $(seq 50); do grep -q serving "$LAB_TMP/addlo2.log" && break; sleep 0.1; done
 check "a new attach point before the NIC: the NIC's program replaced through the old pin" grep -q \
 	"replaced the XDP program on $LAB_IF_CACHE (id [0-9]* -> id [0-9]*), cache kept" \

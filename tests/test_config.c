@@ -234,7 +234,8 @@ static void test_attach_points(void **state)
 {
 	struct xdpdns_options o;
 	char err[256] = "";
-	const char *p = file_with("iface eth0\nattach lo\nattach cali*:tc\niface eth1\n");
+	const char *p = file_with("iface eth0\nattach lo\nattach cali*:tc\niface eth1\n"
+				  "attach lo2:tc-egress\n");
 	char *argv[] = { "xdpdnsd", "--config", (char *)p, "--iface", "eth2", "--attach",
 			 "cni0:xdp-skb", "--iface", "eth3", NULL };
 	static const struct {
@@ -243,14 +244,14 @@ static void test_attach_points(void **state)
 		bool nic;
 	} want[] = {
 		{ "lo", XDPDNS_HOOK_NONE, false }, { "cali*", XDPDNS_HOOK_TC, false },
-		{ "eth2", XDPDNS_HOOK_NONE, true }, { "cni0", XDPDNS_HOOK_XDP_SKB, false },
-		{ "eth3", XDPDNS_HOOK_NONE, true },
+		{ "lo2", XDPDNS_HOOK_TC_EGRESS, false }, { "eth2", XDPDNS_HOOK_NONE, true },
+		{ "cni0", XDPDNS_HOOK_XDP_SKB, false }, { "eth3", XDPDNS_HOOK_NONE, true },
 	};
 	size_t i;
 
 	xdpdns_options_defaults(&o);
 	assert_int_equal(xdpdns_options_parse_args(&o, 9, argv, err, sizeof(err)), 0);
-	assert_int_equal(o.n_attach, 5);
+	assert_int_equal(o.n_attach, 6);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(o.attach[i].name, want[i].name);
 		assert_int_equal(o.attach[i].hook, want[i].hook);
@@ -276,7 +277,7 @@ static void test_attach_points(void **state)
 
 	/* refused */
 	assert_int_not_equal(xdpdns_options_set(&o, "attach", "lo:ebpf", err, sizeof(err)), 0);
-	assert_string_equal(err, "attach: 'lo:ebpf': the hook is tc, xdp-skb, xdp or auto");
+	assert_string_equal(err, "attach: 'lo:ebpf': the hook is tc, tc-egress, xdp-skb, xdp or auto");
 	assert_int_not_equal(xdpdns_options_set(&o, "iface", "veth*", err, sizeof(err)), 0);
 	assert_string_equal(err, "iface: 'veth*' is a pattern: use attach");
 	assert_int_not_equal(xdpdns_options_set(&o, "attach", "lo:tc", err, sizeof(err)), 0);

@@ -168,7 +168,7 @@ targets() {
 	for path in nic local pod; do
 		case $path in
 		nic) hook="native XDP on the NIC (kxdpgun, $BASE_QPS qps)" f=$LAB_TMP/xdpdns.xdpns k=1 ;;
-		local) hook="generic XDP on lo (dnsperf, saturation)" f=$LAB_TMP/xdpdns.local k=6 ;;
+		local) hook="TC egress on lo (dnsperf, saturation)" f=$LAB_TMP/xdpdns.local k=6 ;;
 		pod) hook="TC on a pod's veth (dnsperf, saturation)" f=$LAB_TMP/xdpdns.pod k=6 ;;
 		esac
 		[ -s "$f" ] || continue
@@ -219,7 +219,7 @@ targets() {
 		echo "xdpdns's XDP program on the NIC in the $BASE_QPS qps runs: $(median_spread <"$LAB_TMP/xdpdns.xdpns") ns per packet (kernel BPF statistics; one run per answer)." && echo
 	for path in local pod; do
 		if [ "$path" = local ]; then
-			echo "The node's own clients: dnsperf on the node, asking $NODE_SVC4 on lo (xdpdns: generic XDP on lo)."
+			echo "The node's own clients: dnsperf on the node, asking $NODE_SVC4 on lo (xdpdns: TC egress on lo)."
 		else
 			echo "A pod on a routed veth: dnsperf in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)."
 		fi

@@ -169,12 +169,15 @@ map_kb() { # kernel memory of this cache's maps (its pins), from the kernel's ac
 }
 
 # The program ids of the cache's attach point on a path (none when nothing of ours is there):
-# native XDP on the NIC, generic XDP on lo, TC on the routed pod's host veth. By id, not by
+# native XDP on the NIC, TC egress on lo (or generic XDP, if asked), TC on the routed pod's host veth. By id, not by
 # name: other runs on this machine load programs of the same name.
 path_prog() {
 	case $1 in
 	nic) ip -n "$NODE" -o link show "$LAB_IF_CACHE" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' ;;
-	local) ip -n "$NODE" -o link show lo | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' ;;
+	local)
+		ip -n "$NODE" -o link show lo | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+		tc -n "$NODE" filter show dev lo egress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1
+		tc -n "$NODE" filter show dev lo ingress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
 	pod) tc -n "$NODE" filter show dev "xr1-$$" ingress 2>/dev/null |
 		sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
 	esac

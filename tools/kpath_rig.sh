@@ -3,7 +3,7 @@
 # Development rig (not make bench): the kernel program's run time per packet in real traffic,
 # per hook, on the simulated node, with a cache of NAMES names.
 # Usage: kpath_rig.sh [ROUNDS] ; env: NAMES (100000), VARIANTS ("name=xdpdnsd..."), RATE (kxdpgun qps),
-# SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES)
+# SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES), LO_HOOK (lo's)
 set -euo pipefail
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/node_lab.sh"
@@ -15,7 +15,8 @@ SECS=${SECS:-3}
 PATHS=${PATHS:-nic lo pod}
 INSTANCE=kp-$$
 stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
-trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; node_down' EXIT
+DAEMON=
+trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; [ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null; node_down' EXIT
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 node_up 0 1
@@ -23,10 +24,9 @@ node_up 0 1
 bench_sets # the zone of NAMES names ($zone) and hits.q, as make bench has them
 awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
 lab_upstream bench.example "$zone" "$NODE_UPSTREAM4" >/dev/null
-DAEMON=
 start_daemon() { # start_daemon BIN: stops the running one (keep: the cache stays), starts BIN
 	if [ -n "$DAEMON" ]; then kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; fi
-	nsenter --net="/run/netns/$NODE" "$1" --iface "$LAB_IF_CACHE" --attach lo --attach 'xr*' --listen "$NODE_SVC4" \
+	nsenter --net="/run/netns/$NODE" "$1" --iface "$LAB_IF_CACHE" --attach "lo${LO_HOOK:+:$LO_HOOK}" --attach 'xr*' --listen "$NODE_SVC4" \
 		--listen "$LAB_CACHE4" --upstream "$NODE_UPSTREAM4" --instance "$INSTANCE" --keep \
 		--snapshot-file "$LAB_TMP/snap" --health-query "bench.example. SOA" --max-ttl 86400 \
 		--upstream-qps 0 ${DAEMON_ARGS:-} >"$LAB_TMP/d.log" 2>&1 &
@@ -41,7 +41,7 @@ ctl() { node "$LAB_OUT/xdpdnsctl" --instance "$INSTANCE" "$@"; }
 echo "entries: $(ctl dump | wc -l)"
 
 xdp_id() { ip -n "$NODE" -o link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
-tc_id() { tc -n "$NODE" filter show dev "$1" ingress | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1; }
+tc_id() { tc -n "$NODE" filter show dev "$1" "${2:-ingress}" | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1; }
 pstat() { bpftool -j prog show id "$1" | tr ',{' '\n\n' | awk -F: '/"run_time_ns"/ { t = $2 } /"run_cnt"/ { c = $2 } END { print t + 0, c + 0 }'; }
 hits() { ctl stats | awk -v p="$1" '$1 == "attach" && $2 == p { for (i = 3; i <= NF; i++) if ($i ~ /^answered=/) print substr($i, 10) }'; }
 
@@ -49,7 +49,8 @@ measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
 	local path=$1 id point s0 s1 h0 h1 qps
 	case $path in
 	nic) id=$(xdp_id "$LAB_IF_CACHE") point=$LAB_IF_CACHE ;;
-	lo) id=$(xdp_id lo) point=lo ;;
+	lo) id=$(xdp_id lo) point=lo
+	    [ -n "$id" ] || id=$(tc_id lo egress) ;; # TC egress, lo's default
 	pod | podkx) id=$(tc_id "xr1-$$") point='xr*' ;;
 	esac
 	s0=$(pstat "$id") h0=$(hits "$point")

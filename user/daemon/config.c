@@ -64,7 +64,8 @@ static const struct opt_def opts[] = {
 	  "addresses are the default listen addresses (iface or attach: at least one)" },
 	{ "attach", OPT_ATTACH, AT_RESTART, 0, 0, 0, "IF[:HOOK]",
 	  "lo, a bridge, or every interface matching a pattern (cali*, lxc*, veth*) as they come "
-	  "and go; HOOK tc (default), xdp-skb or xdp; repeatable, one attach point each" },
+	  "and go; HOOK tc (default; on lo tc-egress), tc-egress, xdp-skb or xdp; repeatable, one "
+	  "attach point each" },
 	{ "instance", OPT_STRING, AT_RESTART, OFF(instance), 1, SIZE(instance), "NAME",
 	  "names the cache: its pins, control socket and default snapshot (the first iface, "
 	  "else " XDPDNS_DEFAULT_INSTANCE ")" },
@@ -313,12 +314,15 @@ static int add_attach(struct xdpdns_options *o, const struct opt_def *d, const c
 
 		if (!strcmp(hook, "tc"))
 			a.hook = XDPDNS_HOOK_TC;
+		else if (!strcmp(hook, "tc-egress"))
+			a.hook = XDPDNS_HOOK_TC_EGRESS;
 		else if (!strcmp(hook, "xdp"))
 			a.hook = XDPDNS_HOOK_XDP;
 		else if (!strcmp(hook, "xdp-skb") || !strcmp(hook, "skb"))
 			a.hook = XDPDNS_HOOK_XDP_SKB;
 		else if (strcmp(hook, "auto"))
-			return xdpdns_fail(err, errlen, "%s: '%s': the hook is tc, xdp-skb, xdp or auto",
+			return xdpdns_fail(err, errlen,
+					   "%s: '%s': the hook is tc, tc-egress, xdp-skb, xdp or auto",
 					   d->name, v);
 	}
 	for (i = 0; i < o->n_attach; i++)

@@ -331,6 +331,23 @@ static int xdp_detach(struct xdpdns_loader *l, int ifindex)
 	return bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | mode_flags(mode), &opts);
 }
 
+/* Takes the last run's XDP program (id, attached in mode) off ifindex, if it is the one the
+ * last run pinned; true if it did. For an interface whose hook moved to TC: the TC program is
+ * in place first, so no query goes unanswered in between. */
+static bool xdp_detach_old(struct xdpdns_loader *l, int ifindex, __u32 id, enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (l->old_pins[i].fd >= 0 && l->old_pins[i].id == id)
+			break;
+	if (i == 2)
+		return false;
+	opts.old_prog_fd = l->old_pins[i].fd;
+	return !bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | mode_flags(mode), &opts);
+}
+
 /* ---- the TC program on an interface ---- */
 
 static __u32 tc_handle(const char *instance)
@@ -342,10 +359,21 @@ static __u32 tc_handle(const char *instance)
 	return XDPDNS_TC_HANDLE_BASE + (h & 0xfff);
 }
 
-/* The id of the program of this instance's filter on ifindex, 0 if none. */
-static __u32 tc_query(const struct xdpdns_loader *l, int ifindex)
+static bool hook_is_tc(enum xdpdns_hook hook)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	return hook == XDPDNS_HOOK_TC || hook == XDPDNS_HOOK_TC_EGRESS;
+}
+
+/* clsact's side for a TC hook */
+static enum bpf_tc_attach_point tc_side(enum xdpdns_hook hook)
+{
+	return hook == XDPDNS_HOOK_TC_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+/* The id of the program of this instance's filter on ifindex's side, 0 if none. */
+static __u32 tc_query(const struct xdpdns_loader *l, int ifindex, enum bpf_tc_attach_point side)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
 	int err;
 
@@ -356,14 +384,15 @@ static __u32 tc_query(const struct xdpdns_loader *l, int ifindex)
 	return err ? 0 : opts.prog_id;
 }
 
-/* Puts our TC program on ifindex's clsact ingress (made if missing), in place of the filter
- * this instance had there, in one replace (cls_bpf swaps the program atomically). */
-static int tc_attach(struct xdpdns_loader *l, int ifindex, const char *ifname)
+/* Puts our TC program on ifindex's clsact side (the qdisc made if missing), in place of the
+ * filter this instance had there, in one replace (cls_bpf swaps the program atomically). */
+static int tc_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
+		     enum bpf_tc_attach_point side)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY,
 		    .prog_fd = tc_fd(l), .flags = BPF_TC_F_REPLACE);
-	__u32 old_id = tc_query(l, ifindex), new_id = prog_id(tc_fd(l));
+	__u32 old_id = tc_query(l, ifindex, side), new_id = prog_id(tc_fd(l));
 	int err;
 
 	if (old_id && old_id == new_id)
@@ -386,13 +415,14 @@ static int tc_attach(struct xdpdns_loader *l, int ifindex, const char *ifname)
 	return 0;
 }
 
-/* Takes this instance's filter off ifindex while it holds our program (the clsact qdisc stays:
- * other filters may use it, and an empty one costs nothing). */
-static int tc_detach(struct xdpdns_loader *l, int ifindex, bool only_ours)
+/* Takes this instance's filter off ifindex's side while it holds our program (the clsact
+ * qdisc stays: other filters may use it, and an empty one costs nothing). */
+static int tc_detach(struct xdpdns_loader *l, int ifindex, enum bpf_tc_attach_point side,
+		     bool only_ours)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
-	__u32 id = tc_query(l, ifindex);
+	__u32 id = tc_query(l, ifindex, side);
 
 	if (!id || (only_ours && id != prog_id(tc_fd(l))))
 		return 0;
@@ -439,11 +469,14 @@ static unsigned int match_slot(const struct xdpdns_loader *l, const char *ifname
 static int iface_facts(const char *ifname, unsigned short *type, int *mtu);
 
 /* The hook of attach point slot: as configured, else a NIC's XDP (native, or generic by
- * `mode`), generic XDP on lo and TC elsewhere. Measured (docs/design.md "Attach points: the hooks, measured"; provisional,
- * on a shared VM): native XDP's XDP_TX back into a veth is lost unless the pod's end runs XDP,
- * which we may not install; on lo generic XDP answered about 5% more queries than TC, at less
- * CPU per answer; on a routed pod veth the two were within the noise, and TC leaves the pod
- * veth's XDP to the CNI (one XDP program per interface) and other traffic untouched. */
+ * `mode`), TC egress on lo and TC ingress elsewhere. Measured (docs/design.md "Attach points:
+ * the hooks, measured"; on a shared VM): native XDP's XDP_TX back into a veth is lost unless
+ * the pod's end runs XDP, which we may not install; on lo TC egress answers what the host
+ * sends before loopback, as fast as generic XDP at its ingress, with 50-100x fewer answers
+ * lost at the generator's socket at saturation and without generic XDP's copy of every skb
+ * on lo that lacks its headroom; on a routed pod veth TC and generic XDP were within the
+ * noise, and TC leaves the pod veth's XDP to the CNI (one XDP program per interface) and
+ * other traffic untouched. */
 static enum xdpdns_hook slot_hook(const struct xdpdns_loader *l, unsigned int slot)
 {
 	const struct xdpdns_attach_spec *p = &l->points[slot];
@@ -456,7 +489,7 @@ static enum xdpdns_hook slot_hook(const struct xdpdns_loader *l, unsigned int sl
 		return l->mode == XDPDNS_MODE_SKB ? XDPDNS_HOOK_XDP_SKB : XDPDNS_HOOK_XDP;
 	if (!xdpdns_attach_is_pattern(p->name) && !iface_facts(p->name, &type, &mtu) &&
 	    type == ARPHRD_LOOPBACK)
-		return XDPDNS_HOOK_XDP_SKB;
+		return XDPDNS_HOOK_TC_EGRESS;
 	return XDPDNS_HOOK_TC;
 }
 
@@ -518,9 +551,9 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 		l->links = links;
 		l->cap_links = cap;
 	}
-	if (k.hook == XDPDNS_HOOK_TC) {
+	if (hook_is_tc(k.hook)) {
 		iface_entry(l, &k, type, mtu);
-		err = tc_attach(l, ifindex, ifname);
+		err = tc_attach(l, ifindex, ifname, tc_side(k.hook));
 	} else {
 		/* an xdpdns program there is replaced in its mode: the entry must say which */
 		if (!query_attached(ifindex, &old_id, &old_mode) && old_id &&
@@ -545,17 +578,26 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 		xdpdns_iface_delete(&l->maps, ifindex);
 		return err;
 	}
-	if (k.hook == XDPDNS_HOOK_TC) {
+	if (hook_is_tc(k.hook)) {
 		enum xdp_mode mode;
 		__u32 id = 0;
 
-		/* this instance's XDP program of an earlier start, with another config */
-		if (l->old_xdp_id && !query_attached(ifindex, &id, &mode) && id == l->old_xdp_id)
+		/* this instance's filter of an earlier start on the other side (lo's hook moved) */
+		tc_detach(l, ifindex, tc_side(k.hook) == BPF_TC_EGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS,
+			  false);
+		/* this instance's XDP program of an earlier start, with another config (lo had
+		 * generic XDP by default up to 0.2.0): off, now that TC answers first */
+		if (!query_attached(ifindex, &id, &mode) && id && xdp_detach_old(l, ifindex, id, mode))
+			log_info("took the XDP program of the last run off %s: %s answers there now",
+				 ifname, xdpdns_hook_name(k.hook));
+		else if (l->old_xdp_id && id == l->old_xdp_id)
 			log_warn("%s still runs the XDP program of an earlier start (id %u), before "
 				 "the TC one: `ip link set dev %s xdp off` takes it off", ifname, id,
 				 ifname);
 	} else {
-		tc_detach(l, ifindex, false); /* this instance's filter of an earlier start */
+		/* this instance's filters of an earlier start */
+		tc_detach(l, ifindex, BPF_TC_INGRESS, false);
+		tc_detach(l, ifindex, BPF_TC_EGRESS, false);
 		pin_xdp(l);
 	}
 	l->links[l->n_links++] = k;
@@ -565,6 +607,7 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 	else
 		log_info("attached to %s (%s)%s", ifname,
 			 k.hook == XDPDNS_HOOK_TC ? "TC" :
+			 k.hook == XDPDNS_HOOK_TC_EGRESS ? "TC egress" :
 			 k.hook == XDPDNS_HOOK_XDP_SKB ? "generic mode" : "native mode",
 			 type == ARPHRD_LOOPBACK ? ": the host's own clients" : "");
 	return 0;
@@ -575,8 +618,8 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 static void forget_link(struct xdpdns_loader *l, struct xdpdns_link *k, bool detach)
 {
 	if (detach) {
-		if (k->hook == XDPDNS_HOOK_TC)
-			tc_detach(l, k->ifindex, true);
+		if (hook_is_tc(k->hook))
+			tc_detach(l, k->ifindex, tc_side(k->hook), true);
 		else
 			xdp_detach(l, k->ifindex);
 	}
@@ -736,8 +779,8 @@ static int open_program(struct xdpdns_loader *l, uint32_t cache_entries)
 	}
 	for (i = 1; i <= l->n_points; i++) {
 		/* a NIC in auto mode may fall back to generic XDP: still the XDP program */
-		tc |= slot_hook(l, i) == XDPDNS_HOOK_TC;
-		xdp |= slot_hook(l, i) != XDPDNS_HOOK_TC;
+		tc |= hook_is_tc(slot_hook(l, i));
+		xdp |= !hook_is_tc(slot_hook(l, i));
 	}
 	bpf_program__set_autoload(l->skel->progs.xdpdns_xdp_serve, xdp);
 	bpf_program__set_autoload(l->skel->progs.xdpdns_tc_serve, tc);
@@ -814,7 +857,8 @@ static void drop_stale_ifaces(struct xdpdns_loader *l)
 				log_warn("interface %u still runs the XDP program of an earlier start (id "
 					 "%u), which no attach point names now", key, id);
 		}
-		tc_detach(l, key, false);
+		tc_detach(l, key, BPF_TC_INGRESS, false);
+		tc_detach(l, key, BPF_TC_EGRESS, false);
 		bpf_map_delete_elem(l->maps.ifaces, &key);
 		prev = NULL; /* from a deleted key the walk would start over anyway */
 	}
@@ -969,8 +1013,8 @@ int xdpdns_loader_detach(struct xdpdns_loader *l)
 
 	while (l->n_links > 0) {
 		struct xdpdns_link *k = &l->links[l->n_links - 1];
-		int err = k->hook == XDPDNS_HOOK_TC ? tc_detach(l, k->ifindex, true) :
-						      xdp_detach(l, k->ifindex);
+		int err = hook_is_tc(k->hook) ? tc_detach(l, k->ifindex, tc_side(k->hook), true) :
+						xdp_detach(l, k->ifindex);
 
 		if (err && err != -ENODEV) {
 			log_warn("can't detach from %s: %s", k->ifname, strerror(-err));

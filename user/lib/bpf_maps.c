@@ -546,6 +546,7 @@ const char *xdpdns_hook_name(unsigned int hook)
 	static const char *const names[XDPDNS_HOOK_COUNT] = {
 		[XDPDNS_HOOK_NONE] = "", [XDPDNS_HOOK_XDP] = "xdp", [XDPDNS_HOOK_XDP_SKB] = "xdp-skb",
 		[XDPDNS_HOOK_TC] = "tc",
+		[XDPDNS_HOOK_TC_EGRESS] = "tc-egress",
 	};
 
 	return hook < XDPDNS_HOOK_COUNT ? names[hook] : "?";

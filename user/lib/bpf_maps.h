@@ -122,7 +122,7 @@ int xdpdns_iface_delete(const struct xdpdns_maps *m, uint32_t ifindex);
  * suspend) by more than a millisecond. Returns 0 or -errno. */
 int xdpdns_hot_clock_write(const struct xdpdns_maps *m);
 
-/* Name of a hook, as in options and stats: "xdp", "xdp-skb", "tc"; "" for none. */
+/* Name of a hook, as in options and stats: "xdp", "xdp-skb", "tc", "tc-egress"; "" for none. */
 const char *xdpdns_hook_name(unsigned int hook);
 
 /* Name of a counter, as in xdpdnsctl stats: "hit_fresh", "pass_expired"... */
