@@ -18,7 +18,7 @@ POD=xdpdns-rp1-$$               # the routed pod the pod path is asked from
 
 NAMES=100000       # names in the zone
 ROUNDS=3           # measurements per cache; medians and spread reported
-SAT_SEC=2          # dnsperf saturation run
+SAT_SEC=3          # dnsperf saturation run (the steady part: its middle second)
 LAT_SEC=3          # dnsperf fixed-load latency run
 LAT_QPS=5000       # a load every cache sustains here, for latency
 BASE_QPS=50000     # kxdpgun's fixed rate for CPU per answer: every cache sustains it here
