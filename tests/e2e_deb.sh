@@ -106,7 +106,8 @@ zone=$LAB_TMP/deb.zone
 printf '$ORIGIN deb.example.\n$TTL 300\n@ IN SOA ns hostmaster 1 7200 900 1209600 120\n@ IN NS ns\nns IN A 192.0.2.53\nwww IN A 192.0.2.80\n' >"$zone"
 lab_up || exit 1
 lab_upstream deb.example "$zone" || { echo "0 passed, 1 failed"; exit 1; }
-printf 'upstream %s\nhealth-query deb.example. SOA\n' "$LAB_UPSTREAM4" >>/etc/xdpdns/xdpdns.conf
+# lo too: a removal must take every attach point's program off, not only the unit's NIC
+printf 'upstream %s\nhealth-query deb.example. SOA\nattach lo\n' "$LAB_UPSTREAM4" >>/etc/xdpdns/xdpdns.conf
 read -ra exec_start <<<"$(sed -n 's/^ExecStart=//p' "$unit" | sed "s/%i/$LAB_IF_CACHE/g; s/\$XDPDNS_OPTS//")"
 keep=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z ' 'a-z\n')
 drop=$(capsh --print | sed -n 's/^Bounding set =//p' | tr -d ' ' | tr , '\n' | grep -vxF "$keep" | paste -sd,)
@@ -139,15 +140,16 @@ check "stopped (SIGTERM): exit 0, STOPPING=1" test "$rc" -eq 0 -a \
 	"$(grep -c STOPPING=1 "$LAB_TMP/notify.out")" -eq 1
 check "the snapshot in the state directory, the user's" test \
 	"$(stat -c %U "/var/lib/xdpdns/$LAB_IF_CACHE.snapshot" 2>/dev/null)" = xdpdns
-check "the program left attached (--keep=yes)" sh -c \
-	"ip -n $LAB_CACHE -o link show $LAB_IF_CACHE | grep -q prog/xdp"
+check "the program left attached (--keep=yes), on lo too" sh -c \
+	"ip -n $LAB_CACHE -o link show $LAB_IF_CACHE | grep -q prog/xdp && tc -n $LAB_CACHE filter show dev lo egress | grep -q xdpdns_tc_serve"
 
 # remove, on the host the interface is in: the kept program goes, the conffile and state stay
 nsenter --net="/run/netns/$LAB_CACHE" dpkg -r xdpdns >"$LAB_TMP/remove.log" 2>&1
 check "dpkg -r" test $? -eq 0
-check "... the kept program taken off $LAB_IF_CACHE, with its pins" test -z \
+check "... the kept programs taken off $LAB_IF_CACHE and lo, with the pins" test -z \
 	"$(ip -n "$LAB_CACHE" -o link show "$LAB_IF_CACHE" | grep prog/xdp)" -a \
-	! -e "/sys/fs/bpf/xdpdns/$LAB_IF_CACHE"
+	! -e "/sys/fs/bpf/xdpdns/$LAB_IF_CACHE" -a \
+	-z "$(tc -n "$LAB_CACHE" filter show dev lo egress | grep xdpdns_tc_serve)"
 check "... the binaries gone, the conffile (edited) and the snapshot kept" test \
 	! -e /usr/sbin/xdpdnsd -a -f "/var/lib/xdpdns/$LAB_IF_CACHE.snapshot" -a \
 	"$(dpkg-query -W -f '${Status}' xdpdns)" = "deinstall ok config-files" -a \

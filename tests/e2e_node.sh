@@ -220,11 +220,11 @@ check "restart: every path answered by the kernel, right" every_place after
 check "restart: ... none reached the daemon" test "$(daemon_queries)" -eq "$q0"
 
 # 4. a stop without keep takes the program off everything, pattern interfaces included
-programs_left() {
+programs_left() { # XDP programs and TC filters of ours, one line each
 	for i in $(ip -n "$NODE" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-		ip -n "$NODE" -o link show dev "$i" | grep -o "prog/xdp"
-		tc -n "$NODE" filter show dev "$i" ingress 2>/dev/null | grep -o "xdpdns_tc_serve"
-		tc -n "$NODE" filter show dev "$i" egress 2>/dev/null | grep -o "xdpdns_tc_serve"
+		ip -n "$NODE" -o link show dev "$i" | grep "prog/xdp"
+		tc -n "$NODE" filter show dev "$i" ingress 2>/dev/null | grep "xdpdns_tc_serve"
+		tc -n "$NODE" filter show dev "$i" egress 2>/dev/null | grep "xdpdns_tc_serve"
 	done | wc -l
 }
 stop_without_keep() {
@@ -253,8 +253,15 @@ out=$(ask "$NODE" "$SVC4" "$LAB_TMP/ref")
 check "upgrade: ... the host's own clients answered, right: $out" test "$out" = "answered $nq unanswered 0 wrong 0"
 check "upgrade: ... by the kernel on lo ($(($(attach_field lo answered) - lo0)) of $nq)" \
 	test "$(($(attach_field lo answered) - lo0))" -eq "$nq"
-stop_without_keep
-check "upgrade: ... and a stop without keep leaves nothing" test "$(programs_left)" -eq 0
+
+# 6. xdpdnsctl detach: what a stop with keep left, taken off without a daemon
+check "detach: refused while a daemon serves the cache" bash -c "! ctl detach 2>/dev/null"
+kill "$DAEMON" # keep yes
+wait "$DAEMON" 2>/dev/null
+left=$(programs_left)
+out=$(ctl detach)
+check "detach: the kept programs ($left) taken off every interface: $(tail -1 <<<"$out")" \
+	test "$left" -ge 7 -a "$(programs_left)" -eq 0 -a "$(tail -1 <<<"$out")" = "$left programs taken off"
 
 [ -s "$LAB_TMP/wrong.log" ] && head -5 "$LAB_TMP/wrong.log"
 check_done

@@ -178,8 +178,10 @@ path_prog() {
 		ip -n "$NODE" -o link show lo | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
 		tc -n "$NODE" filter show dev lo egress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1
 		tc -n "$NODE" filter show dev lo ingress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
-	pod) tc -n "$NODE" filter show dev "xr1-$$" ingress 2>/dev/null |
-		sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
+	pod)
+		ip -n "$NODE" -o link show "xr1-$$" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+		tc -n "$NODE" filter show dev "xr1-$$" ingress 2>/dev/null |
+			sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
 	esac
 }
 prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kernel's statistics

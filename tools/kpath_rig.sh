@@ -3,7 +3,8 @@
 # Development rig (not make bench): the kernel program's run time per packet in real traffic,
 # per hook, on the simulated node, with a cache of NAMES names.
 # Usage: kpath_rig.sh [ROUNDS] ; env: NAMES (100000), VARIANTS ("name=xdpdnsd..."), RATE (kxdpgun qps),
-# SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES), LO_HOOK (lo's)
+# SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES), LO_HOOK (lo's),
+# DIST (uniform, or zipf: s = 1 over the NQ names, as real traffic is skewed)
 set -euo pipefail
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/node_lab.sh"
@@ -22,7 +23,17 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 node_up 0 1
 . "$(dirname "$0")/bench_lib.sh"
 bench_sets # the zone of NAMES names ($zone) and hits.q, as make bench has them
-awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
+if [ "${DIST:-uniform}" = zipf ]; then # Zipf, s = 1, over NQ ranks: real traffic's skew
+	awk -v n="$NQ" 'BEGIN { srand(7); total = 0
+		for (i = 1; i <= n; i++) { total += 1 / i; cdf[i] = total }
+		for (q = 0; q < 200000; q++) {
+			u = rand() * total; lo = 1; hi = n
+			while (lo < hi) { mid = int((lo + hi) / 2); if (cdf[mid] < u) lo = mid + 1; else hi = mid }
+			printf "h%d.bench.example A\n", lo
+		} }' >"$LAB_TMP/q"
+else
+	awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
+fi
 lab_upstream bench.example "$zone" "$NODE_UPSTREAM4" >/dev/null
 start_daemon() { # start_daemon BIN: stops the running one (keep: the cache stays), starts BIN
 	if [ -n "$DAEMON" ]; then kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; fi

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <ldns/ldns.h>
 #include "address.h"
 #include "bpf_maps.h"
@@ -318,6 +320,118 @@ static int cmd_address(const struct ctl *c, int argc, char **argv)
 	return ret == -EINVAL || ret == -ENAMETOOLONG ? 2 : ret ? 1 : 0;
 }
 
+/* ---- detach: a kept program off its interfaces, with no daemon ---- */
+
+/* Does program id use map map_id (one of the cache's)? Then its fd, else -1. */
+static int prog_of_cache(__u32 id, __u32 map_id)
+{
+	__u32 maps[64], i;
+	struct bpf_prog_info info = { .nr_map_ids = 64, .map_ids = (__u64)(unsigned long)maps };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return -1;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (i = 0; i < info.nr_map_ids && i < 64; i++)
+			if (maps[i] == map_id)
+				return fd;
+	close(fd);
+	return -1;
+}
+
+/* Takes the cache's programs off ifindex: its XDP program, its TC filters on either side.
+ * Returns how many it took off, or -errno. */
+static int detach_iface(const char *instance, int ifindex, __u32 map_id)
+{
+	static const enum bpf_tc_attach_point sides[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int n = 0, err = 0, fd;
+	size_t i;
+
+	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id &&
+	    (q.attach_mode == XDP_ATTACHED_SKB || q.attach_mode == XDP_ATTACHED_DRV) &&
+	    (fd = prog_of_cache(q.prog_id, map_id)) >= 0) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = fd);
+
+		err = bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | (q.attach_mode == XDP_ATTACHED_SKB ?
+							XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), &o);
+		close(fd);
+		n += !err;
+	}
+	for (i = 0; i < sizeof(sides) / sizeof(sides[0]) && !err; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = sides[i]);
+		LIBBPF_OPTS(bpf_tc_opts, t, .handle = xdpdns_tc_handle(instance),
+			    .priority = XDPDNS_TC_PRIORITY);
+
+		if (bpf_tc_query(&hook, &t) || (fd = prog_of_cache(t.prog_id, map_id)) < 0)
+			continue;
+		close(fd);
+		t.prog_id = 0;
+		t.prog_fd = 0;
+		t.flags = 0;
+		err = bpf_tc_detach(&hook, &t);
+		n += !err;
+	}
+	return err ? err : n;
+}
+
+/* Takes the cache's programs off every interface it lists, when no daemon serves it: what a
+ * stop with keep left behind (the package's removal, an operator undoing a node cache). The
+ * cache's pins stay: its snapshot and counters can still be read; `rm -r` of its pin
+ * directory frees it. */
+static int cmd_detach(const struct ctl *c, int argc, char **argv)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key, next, *prev = NULL;
+	int total = 0, failed = 0, err;
+	libbpf_print_fn_t print;
+	FILE *null;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "xdpdnsctl: detach takes no arguments\n");
+		return 2;
+	}
+	null = fopen("/dev/null", "w");
+	err = null ? control_request(c->instance, "health", null) : -errno;
+	if (null)
+		fclose(null);
+	if (err != -ENOENT) {
+		fprintf(stderr, "xdpdnsctl: a daemon serves %s: stop it without keep instead (it "
+				"detaches everywhere)\n", c->instance);
+		return 1;
+	}
+	if (bpf_obj_get_info_by_fd(c->maps->config, &info, &len)) {
+		fprintf(stderr, "xdpdnsctl: can't read the cache's config map: %s\n", strerror(errno));
+		return 1;
+	}
+	/* an interface without clsact, or without our filter, is not news (libbpf would print
+	 * the kernel's complaint); failures are said below, by their errno */
+	print = libbpf_set_print(NULL);
+	for (err = bpf_map_get_next_key(c->maps->ifaces, NULL, &next); !err;
+	     err = bpf_map_get_next_key(c->maps->ifaces, prev, &next)) {
+		char name[IF_NAMESIZE] = "?";
+		int n;
+
+		key = next;
+		prev = &key;
+		if (!if_indextoname(key, name))
+			continue; /* gone, or in another network namespace */
+		n = detach_iface(c->instance, key, info.id);
+		if (n < 0) {
+			fprintf(stderr, "xdpdnsctl: can't detach from %s: %s\n", name, strerror(-n));
+			failed++;
+		} else if (n > 0) {
+			printf("detached from %s\n", name);
+			total += n;
+		}
+	}
+	libbpf_set_print(print);
+	printf("%d program%s taken off\n", total, total == 1 ? "" : "s");
+	return failed ? 1 : 0;
+}
+
 static int cmd_top(const struct ctl *c, int argc, char **argv)
 {
 	return top_run(c->maps, c->instance, argc, argv);
@@ -412,6 +526,17 @@ const struct ctl_command ctl_commands[] = {
 	  "seconds (1),\n"
 	  ".I N\n"
 	  "times (0: until interrupted); to a pipe, one frame after another." },
+	{ "detach", "", CTL_CACHE, cmd_detach,
+	  "with no daemon running: the cache's programs off every\n"
+	  "interface it lists (what a stop with keep left)",
+	  ".B detach\n"
+	  "With no daemon serving the cache: take its programs (XDP, and TC on either side) off\n"
+	  "every interface its attach points list, as a stop without keep would have; what a stop\n"
+	  "with keep left answering from a cache nobody refreshes any more. Only programs that use\n"
+	  "this cache's maps are touched. The pins stay (counters and dump still work):\n"
+	  ".B rm -r\n"
+	  "of the cache's directory under /sys/fs/bpf/xdpdns frees it. Refused while a daemon runs.\n"
+	  "Exit status 1 if an interface could not be detached." },
 	{ "address", "IF ADDR...", CTL_NO_CACHE, cmd_address,
 	  "ADDR (/32, /128) on IF, up, made a dummy interface if\n"
 	  "missing: the service address of a node",

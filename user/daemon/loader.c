@@ -350,15 +350,6 @@ static bool xdp_detach_old(struct xdpdns_loader *l, int ifindex, __u32 id, enum 
 
 /* ---- the TC program on an interface ---- */
 
-static __u32 tc_handle(const char *instance)
-{
-	__u32 h = 2166136261u; /* FNV-1a */
-
-	for (; *instance; instance++)
-		h = (h ^ (unsigned char)*instance) * 16777619u;
-	return XDPDNS_TC_HANDLE_BASE + (h & 0xfff);
-}
-
 static bool hook_is_tc(enum xdpdns_hook hook)
 {
 	return hook == XDPDNS_HOOK_TC || hook == XDPDNS_HOOK_TC_EGRESS;
@@ -924,7 +915,7 @@ int xdpdns_loader_start(struct xdpdns_loader *l, const char *instance,
 	xdpdns_maps_reset(&l->maps);
 	snprintf(l->instance, sizeof(l->instance), "%s", instance);
 	l->mode = mode;
-	l->tc_handle = tc_handle(instance);
+	l->tc_handle = xdpdns_tc_handle(instance);
 	if (n_points < 1 || n_points >= XDPDNS_ATTACH_MAX)
 		return -EINVAL;
 	memcpy(&l->points[1], points, n_points * sizeof(*points));

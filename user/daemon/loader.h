@@ -20,13 +20,6 @@
 
 #define XDPDNS_DEFAULT_INSTANCE "default" /* when no `iface` names one */
 
-/* The TC filter of an instance on an interface: clsact ingress, direct action, at this
- * priority, with a handle derived from the instance's name (XDPDNS_TC_HANDLE_BASE + 12 bits of
- * its hash), so that two instances on one interface keep out of each other's way and a start
- * finds (and replaces) only its own. */
-#define XDPDNS_TC_PRIORITY 0xd53
-#define XDPDNS_TC_HANDLE_BASE 0xd5000
-
 enum xdpdns_xdp_mode {
 	XDPDNS_MODE_AUTO,   /* native, else generic with a warning */
 	XDPDNS_MODE_NATIVE,

@@ -24,6 +24,15 @@ bool xdpdns_instance_valid(const char *name)
 	return n && !name[n] && n <= XDPDNS_INSTANCE_MAX_LEN;
 }
 
+unsigned int xdpdns_tc_handle(const char *instance)
+{
+	unsigned int h = 2166136261u; /* FNV-1a */
+
+	for (; *instance; instance++)
+		h = (h ^ (unsigned char)*instance) * 16777619u;
+	return XDPDNS_TC_HANDLE_BASE + (h & 0xfff);
+}
+
 int xdpdns_bpffs_dir(const char *root, const char *dir)
 {
 	struct statfs st;

@@ -17,8 +17,18 @@
 #define XDPDNS_PROG_PIN_NEXT "xdpdns_prog_next"
 #define XDPDNS_INSTANCE_MAX_LEN 32 /* [A-Za-z0-9_-]: a bpffs directory name (no dot) */
 
+/* The TC filter of an instance on an interface: clsact (ingress, or egress on lo), direct
+ * action, at this priority, with a handle derived from the instance's name
+ * (xdpdns_tc_handle()), so that two instances on one interface keep out of each other's way
+ * and a start finds (and replaces) only its own. */
+#define XDPDNS_TC_PRIORITY 0xd53
+#define XDPDNS_TC_HANDLE_BASE 0xd5000
+
 /* XDPDNS_PIN_ROOT/<instance>. Returns 0 or -ENAMETOOLONG. */
 int xdpdns_pin_dir(const char *instance, char *buf, size_t len);
+
+/* The handle of instance's TC filters: XDPDNS_TC_HANDLE_BASE + 12 bits of its name's hash. */
+unsigned int xdpdns_tc_handle(const char *instance);
 
 /* Is name usable as an instance ([A-Za-z0-9_-], 1..XDPDNS_INSTANCE_MAX_LEN)? */
 bool xdpdns_instance_valid(const char *name);
