@@ -17,7 +17,7 @@ PATHS=${PATHS:-nic lo pod}
 INSTANCE=kp-$$
 stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
 DAEMON=
-trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; [ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null; node_down' EXIT
+trap 'echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled; node_down' EXIT
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 node_up 0 1
