@@ -41,6 +41,10 @@ start_cache() { # start_cache NAME: runs it in the background; CACHE_PID is the 
 		# xdpdns: the kernel on every path; xdpdns-user: the daemon alone (XDP detached), its
 		# default threads; xdpdns-tN: the same with --threads N
 		local attach=(--attach lo --attach 'xr*') threads=()
+		# empty, as every other cache starts: not on the snapshot the last xdpdns of the run
+		# saved at its stop (a daemon just started on a snapshot had a p99 of milliseconds
+		# for some seconds: tools/restore_tail_rig.sh)
+		rm -f "$LAB_SNAPSHOT"
 		[ "$1" != xdpdns ] && attach=()
 		case $1 in xdpdns-t*) threads=(--threads "${1#xdpdns-t}") ;; esac
 		lab_daemon "$dir/log" --health-query "bench.example. SOA" --max-ttl 86400 \
