@@ -19,8 +19,15 @@ bench_sets() {
 	} >"$zone"
 	awk -v n="$NAMES" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.example A\n", i }' >"$LAB_TMP/hits.q"
 	# Zipf, s = 1, over NAMES ranks plus 20% more that do not exist (misses, cached negatively)
-	awk -v n="$NAMES" -v m=$((NAMES * 2)) 'BEGIN {
-		srand(42); ranks = int(n * 1.2); total = 0
+	zipf_names $((NAMES * 12 / 10)) "$NAMES" $((NAMES * 2)) 42 >"$LAB_TMP/zipf.q"
+	sort -u "$LAB_TMP/zipf.q" | grep '^nx' >"$LAB_TMP/zipf-warm.q" || true # its names not in hits.q
+}
+
+# zipf_names RANKS EXIST QUERIES SEED: QUERIES names drawn Zipf (s = 1) over RANKS ranks, rank r
+# as hR.bench.example up to EXIST, as nxR.bench.example (a name that does not exist) beyond
+zipf_names() {
+	awk -v ranks="$1" -v n="$2" -v m="$3" -v seed="$4" 'BEGIN {
+		srand(seed); total = 0
 		for (i = 1; i <= ranks; i++) { total += 1 / i; cdf[i] = total }
 		for (q = 0; q < m; q++) {
 			u = rand() * total; lo = 1; hi = ranks
@@ -28,8 +35,7 @@ bench_sets() {
 			if (lo <= n) printf "h%d.bench.example A\n", lo
 			else printf "nx%d.bench.example A\n", lo
 		}
-	}' >"$LAB_TMP/zipf.q"
-	sort -u "$LAB_TMP/zipf.q" | grep '^nx' >"$LAB_TMP/zipf-warm.q" || true # its names not in hits.q
+	}'
 }
 
 # ---- the caches, each a caching forwarder to the upstream on the cache host's address ----
@@ -177,17 +183,13 @@ map_kb() { # kernel memory of this cache's maps (its pins), from the kernel's ac
 # name: other runs on this machine load programs of the same name.
 path_prog() {
 	case $1 in
-	nic) ip -n "$NODE" -o link show "$LAB_IF_CACHE" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' ;;
-	local)
-		ip -n "$NODE" -o link show lo | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
-		tc -n "$NODE" filter show dev lo egress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1
-		tc -n "$NODE" filter show dev lo ingress 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
-	pod)
-		ip -n "$NODE" -o link show "xr1-$$" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
-		tc -n "$NODE" filter show dev "xr1-$$" ingress 2>/dev/null |
-			sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1 ;;
+	nic) xdp_id "$LAB_IF_CACHE" ;;
+	local) xdp_id lo; tc_id lo egress; tc_id lo ingress ;;
+	pod) xdp_id "xr1-$$"; tc_id "xr1-$$" ingress ;;
 	esac
 }
+xdp_id() { ip -n "$NODE" -o link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
+tc_id() { tc -n "$NODE" filter show dev "$1" "$2" 2>/dev/null | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1; }
 prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kernel's statistics
 	local id
 	for id in "$@"; do bpftool -j prog show id "$id" 2>/dev/null || true; done |

@@ -24,13 +24,7 @@ node_up 0 1
 . "$(dirname "$0")/bench_lib.sh"
 bench_sets # the zone of NAMES names ($zone) and hits.q, as make bench has them
 if [ "${DIST:-uniform}" = zipf ]; then # Zipf, s = 1, over NQ ranks: real traffic's skew
-	awk -v n="$NQ" 'BEGIN { srand(7); total = 0
-		for (i = 1; i <= n; i++) { total += 1 / i; cdf[i] = total }
-		for (q = 0; q < 200000; q++) {
-			u = rand() * total; lo = 1; hi = n
-			while (lo < hi) { mid = int((lo + hi) / 2); if (cdf[mid] < u) lo = mid + 1; else hi = mid }
-			printf "h%d.bench.example A\n", lo
-		} }' >"$LAB_TMP/q"
+	zipf_names "$NQ" "$NQ" 200000 7 >"$LAB_TMP/q"
 else
 	awk -v n="$NQ" 'BEGIN { srand(7); for (i = 1; i <= 200000; i++) printf "h%d.bench.example A\n", 1 + int(rand() * n) }' >"$LAB_TMP/q"
 fi
@@ -51,8 +45,6 @@ node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/hits.q" -n 1 -Q 20000 -q 500 >/dev/nul
 ctl() { node "$LAB_OUT/xdpdnsctl" --instance "$INSTANCE" "$@"; }
 echo "entries: $(ctl dump | wc -l)"
 
-xdp_id() { ip -n "$NODE" -o link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
-tc_id() { tc -n "$NODE" filter show dev "$1" "${2:-ingress}" | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1; }
 pstat() { bpftool -j prog show id "$1" | tr ',{' '\n\n' | awk -F: '/"run_time_ns"/ { t = $2 } /"run_cnt"/ { c = $2 } END { print t + 0, c + 0 }'; }
 hits() { ctl stats | awk -v p="$1" '$1 == "attach" && $2 == p { for (i = 3; i <= NF; i++) if ($i ~ /^answered=/) print substr($i, 10) }'; }
 
@@ -62,7 +54,7 @@ measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
 	nic) id=$(xdp_id "$LAB_IF_CACHE") point=$LAB_IF_CACHE ;;
 	lo) id=$(xdp_id lo) point=lo
 	    [ -n "$id" ] || id=$(tc_id lo egress) ;; # TC egress, lo's default
-	pod | podkx) id=$(tc_id "xr1-$$") point='xr*' ;;
+	pod | podkx) id=$(tc_id "xr1-$$" ingress) point='xr*' ;;
 	esac
 	s0=$(pstat "$id") h0=$(hits "$point")
 	[ -n "${PERF:-}" ] && { perf record -a -o "$PERF.$path" -- sleep "$SECS" >/dev/null 2>&1 & }
