@@ -345,6 +345,7 @@ static int prog_of_cache(__u32 id, __u32 map_id)
 static int detach_iface(const char *instance, int ifindex, __u32 map_id)
 {
 	static const enum bpf_tc_attach_point sides[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	unsigned int handle = xdpdns_tc_handle(instance);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int n = 0, err = 0, fd;
 	size_t i;
@@ -360,17 +361,12 @@ static int detach_iface(const char *instance, int ifindex, __u32 map_id)
 		n += !err;
 	}
 	for (i = 0; i < sizeof(sides) / sizeof(sides[0]) && !err; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = sides[i]);
-		LIBBPF_OPTS(bpf_tc_opts, t, .handle = xdpdns_tc_handle(instance),
-			    .priority = XDPDNS_TC_PRIORITY);
+		unsigned int id = xdpdns_tc_filter_id(ifindex, sides[i], handle);
 
-		if (bpf_tc_query(&hook, &t) || (fd = prog_of_cache(t.prog_id, map_id)) < 0)
+		if (!id || (fd = prog_of_cache(id, map_id)) < 0)
 			continue;
 		close(fd);
-		t.prog_id = 0;
-		t.prog_fd = 0;
-		t.flags = 0;
-		err = bpf_tc_detach(&hook, &t);
+		err = xdpdns_tc_filter_detach(ifindex, sides[i], handle);
 		n += !err;
 	}
 	return err ? err : n;

@@ -364,15 +364,7 @@ static enum bpf_tc_attach_point tc_side(enum xdpdns_hook hook)
 /* The id of the program of this instance's filter on ifindex's side, 0 if none. */
 static __u32 tc_query(const struct xdpdns_loader *l, int ifindex, enum bpf_tc_attach_point side)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
-	int err;
-
-	/* no clsact, no filter: not news (libbpf would print the kernel's complaint) */
-	xdpdns_log_libbpf_quiet(1);
-	err = bpf_tc_query(&hook, &opts);
-	xdpdns_log_libbpf_quiet(0);
-	return err ? 0 : opts.prog_id;
+	return xdpdns_tc_filter_id(ifindex, side, l->tc_handle);
 }
 
 /* Puts our TC program on ifindex's clsact side (the qdisc made if missing), in place of the
@@ -406,18 +398,26 @@ static int tc_attach(struct xdpdns_loader *l, int ifindex, const char *ifname,
 	return 0;
 }
 
-/* Takes this instance's filter off ifindex's side while it holds our program (the clsact
- * qdisc stays: other filters may use it, and an empty one costs nothing). */
+/* Takes this instance's filter off ifindex's side while it holds our program (only_ours: this
+ * run's). */
 static int tc_detach(struct xdpdns_loader *l, int ifindex, enum bpf_tc_attach_point side,
 		     bool only_ours)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = l->tc_handle, .priority = XDPDNS_TC_PRIORITY);
 	__u32 id = tc_query(l, ifindex, side);
 
 	if (!id || (only_ours && id != prog_id(tc_fd(l))))
 		return 0;
-	return bpf_tc_detach(&hook, &opts);
+	return xdpdns_tc_filter_detach(ifindex, side, l->tc_handle);
+}
+
+/* Takes this instance's filters of an earlier start off ifindex, on both sides but keep (0:
+ * both): where the hook moved (lo from ingress to egress), or XDP took over. */
+static void tc_detach_earlier(struct xdpdns_loader *l, int ifindex, enum bpf_tc_attach_point keep)
+{
+	if (keep != BPF_TC_INGRESS)
+		tc_detach(l, ifindex, BPF_TC_INGRESS, false);
+	if (keep != BPF_TC_EGRESS)
+		tc_detach(l, ifindex, BPF_TC_EGRESS, false);
 }
 
 /* ---- attach points ---- */
@@ -573,9 +573,7 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 		enum xdp_mode mode;
 		__u32 id = 0;
 
-		/* this instance's filter of an earlier start on the other side (lo's hook moved) */
-		tc_detach(l, ifindex, tc_side(k.hook) == BPF_TC_EGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS,
-			  false);
+		tc_detach_earlier(l, ifindex, tc_side(k.hook));
 		/* this instance's XDP program of an earlier start, with another config (lo had
 		 * generic XDP by default up to 0.2.0): off, now that TC answers first */
 		if (!query_attached(ifindex, &id, &mode) && id && xdp_detach_old(l, ifindex, id, mode))
@@ -586,9 +584,7 @@ static int attach_link(struct xdpdns_loader *l, int ifindex, const char *ifname,
 				 "the TC one: `ip link set dev %s xdp off` takes it off", ifname, id,
 				 ifname);
 	} else {
-		/* this instance's filters of an earlier start */
-		tc_detach(l, ifindex, BPF_TC_INGRESS, false);
-		tc_detach(l, ifindex, BPF_TC_EGRESS, false);
+		tc_detach_earlier(l, ifindex, 0);
 		pin_xdp(l);
 	}
 	l->links[l->n_links++] = k;
@@ -848,8 +844,7 @@ static void drop_stale_ifaces(struct xdpdns_loader *l)
 				log_warn("interface %u still runs the XDP program of an earlier start (id "
 					 "%u), which no attach point names now", key, id);
 		}
-		tc_detach(l, key, BPF_TC_INGRESS, false);
-		tc_detach(l, key, BPF_TC_EGRESS, false);
+		tc_detach_earlier(l, key, 0);
 		bpf_map_delete_elem(l->maps.ifaces, &key);
 		prev = NULL; /* from a deleted key the walk would start over anyway */
 	}

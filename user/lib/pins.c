@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Where xdpdns pins things in bpffs. */
+/* Where xdpdns pins things in bpffs, and how its TC filters are known. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <bpf/libbpf.h>
 #include "log.h"
 #include "pins.h"
 
@@ -31,6 +32,26 @@ unsigned int xdpdns_tc_handle(const char *instance)
 	for (; *instance; instance++)
 		h = (h ^ (unsigned char)*instance) * 16777619u;
 	return XDPDNS_TC_HANDLE_BASE + (h & 0xfff);
+}
+
+unsigned int xdpdns_tc_filter_id(int ifindex, int side, unsigned int handle)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = XDPDNS_TC_PRIORITY);
+	int err;
+
+	xdpdns_log_libbpf_quiet(1);
+	err = bpf_tc_query(&hook, &opts);
+	xdpdns_log_libbpf_quiet(0);
+	return err ? 0 : opts.prog_id;
+}
+
+int xdpdns_tc_filter_detach(int ifindex, int side, unsigned int handle)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = side);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = XDPDNS_TC_PRIORITY);
+
+	return bpf_tc_detach(&hook, &opts);
 }
 
 int xdpdns_bpffs_dir(const char *root, const char *dir)

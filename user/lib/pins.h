@@ -30,6 +30,14 @@ int xdpdns_pin_dir(const char *instance, char *buf, size_t len);
 /* The handle of instance's TC filters: XDPDNS_TC_HANDLE_BASE + 12 bits of its name's hash. */
 unsigned int xdpdns_tc_handle(const char *instance);
 
+/* The id of the program in the filter of handle on ifindex's clsact side (BPF_TC_INGRESS or
+ * BPF_TC_EGRESS), 0 if none (no clsact, no filter: not news, libbpf's complaint kept quiet). */
+unsigned int xdpdns_tc_filter_id(int ifindex, int side, unsigned int handle);
+
+/* Takes the filter of handle off ifindex's clsact side (the qdisc stays: other filters may use
+ * it, and an empty one costs nothing). Returns 0 or -errno. */
+int xdpdns_tc_filter_detach(int ifindex, int side, unsigned int handle);
+
 /* Is name usable as an instance ([A-Za-z0-9_-], 1..XDPDNS_INSTANCE_MAX_LEN)? */
 bool xdpdns_instance_valid(const char *name);
 
