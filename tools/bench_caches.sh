@@ -184,6 +184,10 @@ targets() {
 		printf -- "- kernel program <= 250 ns per answered packet, %s, %s names: %s ns (%s), %s\n" "$hook" \
 			"$NAMES" "$ns" "$(col "$f" "$k")" "$(verdict "$ns" 250 "$nss" 1)"
 	done
+	# the floor under those: an answer from an entry out of the CPU's caches waits for at
+	# least one load from memory, the hash map for two in a row (the bucket, then the element)
+	printf -- "- under them, this machine's memory (tools/mem_latency): %s; %s names of 256-byte entries are %s MiB\n" \
+		"$("$LAB_OUT/mem_latency" 64)" "$NAMES" "$((NAMES * 256 >> 20))"
 }
 {
 	echo "### Caches side by side ($stamp)"

@@ -87,3 +87,4 @@ for v in $VARIANTS; do
 		grep "^${v%%=*} $p " "$LAB_TMP/out" | sort -k4 -g | awk '{ v[NR] = $0; lo = (NR == 1 ? $4 : lo); hi = $4 } END { print v[int((NR + 1) / 2)], "(ns/run " lo "-" hi ")" }'
 	done
 done
+echo "under them, this machine's memory: $("$LAB_OUT/mem_latency" 64)"
