@@ -165,7 +165,8 @@ targets() {
 			"$q" "$(awk -v a="$q" -v b="$bq" 'BEGIN { print a / b }')" \
 			"$(verdict "$q" "$(awk -v b="$bq" 'BEGIN { print 2 * b }')" "$qs" 0)" \
 			"$([ "$lim" = 1 ] && echo "; the generator is the limit: it reaches $ceil qps against a reflector on this path" ||
-				echo "; generator's ceiling on this path $ceil qps")"
+				echo "; generator's ceiling on this path $ceil qps")$(awk -v c="$ceil" -v b="$bq" 'BEGIN {
+				if (c > 0 && c < 2 * b) print "; out of reach here: that ceiling is below 2x the best" }')"
 		floor=$(num "$LAB_TMP/reflect.$path" 3)
 		printf -- "- %s, <= 1/2 the machine CPU per answer of the best (%s, %s µs): %s µs, %s%s\n" "$what" \
 			"$bmn" "$bm" "$m" "$(verdict "$m" "$(awk -v b="$bm" 'BEGIN { print b / 2 }')" "$ms" 1)" \
