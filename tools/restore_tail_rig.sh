@@ -6,11 +6,10 @@
 # 5,000 qps for p50, p99 and p99.9. Each round runs it fresh (no snapshot), then again on the
 # snapshot the fresh one saved at its stop. Bounded: ROUNDS x 2 daemons, each about 15 s.
 # Finding (2026-12-04): fresh p99 83-287 µs, p99.9 1-3.6 ms; restored p99 1.1-4 ms, p99.9
-# 35-50 ms, in every one of 5 rounds; the daemon's epoll_wait sees no query for ms at a time
-# (perf trace), so the queries wait before its socket, with the machine otherwise idle. It
-# passes: 10 s of rest (SETTLE=10) or a latency run first (LAT_FIRST=1) and the restored
-# daemon's tail is the fresh one's. Not found: what runs in those seconds (this VM reports
-# freed pages to its host and runs a kdamond: memory the last daemon freed may come back slow).
+# 27-50 ms, in every round. Cause (perf record -a of sched, net and epoll_wait events): one turn
+# of the daemon's loop busy 28 ms, the prefetch scan starting ~500 prefetches whose windows had
+# opened together. Fixed by pacing the scan (refresh.c on_prefetch_timer): restored p99 80-237
+# µs, p99.9 0.7-1.2 ms over 3 rounds.
 # This is why bench_daemon.sh's second xdpdns of a round, which restored the first's snapshot,
 # had a long p99 (docs/benchmarks.md); the bench now starts every cache empty.
 # Usage: restore_tail_rig.sh ; env: ROUNDS (2), SETTLE (seconds of rest before the latency

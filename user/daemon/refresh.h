@@ -13,6 +13,11 @@
 
 #define PREFETCH_SCAN_MS 500
 #define PREFETCH_MIN_MS 1000 /* prefetch window of short TTLs */
+/* A scan's pass starts at most so many prefetches and looks at most at so many entries, then
+ * another pass comes this soon while more may be due (see on_prefetch_timer) */
+#define PREFETCH_STARTS_PER_PASS 8
+#define PREFETCH_LOOKS_PER_PASS 64
+#define PREFETCH_PACE_MS 1
 #define REFRESH_BACKOFF_MAX_MS 60000 /* a failing prefetch retries after 1, 2, 4... s, up to this */
 #define UPKEEP_MS 500        /* guard re-checks, forgetting old names, noticing recoveries */
 #define RECOVERY_TICK_MS 100 /* refreshes after an outage start in steps this far apart */
