@@ -754,6 +754,87 @@ static void test_reload_moves_queries_in_flight(void **state)
 	close(silent);
 }
 
+/* The loop was busy (a flood of clients) while the answer came: by the time it turns again the
+ * attempt's deadline has passed too, and ev_run() runs due timers before it polls. Timers run
+ * here alone, as that turn does: name's answers are already in the socket, the deadline past.
+ * "tc.": the loop serves the sockets until the retry over TCP is sent; then the same. */
+static void deadline_passed_with_answer_waiting(struct kept *k, struct result *r,
+						const char *name, int only)
+{
+	struct pollfd p = { .events = POLLIN };
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->loop = &k->loop;
+	r->q.qname = ldns_dname_new_frm_str(name);
+	r->q.qtype = LDNS_RR_TYPE_A;
+	r->q.only = only;
+	r->q.done = on_done;
+	assert_int_equal(upstream_query_start(&k->set, &r->q), 0);
+	k->loop.stop = false; /* the last query's done() stopped it */
+	for (i = 0; !strcmp(name, "tc.") && i < 100 &&
+		    !(r->q.tcp && r->q.out_len && r->q.out_sent == r->q.out_len); i++)
+		ev_poll(&k->loop, 50);
+	p.fd = r->q.io.fd;
+	assert_int_equal(poll(&p, 1, 5000), 1); /* something arrived, none of it read */
+	usleep(50000);                          /* all the fake sends (garbage: three, 20 ms on) */
+	while (ev_now_ms() <= r->q.timer.when_ms)
+		usleep(1000);
+	ev_run_timers(&k->loop);
+	ldns_rdf_deep_free(r->q.qname);
+}
+
+/* An answer that arrived before the deadline is an answer, though the loop reaches the
+ * attempt's timer before its socket: a working server is not counted as silent, nor marked down
+ * (health-failures 1 here: one such timeout took it down), whether a query or a health probe. */
+static void test_answer_waiting_at_the_deadline_counts(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	struct kept k;
+
+	kept_init(&k, up, 100);
+	k.set.down_after = 1;
+	deadline_passed_with_answer_waiting(&k, &r, "ok.", 0); /* a probe: one attempt */
+	assert_true(r.done);
+	assert_int_equal(r.err, 0);
+	assert_false(k.set.servers[0].down);
+	assert_answer_a(&r, "ok.");
+	ldns_pkt_free(r.answer);
+	deadline_passed_with_answer_waiting(&k, &r, "ok.", -1);
+	assert_true(r.done);
+	assert_answer_a(&r, "ok.");
+	ldns_pkt_free(r.answer);
+	deadline_passed_with_answer_waiting(&k, &r, "tc.", 0);
+	assert_true(r.done);
+	assert_answer_a(&r, "tc.");
+	ldns_pkt_free(r.answer);
+	assert_int_equal(k.set.servers[0].timeouts, 0);
+	assert_int_equal(k.set.servers[0].answers, 3);
+	assert_int_equal(k.set.servers[0].fails, 0);
+	assert_false(k.set.servers[0].down);
+	ev_fini(&k.loop);
+}
+
+/* ...but what waits there must be the answer: datagrams that are not (garbage, here) are
+ * ignored as ever, and the attempt times out. */
+static void test_only_the_answer_counts_at_the_deadline(void **state)
+{
+	const char *up[] = { fake_addr(), NULL };
+	struct result r;
+	struct kept k;
+
+	kept_init(&k, up, 100);
+	k.set.down_after = 1;
+	deadline_passed_with_answer_waiting(&k, &r, "garbageonly.", 0);
+	assert_true(r.done);
+	assert_null(r.answer);
+	assert_int_equal(r.err, -ETIMEDOUT);
+	assert_int_equal(k.set.servers[0].timeouts, 1);
+	assert_true(k.set.servers[0].down);
+	ev_fini(&k.loop);
+}
+
 static void test_everything_silent(void **state)
 {
 	const char *up[] = { fake_addr(), NULL };
@@ -783,6 +864,8 @@ int main(void)
 		cmocka_unit_test(test_any_response_is_life),
 		cmocka_unit_test(test_truncated_retry_takes_no_token),
 		cmocka_unit_test(test_reload_moves_queries_in_flight),
+		cmocka_unit_test(test_answer_waiting_at_the_deadline_counts),
+		cmocka_unit_test(test_only_the_answer_counts_at_the_deadline),
 	};
 
 	return cmocka_run_group_tests_name("upstream", tests, setup, teardown);

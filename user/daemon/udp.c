@@ -188,12 +188,17 @@ static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	u->batch = NULL;
 }
 
-/* The queries the workers handed over, answered as if read here. */
+/* The queries the workers handed over, answered as if read here: UDP_BATCH of them a turn, as
+ * from a socket. The workers can queue thousands between two turns of the loop (a flood of
+ * misses); answered all at once, they held up for tens of ms the upstreams' answers, their
+ * timers and the other sockets. The rest wait for the next turn, the eventfd written again. */
 static void on_handoff(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
 	struct server *s = container_of(io, struct server, udp.handoff_io);
-	struct udp_handoff *h, *next;
-	uint64_t v;
+	struct udp_handoff *h, *next, *last = NULL;
+	uint64_t v, one = 1;
+	unsigned int n = 0;
+	bool more;
 
 	(void)loop;
 	(void)events;
@@ -201,9 +206,21 @@ static void on_handoff(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		log_debug("handoff eventfd: %s", strerror(errno));
 	pthread_mutex_lock(&s->udp.handoff_lock);
 	h = s->udp.handoff;
-	s->udp.handoff = s->udp.handoff_last = NULL;
-	s->udp.n_handoff = 0;
+	for (next = h; next && n < UDP_BATCH; n++) {
+		last = next;
+		next = next->next;
+	}
+	if (last)
+		last->next = NULL;
+	s->udp.handoff = next;
+	if (!next)
+		s->udp.handoff_last = NULL;
+	s->udp.n_handoff -= n;
+	more = next != NULL;
 	pthread_mutex_unlock(&s->udp.handoff_lock);
+	/* a queue left not empty has its wake-up on the way (worker_hand_over) */
+	if (more && write(io->fd, &one, sizeof(one)) < 0)
+		log_debug("handoff eventfd: %s", strerror(errno));
 	for (; h; h = next) {
 		struct server_client c = { .reply = udp_reply, .ctx = &s->udp.socks[h->sock] };
 
@@ -257,8 +274,8 @@ static void worker_hand_over(struct udp_worker *w, struct udp_handoff *first,
 		u->n_handoff += n;
 	}
 	pthread_mutex_unlock(&u->handoff_lock);
-	/* the resolution thread empties the queue after reading the eventfd: a queue that was not
-	 * empty has a wake-up on its way */
+	/* the resolution thread takes from the queue after reading the eventfd, and writes it
+	 * again when it leaves some: a queue that was not empty has a wake-up on its way */
 	if (wake && write(u->handoff_io.fd, &one, sizeof(one)) < 0)
 		log_debug("handoff eventfd: %s", strerror(errno));
 }

@@ -13,6 +13,16 @@
 #include "xdpdns_kern_user.h"
 
 #define DNS_MAX_LEN 65535
+/* datagrams read at an attempt's deadline before it times out: the answer, and a few that are
+ * not it (forgeries from the server's address, its garbage) ahead of it */
+#define UPSTREAM_LATE_READS_MAX 8
+
+/* What reading an attempt's socket came to. */
+enum attempt_read {
+	READ_NOTHING, /* nothing to read (or, TCP, the query still being sent) */
+	READ_SOME,    /* read something: the attempt still waits for its answer */
+	READ_ENDED,   /* the attempt is over (answered, failed, retried): q may be gone */
+};
 
 /* The settings of o that are the set's, not its servers'. */
 static void take_settings(struct upstream_set *s, const struct xdpdns_options *o)
@@ -269,7 +279,7 @@ enum upstream_verdict upstream_answer_check(const struct upstream_query *q, cons
 	return UPSTREAM_ANSWER;
 }
 
-static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len);
+static bool got_answer(struct upstream_query *q, const uint8_t *wire, size_t len);
 
 /* A slow drill's answer, held back until now. */
 static void on_hold(struct ev_loop *loop, struct ev_timer *t)
@@ -329,8 +339,9 @@ static uint8_t *drilled_answer(struct upstream_query *q, const uint8_t *wire, si
 	return out;
 }
 
-/* A datagram or TCP message from the server: ignored unless it answers our question. */
-static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
+/* A datagram or TCP message from the server: ignored unless it answers our question. Returns
+ * true when it ended the attempt (q may be gone then), false when the attempt still waits. */
+static bool got_answer(struct upstream_query *q, const uint8_t *wire, size_t len)
 {
 	struct upstream *srv = server_of(q);
 	enum upstream_verdict v;
@@ -338,7 +349,7 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 	ldns_pkt *p;
 
 	if (drilled_away(q, wire, len))
-		return;
+		return false;
 	drilled = drilled_answer(q, wire, &len);
 	v = upstream_answer_check(q, drilled ? drilled : wire, len, q->tcp, &p);
 	free(drilled);
@@ -353,9 +364,10 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 		q->set->bogus.wrong_id += v == UPSTREAM_WRONG_ID;
 		q->set->bogus.wrong_question += v == UPSTREAM_WRONG_QUESTION;
 		srv->bogus++;
-		if (q->tcp) /* one message per TCP query: the stream is no good */
-			next_attempt(q, -EPROTO, true);
-		return;
+		if (!q->tcp)
+			return false;
+		next_attempt(q, -EPROTO, true); /* one message per TCP query: the stream is no good */
+		return true;
 	case UPSTREAM_TRUNCATED:
 		/* the same question over TCP, to the same server: part of this attempt, so no
 		 * token of the budget (a miss storm must not turn TC answers into failures) */
@@ -364,7 +376,7 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 		end_attempt(q);
 		if (send_attempt(q))
 			next_attempt(q, -EIO, true);
-		return;
+		return true;
 	case UPSTREAM_SERVFAIL:
 	case UPSTREAM_REFUSED:
 		/* about this name, not the server: alive, and not asked again for it */
@@ -373,84 +385,116 @@ static void got_answer(struct upstream_query *q, const uint8_t *wire, size_t len
 		srv->name_failures++;
 		q->name_failed |= 1U << q->server;
 		next_attempt(q, -EIO, false);
-		return;
+		return true;
 	case UPSTREAM_ANSWER:
 		break;
 	}
 	srv->answers++;
 	server_result(q->set, srv, true);
 	finish(q, p, 0);
+	return true;
 }
 
+/* One datagram from the attempt's socket, if one is waiting. */
+static enum attempt_read udp_read(struct upstream_query *q)
+{
+	static uint8_t buf[DNS_MAX_LEN];
+	ssize_t n = recv(q->io.fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return READ_NOTHING;
+		next_attempt(q, -errno, true); /* ICMP unreachable and the like */
+		return READ_ENDED;
+	}
+	return got_answer(q, buf, n) ? READ_ENDED : READ_SOME;
+}
+
+/* TCP: write the framed query, then read one framed answer (tcp_frame.h, RFC 7766); one step
+ * of either, as far as the socket lets. */
+static enum attempt_read tcp_step(struct upstream_query *q, uint32_t events)
+{
+	size_t len;
+	ssize_t n;
+
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		next_attempt(q, -ECONNREFUSED, true);
+		return READ_ENDED;
+	}
+	if (q->out_sent < q->out_len) { /* still sending */
+		n = send(q->io.fd, q->out + q->out_sent, q->out_len - q->out_sent, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return READ_NOTHING;
+			next_attempt(q, -errno, true);
+			return READ_ENDED;
+		}
+		q->out_sent += n;
+		if (q->out_sent == q->out_len) /* sent: now the answer */
+			ev_io_mod(q->set->loop, &q->io, EPOLLIN);
+		return READ_NOTHING;
+	}
+	/* the length first, then exactly the message: the buffer holds no more than it */
+	if (tcp_frame_reserve(&q->in, 2)) {
+		next_attempt(q, -ENOMEM, true);
+		return READ_ENDED;
+	}
+	n = recv(q->io.fd, q->in.buf + q->in.have, q->in.cap - q->in.have, MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return READ_NOTHING;
+		next_attempt(q, n ? -errno : -ECONNRESET, true);
+		return READ_ENDED;
+	}
+	q->in.have += n;
+	if (q->in.have == 2 && !q->in.buf[0] && !q->in.buf[1]) { /* an empty message */
+		next_attempt(q, -EPROTO, true);
+		return READ_ENDED;
+	}
+	len = tcp_frame_ready(&q->in);
+	if (len && got_answer(q, q->in.buf + 2, len - 2))
+		return READ_ENDED;
+	return READ_SOME;
+}
+
+/* The attempt's deadline. ev_run() runs due timers before it polls, and one turn of a loop busy
+ * with clients (a flood of misses) can take longer than a server takes to answer: an answer
+ * may be waiting in the socket, unread, when the timer fires. The server answered; the loop was
+ * the slow one. So what is waiting is read first, as if the socket's turn had come before the
+ * timer's, and only an attempt still unanswered then times out: a server that stays silent
+ * times out as ever, one that answers in time is not counted as failing, nor marked down. */
 static void on_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct upstream_query *q = container_of(t, struct upstream_query, timer);
+	enum attempt_read r = READ_SOME;
+	int i;
 
 	(void)loop;
+	for (i = 0; i < UPSTREAM_LATE_READS_MAX && r == READ_SOME; i++) {
+		if (!q->tcp)
+			r = udp_read(q);
+		else if (q->out_sent == q->out_len && !tcp_frame_ready(&q->in))
+			r = tcp_step(q, EPOLLIN);
+		else /* still sending, or a whole message in that a drill holds back */
+			r = READ_NOTHING;
+	}
+	if (r == READ_ENDED)
+		return;
 	server_of(q)->timeouts++;
 	next_attempt(q, -ETIMEDOUT, true);
 }
 
 static void on_udp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
-	struct upstream_query *q = container_of(io, struct upstream_query, io);
-	static uint8_t buf[DNS_MAX_LEN];
-	ssize_t n;
-
 	(void)loop;
 	(void)events;
-	n = recv(io->fd, buf, sizeof(buf), 0);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			next_attempt(q, -errno, true); /* ICMP unreachable and the like */
-		return;
-	}
-	got_answer(q, buf, n);
+	udp_read(container_of(io, struct upstream_query, io));
 }
 
-/* TCP: write the framed query, then read one framed answer (tcp_frame.h, RFC 7766). */
 static void on_tcp(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
-	struct upstream_query *q = container_of(io, struct upstream_query, io);
-	size_t len;
-	ssize_t n;
-
-	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
-		next_attempt(q, -ECONNREFUSED, true);
-		return;
-	}
-	if (q->out_sent < q->out_len) { /* still sending */
-		n = send(io->fd, q->out + q->out_sent, q->out_len - q->out_sent, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN)
-				next_attempt(q, -errno, true);
-			return;
-		}
-		q->out_sent += n;
-		if (q->out_sent == q->out_len) /* sent: now the answer */
-			ev_io_mod(loop, io, EPOLLIN);
-		return;
-	}
-	/* the length first, then exactly the message: the buffer holds no more than it */
-	if (tcp_frame_reserve(&q->in, 2)) {
-		next_attempt(q, -ENOMEM, true);
-		return;
-	}
-	n = recv(io->fd, q->in.buf + q->in.have, q->in.cap - q->in.have, 0);
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return;
-		next_attempt(q, n ? -errno : -ECONNRESET, true);
-		return;
-	}
-	q->in.have += n;
-	if (q->in.have == 2 && !q->in.buf[0] && !q->in.buf[1]) { /* an empty message */
-		next_attempt(q, -EPROTO, true);
-		return;
-	}
-	len = tcp_frame_ready(&q->in);
-	if (len)
-		got_answer(q, q->in.buf + 2, len - 2);
+	(void)loop;
+	tcp_step(container_of(io, struct upstream_query, io), events);
 }
 
 static int random_id(uint16_t *id)

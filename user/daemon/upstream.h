@@ -5,7 +5,9 @@
  * REFUSED are about the name (a broken domain, a zone the server does not serve), so the
  * resolution moves on to the next server and never asks that one again for the name, and the
  * server is not counted as failing; timeouts, transport errors and unusable answers (a TCP
- * stream that is not DNS) are failures, and down_after of them in a row mark it down. Every attempt uses a fresh socket connected to the server
+ * stream that is not DNS) are failures, and down_after of them in a row mark it down; at an
+ * attempt's deadline, an answer already in its socket (the loop busy elsewhere) is read before
+ * the attempt times out. Every attempt uses a fresh socket connected to the server
  * (a random source port, and only that server's datagrams get through) and a random ID from
  * getrandom(); an answer counts only with that ID and the question that was asked, and with
  * upstream-0x20 the question's case as we randomised it (draft-vixie-dnsext-dns0x20). */
