@@ -240,8 +240,8 @@ targets() {
 		else
 			echo "A pod on a routed veth: dnsperf in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)."
 		fi
-		echo "Saturation (at most 1000 outstanding), hits. The generator against a reflector in generic"
-		echo "XDP on the same device: $(col "$LAB_TMP/reflect.$path" 1) qps, its ceiling on this path, at"
+		echo "Saturation (at most 1000 outstanding), hits. The generator against a reflector on the"
+		echo "same hook (TC, as xdpdns there): $(col "$LAB_TMP/reflect.$path" 1) qps, its ceiling on this path, at"
 		echo "$(col "$LAB_TMP/reflect.$path" 3) µs of machine CPU per answer: the floor of that column here;"
 		echo "the reflector's own run time, $(col "$LAB_TMP/reflect.$path" 6) ns per answer ($(col "$LAB_TMP/reflect.$path" 8) runs): the floor of the program column."
 		echo "Machine: all CPUs per answer over the steady part of the run, generator included. Own: the cache's process CPU per answer;"
