@@ -784,31 +784,32 @@ static void deadline_passed_with_answer_waiting(struct kept *k, struct result *r
 	ldns_rdf_deep_free(r->q.qname);
 }
 
+/* The same, and name's answer taken: the attempt did not time out, the server is not down. */
+static void answered_though_deadline_passed(struct kept *k, const char *name, int only)
+{
+	struct result r;
+
+	deadline_passed_with_answer_waiting(k, &r, name, only);
+	assert_true(r.done);
+	assert_int_equal(r.err, 0);
+	assert_false(k->set.servers[0].down);
+	assert_answer_a(&r, name);
+	ldns_pkt_free(r.answer);
+}
+
 /* An answer that arrived before the deadline is an answer, though the loop reaches the
  * attempt's timer before its socket: a working server is not counted as silent, nor marked down
  * (health-failures 1 here: one such timeout took it down), whether a query or a health probe. */
 static void test_answer_waiting_at_the_deadline_counts(void **state)
 {
 	const char *up[] = { fake_addr(), NULL };
-	struct result r;
 	struct kept k;
 
 	kept_init(&k, up, 100);
 	k.set.down_after = 1;
-	deadline_passed_with_answer_waiting(&k, &r, "ok.", 0); /* a probe: one attempt */
-	assert_true(r.done);
-	assert_int_equal(r.err, 0);
-	assert_false(k.set.servers[0].down);
-	assert_answer_a(&r, "ok.");
-	ldns_pkt_free(r.answer);
-	deadline_passed_with_answer_waiting(&k, &r, "ok.", -1);
-	assert_true(r.done);
-	assert_answer_a(&r, "ok.");
-	ldns_pkt_free(r.answer);
-	deadline_passed_with_answer_waiting(&k, &r, "tc.", 0);
-	assert_true(r.done);
-	assert_answer_a(&r, "tc.");
-	ldns_pkt_free(r.answer);
+	answered_though_deadline_passed(&k, "ok.", 0); /* a probe: one attempt */
+	answered_though_deadline_passed(&k, "ok.", -1);
+	answered_though_deadline_passed(&k, "tc.", 0);
 	assert_int_equal(k.set.servers[0].timeouts, 0);
 	assert_int_equal(k.set.servers[0].answers, 3);
 	assert_int_equal(k.set.servers[0].fails, 0);
