@@ -218,7 +218,7 @@ static void on_handoff(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	s->udp.n_handoff -= n;
 	more = next != NULL;
 	pthread_mutex_unlock(&s->udp.handoff_lock);
-	/* a queue left not empty has its wake-up on the way (worker_hand_over) */
+	/* the rest's wake-up is ours to write: a worker writes only to an empty queue */
 	if (more && write(io->fd, &one, sizeof(one)) < 0)
 		log_debug("handoff eventfd: %s", strerror(errno));
 	for (; h; h = next) {
