@@ -132,6 +132,24 @@ check "... each attach point answered its own in the kernel: lo $((2 * nq)), bri
 	test "$(($(attach_field lo answered) - ${before[lo]}))/$(($(attach_field "$BR" answered) - ${before[$BR]}))/$(($(attach_field "xr*" answered) - ${before[xr*]}))/$(($(attach_field "$LAB_IF_CACHE" answered) - ${before[$LAB_IF_CACHE]}))" = \
 	"$((2 * nq))/$((8 * nq))/$((8 * nq))/$((2 * nq))"
 
+# bursts as make bench sends them (tools/dnsblast: sendmmsg, 200 outstanding) from the host
+# and a routed pod: all answered by the kernel, and dnsblast counts what the kernel answered
+# blast NS POINT: prints "completed lost noerror kernel-answered daemon-queries"
+blast() {
+	local a0 q0 out
+	a0=$(attach_field "$2" answered) q0=$(daemon_queries)
+	out=$(in_ns "$1" "$LAB_OUT/dnsblast" -s "$SVC4" -d "$LAB_TMP/names" -n 20000 -l 10 -q 200 -t 1)
+	awk '/Queries completed:/ { c = $3 } /Queries lost:/ { l = $3 } /Response codes:/ { n = $4 }
+		END { printf "%d %d %d ", c, l, n }' <<<"$out"
+	echo "$(($(attach_field "$2" answered) - a0)) $(($(daemon_queries) - q0))"
+}
+out=$(blast "$NODE" lo)
+check "a burst of 20000 from the host (dnsblast): all answered on lo, in the kernel: $out" \
+	test "$out" = "20000 0 20000 20000 0"
+out=$(blast "xdpdns-rp1-$$" "xr*")
+check "a burst of 20000 from a routed pod (dnsblast): all answered on its veth, in the kernel: $out" \
+	test "$out" = "20000 0 20000 20000 0"
+
 # xdpdnsctl with no option: this cache when it is the only one, else (other tests run on this
 # machine) an error naming each, this one among them
 out=$(node "$LAB_OUT/xdpdnsctl" stats 2>&1)

@@ -4,9 +4,12 @@
 # tools/node_lab.sh: the node runs one cache at a time as a caching forwarder to the upstream
 # host (nsd with a generated zone), and is asked from three places: a client through the NIC,
 # the node's own processes over lo (the service address on lo, as a host's resolv.conf would),
-# and a pod on a routed veth (Calico's layout). Two generators: kxdpgun (AF_XDP) through the
+# and a pod on a routed veth (Calico's layout). Three generators: kxdpgun (AF_XDP) through the
 # NIC for fixed rates and the loss-bounded ceiling, which dnsperf cannot reach against the XDP
-# path; dnsperf for saturation with flow control, Zipf, latency, and the lo and pod paths.
+# path; dnsperf for saturation with flow control, Zipf, latency, and the lo and pod paths; and
+# on those two paths tools/dnsblast too, which batches its system calls: against a reflector
+# dnsperf's ceiling there is barely 2x the best userspace cache, so with dnsperf alone the
+# node paths measure dnsperf.
 #
 # Usage: bench_caches.sh [--quick] [--repeat N] [--caches "NAME..."]
 # Writes bench/results/caches-<date>.md and .png, and prints the table.
@@ -81,7 +84,10 @@ for path in local pod; do
 	tc -n "$NODE" qdisc add dev "$dev" clsact 2>/dev/null || true
 	tc -n "$NODE" filter add dev "$dev" "$dir" pref "$REFLECT_PREF" bpf direct-action \
 		obj "$LAB_OUT/bench_reflect.bpf.o" sec tc
-	for r in $(seq "$ROUNDS"); do saturate hits "$path" >>"$LAB_TMP/reflect.$path"; done
+	for r in $(seq "$ROUNDS"); do
+		saturate hits "$path" >>"$LAB_TMP/reflect.$path"
+		saturate hits "$path" dnsblast >>"$LAB_TMP/reflect.${path}b"
+	done
 	tc -n "$NODE" filter del dev "$dev" "$dir" pref "$REFLECT_PREF"
 done
 reflect_busy=$(num "$LAB_TMP/reflect.base" 4)
@@ -100,6 +106,8 @@ for CACHE in $CACHES; do
 		saturate hits >>"$LAB_TMP/$CACHE.hits"
 		saturate hits local >>"$LAB_TMP/$CACHE.local"
 		saturate hits pod >>"$LAB_TMP/$CACHE.pod"
+		saturate hits local dnsblast >>"$LAB_TMP/$CACHE.localb"
+		saturate hits pod dnsblast >>"$LAB_TMP/$CACHE.podb"
 		saturate zipf >>"$LAB_TMP/$CACHE.zipf"
 		latency >>"$LAB_TMP/$CACHE.lat"
 	done
@@ -146,9 +154,13 @@ targets() {
 	local path best bq bm bo q m o qs ms os ceil lim ns nss hook what floor
 	echo "Targets (issue 11), against the best userspace cache of this run; medians, spread over $ROUNDS rounds:"
 	echo
-	for path in local pod; do
-		what="host-local clients (lo)"
-		[ "$path" = pod ] && what="routed-veth pod"
+	for path in local localb pod podb; do
+		case $path in
+		local) what="host-local clients (lo), dnsperf" ;;
+		localb) what="host-local clients (lo), dnsblast" ;;
+		pod) what="routed-veth pod, dnsperf" ;;
+		podb) what="routed-veth pod, dnsblast" ;;
+		esac
 		bq=0 bm=0 bo=0 best=
 		for c in $CACHES; do
 			[ "${c#xdpdns}" = "$c" ] || continue
@@ -178,11 +190,13 @@ targets() {
 		printf -- "- %s, <= 1/3 the own CPU per answer of the best (%s, %s µs): %s µs, %s\n" "$what" \
 			"$bon" "$bo" "$o" "$(verdict "$o" "$(awk -v b="$bo" 'BEGIN { print b / 3 }')" "$os" 1)"
 	done
-	for path in nic local pod; do
+	for path in nic local localb pod podb; do
 		case $path in
 		nic) hook="native XDP on the NIC (kxdpgun, $BASE_QPS qps)" f=$LAB_TMP/xdpdns.xdpns k=1 ;;
 		local) hook="TC egress on lo (dnsperf, saturation)" f=$LAB_TMP/xdpdns.local k=6 ;;
+		localb) hook="TC egress on lo (dnsblast, saturation)" f=$LAB_TMP/xdpdns.localb k=6 ;;
 		pod) hook="TC on a pod's veth (dnsperf, saturation)" f=$LAB_TMP/xdpdns.pod k=6 ;;
+		podb) hook="TC on a pod's veth (dnsblast, saturation)" f=$LAB_TMP/xdpdns.podb k=6 ;;
 		esac
 		[ -s "$f" ] || continue
 		ns=$(num "$f" "$k") nss=$(spread "$f" "$k")
@@ -234,12 +248,13 @@ targets() {
 	echo
 	[ -s "$LAB_TMP/xdpdns.xdpns" ] &&
 		echo "xdpdns's XDP program on the NIC in the $BASE_QPS qps runs: $(median_spread <"$LAB_TMP/xdpdns.xdpns") ns per packet (kernel BPF statistics; one run per answer); the reflector's, on the same path: $reflect_nic_ns ns (the statistics' two clock reads and a first touch of the frame, which any program pays)." && echo
-	for path in local pod; do
-		if [ "$path" = local ]; then
-			echo "The node's own clients: dnsperf on the node, asking $NODE_SVC4 on lo (xdpdns: TC egress on lo)."
-		else
-			echo "A pod on a routed veth: dnsperf in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)."
-		fi
+	for path in local localb pod podb; do
+		case $path in
+		local) echo "The node's own clients: dnsperf on the node, asking $NODE_SVC4 on lo (xdpdns: TC egress on lo)." ;;
+		localb) echo "The node's own clients again, with tools/dnsblast (dnsperf's flags; sendmmsg and recvmmsg)." ;;
+		pod) echo "A pod on a routed veth: dnsperf in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)." ;;
+		podb) echo "The routed pod again, with tools/dnsblast (dnsperf's flags; sendmmsg and recvmmsg)." ;;
+		esac
 		echo "Saturation (at most 1000 outstanding), hits. The generator against a reflector on the"
 		echo "same hook (TC, as xdpdns there): $(col "$LAB_TMP/reflect.$path" 1) qps, its ceiling on this path, at"
 		echo "$(col "$LAB_TMP/reflect.$path" 3) µs of machine CPU per answer: the floor of that column here;"
@@ -280,25 +295,30 @@ cat "$md"
 if command -v gnuplot >/dev/null; then
 	# every cache gets its bar: medians, 0 where a figure is missing
 	for c in $CACHES; do
-		printf "%s %s %s %s %s\n" "$c" "$(num "$LAB_TMP/$c.kx" 1)" "$(num "$LAB_TMP/$c.local" 1)" \
-			"$(num "$LAB_TMP/$c.pod" 1)" "$(num "$LAB_TMP/$c.local" 7)"
+		printf "%s %s %s %s %s %s %s\n" "$c" "$(num "$LAB_TMP/$c.kx" 1)" "$(num "$LAB_TMP/$c.local" 1)" \
+			"$(num "$LAB_TMP/$c.pod" 1)" "$(num "$LAB_TMP/$c.local" 7)" \
+			"$(num "$LAB_TMP/$c.localb" 1)" "$(num "$LAB_TMP/$c.podb" 1)"
 	done | awk '{ for (i = 2; i <= NF; i++) if ($i == "") $i = 0; print }' >"$LAB_TMP/plot.dat"
 	gnuplot <<-EOF
-	set terminal png size 1200,800
+	set terminal png size 1200,1200
 	set output "$results/caches-$stamp.png"
-	set multiplot layout 2,2
+	set multiplot layout 3,2
 	set style fill solid
 	set boxwidth 0.6
 	set yrange [0:*]
 	set xtics rotate by -30
 	set title "NIC: hits qps with loss <= 0.1% (kxdpgun)"
 	plot "$LAB_TMP/plot.dat" using 0:2:xtic(1) with boxes notitle
-	set title "host-local clients over lo: hits qps (dnsperf, saturation)"
-	plot "$LAB_TMP/plot.dat" using 0:3:xtic(1) with boxes notitle
-	set title "routed pod: hits qps (dnsperf, saturation)"
-	plot "$LAB_TMP/plot.dat" using 0:4:xtic(1) with boxes notitle
 	set title "host-local: own CPU µs per answer (process; xdpdns: + BPF run time)"
 	plot "$LAB_TMP/plot.dat" using 0:5:xtic(1) with boxes notitle
+	set title "host-local clients over lo: hits qps (dnsperf, saturation)"
+	plot "$LAB_TMP/plot.dat" using 0:3:xtic(1) with boxes notitle
+	set title "host-local clients over lo: hits qps (dnsblast, saturation)"
+	plot "$LAB_TMP/plot.dat" using 0:6:xtic(1) with boxes notitle
+	set title "routed pod: hits qps (dnsperf, saturation)"
+	plot "$LAB_TMP/plot.dat" using 0:4:xtic(1) with boxes notitle
+	set title "routed pod: hits qps (dnsblast, saturation)"
+	plot "$LAB_TMP/plot.dat" using 0:7:xtic(1) with boxes notitle
 	unset multiplot
 	EOF
 	echo "bench: wrote $md and ${md%.md}.png" >&2

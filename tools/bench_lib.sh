@@ -197,7 +197,9 @@ prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kerne
 			"\($t // 0) \($c // 0)"'
 }
 
-# dnsperf at saturation (flow control: at most 1000 queries outstanding) over SET from PATH
+# saturate SET [PATH] [GENERATOR]: dnsperf (or tools/dnsblast: GENERATOR dnsblast, the same
+# flags and output with batched system calls) at saturation (flow control: at most 1000
+# queries outstanding) over SET from PATH
 # (nic: the client through the NIC; local: the node itself, over lo; pod: the routed pod):
 # prints "qps lost% machine_us/q process_us/q machine-less-generator-user_us/q prog_ns/q own_us/q
 # prog_runs/q". machine: the whole machine's busy CPU per answer over the steady part of the
@@ -212,6 +214,8 @@ prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kerne
 # the cache's own work per answer, its process CPU plus prog_ns (whole run).
 saturate() {
 	local set=$1 path=${2:-nic} p0 p1 gen ids s0 s1 gencmd target=$NODE_SVC4 w0 w1 gpid
+	local generator=dnsperf
+	[ "${3:-dnsperf}" = dnsblast ] && generator=$LAB_OUT/dnsblast
 	case $path in
 	nic) gencmd=(lab_client) target=$LAB_CACHE4 ;;
 	local) gencmd=(node) ;;
@@ -221,7 +225,7 @@ saturate() {
 	s0=$(prog_stats "${ids[@]}")
 	p0=$(proc_cpu "$CACHE_PID")
 	TIMEFORMAT='%U %S'
-	{ time "${gencmd[@]}" dnsperf -s "$target" -d "$LAB_TMP/$set.q" -l "$SAT_SEC" -c 4 -T 2 \
+	{ time "${gencmd[@]}" "$generator" -s "$target" -d "$LAB_TMP/$set.q" -l "$SAT_SEC" -c 4 -T 2 \
 		-q 1000 -t 1 -S 1 >"$LAB_TMP/dnsperf.out" 2>&1; } 2>"$LAB_TMP/dnsperf.time" &
 	gpid=$!
 	sleep 1.2

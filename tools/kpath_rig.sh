@@ -4,7 +4,8 @@
 # per hook, on the simulated node, with a cache of NAMES names.
 # Usage: kpath_rig.sh [ROUNDS] ; env: NAMES (100000), VARIANTS ("name=xdpdnsd..."), RATE (kxdpgun qps),
 # SECS (per run), PATHS ("nic lo pod podkx"), NQ (query names, default NAMES), LO_HOOK (lo's),
-# DIST (uniform, or zipf: s = 1 over the NQ names, as real traffic is skewed)
+# DIST (uniform, or zipf: s = 1 over the NQ names, as real traffic is skewed), GEN (lo's and the
+# pod's generator: dnsperf, or dnsblast)
 set -euo pipefail
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/node_lab.sh"
@@ -48,6 +49,8 @@ echo "entries: $(ctl dump | wc -l)"
 pstat() { bpftool -j prog show id "$1" | tr ',{' '\n\n' | awk -F: '/"run_time_ns"/ { t = $2 } /"run_cnt"/ { c = $2 } END { print t + 0, c + 0 }'; }
 hits() { ctl stats | awk -v p="$1" '$1 == "attach" && $2 == p { for (i = 3; i <= NF; i++) if ($i ~ /^answered=/) print substr($i, 10) }'; }
 
+sockgen=(dnsperf)
+[ "${GEN:-dnsperf}" = dnsblast ] && sockgen=("$LAB_OUT/dnsblast")
 measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
 	local path=$1 id point s0 s1 h0 h1 qps
 	case $path in
@@ -61,9 +64,9 @@ measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
 	case $path in
 	nic) qps=$(lab_kxdpgun -t "$SECS" -Q "$RATE" -i "$LAB_TMP/q" "$LAB_CACHE4" 2>&1 |
 		awk -v d="$SECS" '/^total replies:/ { print int($3 / d) }') ;;
-	lo) qps=$(node dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
+	lo) qps=$(node "${sockgen[@]}" -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
 		awk '/Queries per second:/ { print int($4) }') ;;
-	pod) qps=$(in_ns "xdpdns-rp1-$$" dnsperf -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
+	pod) qps=$(in_ns "xdpdns-rp1-$$" "${sockgen[@]}" -s "$NODE_SVC4" -d "$LAB_TMP/q" -l "$SECS" -c 4 -T 2 -q 1000 -t 1 2>&1 |
 		awk '/Queries per second:/ { print int($4) }') ;;
 	podkx) qps=$(in_ns "xdpdns-rp1-$$" kxdpgun -I eth0 -t "$SECS" -Q "$RATE" -i "$LAB_TMP/q" "$NODE_SVC4" 2>&1 |
 		awk -v d="$SECS" '/^total replies:/ { print int($3 / d) }') ;;
