@@ -29,6 +29,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "xdpdns_kern_user.h"
 
 #define HOOK_XDP 0
 #define HOOK_TC  1
@@ -109,6 +110,30 @@ static __always_inline long ctx_resize(void *ctx, const int hook, __u32 len, int
 	if (!delta && bpf_skb_change_tail(ctx, len + 1, 0))
 		return -1;
 	return bpf_skb_change_tail(ctx, len + delta, 0);
+}
+
+/* On lo the answer goes to lo's egress again, where the program already is (TC egress; with
+ * TC ingress it comes back in through loopback): one run more per answer, a full parse that
+ * ends in a pass. The skb's control block (qdisc_skb_cb's data: the only scratch a TC program
+ * may write that travels with the skb through the redirect) carries XDPDNS_TC_ANSWER_MARK to
+ * that run, which passes at once. Only a run of ours writes it, only for that next run, which
+ * clears it; a stray match in whatever the stack left there would cost a query its kernel
+ * answer (the daemon answers it), nothing worse. */
+
+static __always_inline int ctx_is_own_answer(void *ctx, const int hook)
+{
+	struct __sk_buff *skb = ctx;
+
+	if (hook != HOOK_TC || skb->cb[0] != XDPDNS_TC_ANSWER_MARK)
+		return 0;
+	skb->cb[0] = 0;
+	return 1;
+}
+
+static __always_inline void ctx_mark_answer(void *ctx, const int hook)
+{
+	if (hook == HOOK_TC)
+		((struct __sk_buff *)ctx)->cb[0] = XDPDNS_TC_ANSWER_MARK;
 }
 
 /* The hook's return code for an XDP action. */

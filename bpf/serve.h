@@ -728,6 +728,8 @@ static __always_inline int xdpdns_serve(void *ctx, const int hook)
 	__u64 *count;
 	int ret;
 
+	if (ctx_is_own_answer(ctx, hook))
+		return TC_ACT_UNSPEC; /* not counted: it was, as the answer it is */
 	ctx_pull(ctx, hook);
 	scratch = bpf_map_lookup_elem(&xdpdns_scratch, &zero);
 	if (!scratch) {
@@ -744,6 +746,9 @@ static __always_inline int xdpdns_serve(void *ctx, const int hook)
 	count = bpf_map_lookup_elem(&xdpdns_stats, &key);
 	if (count)
 		*count += 1; /* per-CPU value: no other writer */
+	if (xdpdns_reason_action(reason) == XDP_TX && scratch &&
+	    (SCRATCH(scratch, if_flags) & XDPDNS_IFACE_LOCAL))
+		ctx_mark_answer(ctx, hook); /* lo: the answer passes this program again */
 	return ctx_verdict(ctx, hook, xdpdns_reason_action(reason));
 }
 

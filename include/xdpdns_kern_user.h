@@ -204,6 +204,10 @@ struct xdpdns_hot {
  * holds the pseudo-header sum for whoever completes it (see serve.h). */
 #define XDPDNS_IFACE_SKB 0x2
 
+/* On TC, the mark an answer leaves in its skb's control block (__sk_buff cb[0]) for the run
+ * it meets next: lo's, which passes it at once instead of parsing it (bpf/ctx.h). */
+#define XDPDNS_TC_ANSWER_MARK 0x78646e73 /* "xdns" */
+
 enum xdpdns_hook {
 	XDPDNS_HOOK_NONE,
 	XDPDNS_HOOK_XDP,     /* native (driver) XDP */

@@ -78,7 +78,19 @@ int harness_run(struct harness *h, const uint8_t *in, size_t in_len, uint8_t *ou
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = in_len,
 		    .data_out = out, .data_size_out = FRAME_MAX_LEN, .repeat = 1);
-	int err = bpf_prog_test_run_opts(h->prog_fd, &opts);
+	struct __sk_buff skb = {};
+	int err;
+
+	if (h->tc && h->skb) {
+		/* only cb[] in: the rest of a context a run left (its wire_len...) would not fit
+		 * the next frame */
+		memcpy(skb.cb, h->skb->cb, sizeof(skb.cb));
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+		opts.ctx_out = h->skb;
+		opts.ctx_size_out = sizeof(*h->skb);
+	}
+	err = bpf_prog_test_run_opts(h->prog_fd, &opts);
 
 	if (err)
 		return err;

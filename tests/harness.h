@@ -15,6 +15,8 @@ struct harness {
 	int prog_fd;         /* what harness_run() runs: xdp_fd, or tc_fd after harness_hook() */
 	int xdp_fd, tc_fd;   /* the XDP and the TC entry points; tc_fd -1 in an object without */
 	bool tc;
+	/* TC: when set, its cb[] goes into each run, and the context the run leaves comes back */
+	struct __sk_buff *skb;
 	struct xdpdns_maps maps;
 	struct xdpdns_config cfg;
 };
