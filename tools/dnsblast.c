@@ -301,7 +301,7 @@ static void *blast(void *arg)
 				sweep(t, &t->socks[i], stamp, 0);
 			last_sweep = now;
 		}
-		if (!sending && (!outstanding || now >= end_ms + o->timeout_ms))
+		if (!sending && (!outstanding || now >= t->send_end_ms + o->timeout_ms))
 			break;
 		if (!progress) /* the window full and nothing to read: wait for an answer */
 			poll(pfd, t->nsocks, 1);
