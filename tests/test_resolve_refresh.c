@@ -8,8 +8,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <cmocka.h>
+#include "log.h"
 #include "resolve.h"
 
 #define NAME "www.example.com."
@@ -245,6 +250,49 @@ static void test_recovery_order(void **state)
 	client_free(&c);
 }
 
+/* Lines of the daemon's log, at info, from what fn does. */
+static int log_lines_of(void (*fn)(void), const char *containing)
+{
+	char path[] = "/tmp/xdpdns-test-log-XXXXXX", line[512];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), n = 0;
+	FILE *f;
+
+	assert_true(fd >= 0 && saved >= 0);
+	xdpdns_log_init("test", XDPDNS_LOG_INFO);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	fn();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	xdpdns_log_init("test", XDPDNS_LOG_ERROR);
+	f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, containing) != NULL;
+	fclose(f);
+	unlink(path);
+	return n;
+}
+
+static void three_recoveries(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		server_recovery_start(&r.s);
+}
+
+/* An upstream that flaps starts a recovery at each return: the log says so once, not once a
+ * flap (as for the upstream's own down and up events). */
+static void test_recovery_logged_once_while_flapping(void **state)
+{
+	resolve_init(&r, 1);
+	resolve_start(&r);
+	assert_int_equal(log_lines_of(three_recoveries, "an upstream is back"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +301,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_prefetch_looks_only_at_due, resolve_teardown),
 		cmocka_unit_test_teardown(test_prefetch_paced, resolve_teardown),
 		cmocka_unit_test_teardown(test_recovery_order, resolve_teardown),
+		cmocka_unit_test_teardown(test_recovery_logged_once_while_flapping, resolve_teardown),
 	};
 
 	return cmocka_run_group_tests_name("resolve_refresh", tests, NULL, NULL);

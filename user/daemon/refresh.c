@@ -234,7 +234,9 @@ void server_recovery_start(void *ctx)
 	r->recovery = n ? malloc(n * sizeof(*r->recovery)) : NULL;
 	if (!r->recovery) {
 		free(hot);
-		log_info("an upstream is back: no stale entry to refresh");
+		/* events, rate-limited: an upstream that flaps starts a recovery at every return */
+		xdpdns_log_event(XDPDNS_LOG_INFO, "recovery_nothing_stale", NULL, NULL,
+				 "an upstream is back: no stale entry to refresh");
 		recovery_end(s);
 		return;
 	}
@@ -242,8 +244,10 @@ void server_recovery_start(void *ctx)
 		dcache_entry_key(hot[i].e, &r->recovery[i]);
 	free(hot);
 	r->recovery_n = n;
-	log_info("an upstream is back: refreshing %zu stale entries that were used, hottest first, "
-		 "%u a second; they are served stale until then", n, s->opts->recovery_rate);
+	xdpdns_log_event(XDPDNS_LOG_INFO, "recovery_started", NULL, NULL,
+			 "an upstream is back: refreshing %zu stale entries that were used, hottest "
+			 "first, %u a second; they are served stale until then", n,
+			 s->opts->recovery_rate);
 	ev_timer_start(s->loop, &r->recovery_timer, 0);
 }
 
@@ -255,7 +259,8 @@ static void on_recovery_timer(struct ev_loop *loop, struct ev_timer *t)
 	uint32_t step = s->opts->recovery_rate * RECOVERY_TICK_MS / 1000, started = 0;
 
 	if (upstream_all_down(&s->upstreams)) { /* down again: the outage rules apply */
-		log_warn("recovery stopped: every upstream is down again");
+		xdpdns_log_event(XDPDNS_LOG_WARN, "recovery_stopped", NULL, NULL,
+				 "recovery stopped: every upstream is down again");
 		recovery_end(s);
 		return;
 	}
