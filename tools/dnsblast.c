@@ -67,7 +67,6 @@ struct blast_socket {
 
 struct blast_thread {
 	pthread_t tid;
-	int index;
 	struct blast_socket *socks;
 	int nsocks, window; /* queries outstanding per socket at most */
 	size_t next_query;
@@ -387,7 +386,6 @@ int main(int argc, char **argv)
 		struct blast_thread *t = &threads[i];
 		int k, per_socket = opts.outstanding / (opts.threads * opts.sockets);
 
-		t->index = i;
 		t->nsocks = opts.sockets;
 		t->window = per_socket > 0 ? per_socket : 1;
 		t->next_query = nqueries * i / opts.threads;
