@@ -98,18 +98,20 @@ static void on_prefetch_timer(struct ev_loop *loop, struct ev_timer *t)
 	uint64_t now = ev_now_ms();
 	int started = 0, looked = 0;
 	struct dcache_entry *e;
-	bool more = false; /* the pass ended on a cap, not on the last due entry */
+	bool capped; /* the pass ended on a cap, not on the last due entry: more may be due */
 
 	if (!s->opts->prefetch_percent)
 		return; /* turned off by a reload */
 	if (!upstream_all_down(&s->upstreams))
-		while (!(more = started == PREFETCH_STARTS_PER_PASS ||
-				looked == PREFETCH_LOOKS_PER_PASS) &&
-		       (e = dcache_check_due(&s->cache, now))) {
-			looked++;
+		for (; started < PREFETCH_STARTS_PER_PASS && looked < PREFETCH_LOOKS_PER_PASS;
+		     looked++) {
+			e = dcache_check_due(&s->cache, now);
+			if (!e)
+				break;
 			started += prefetch_look(s, e, now);
 		}
-	ev_timer_start(loop, t, more ? PREFETCH_PACE_MS : PREFETCH_SCAN_MS);
+	capped = started == PREFETCH_STARTS_PER_PASS || looked == PREFETCH_LOOKS_PER_PASS;
+	ev_timer_start(loop, t, capped ? PREFETCH_PACE_MS : PREFETCH_SCAN_MS);
 }
 
 void refresh_failed(struct server *s, struct dcache_entry *e)
