@@ -578,9 +578,9 @@ static void kept_init(struct kept *k, const char *const *upstreams, uint32_t tim
 	upstream_set_init(&k->set, &k->loop, &k->o);
 }
 
-/* Asks name of the kept set (only: one server, as a health probe does; -1: failover), and
- * runs the loop until it is done. */
-static void kept_resolve(struct kept *k, struct result *r, const char *name, int only)
+/* Starts asking name of the kept set (only: one server, as a health probe does; -1:
+ * failover); the caller runs the loop and frees r->q.qname. */
+static void kept_start(struct kept *k, struct result *r, const char *name, int only)
 {
 	memset(r, 0, sizeof(*r));
 	r->loop = &k->loop;
@@ -589,9 +589,15 @@ static void kept_resolve(struct kept *k, struct result *r, const char *name, int
 	r->q.only = only;
 	r->q.done = on_done;
 	assert_int_equal(upstream_query_start(&k->set, &r->q), 0);
+	k->loop.stop = false; /* the last query's done() stopped it */
+}
+
+/* Asks name of the kept set, and runs the loop until it is done. */
+static void kept_resolve(struct kept *k, struct result *r, const char *name, int only)
+{
+	kept_start(k, r, name, only);
 	guard.cb = on_guard;
 	ev_timer_start(&k->loop, &guard, 5000);
-	k->loop.stop = false; /* the last query's done() stopped it */
 	ev_run(&k->loop);
 	ev_timer_stop(&k->loop, &guard);
 	ldns_rdf_deep_free(r->q.qname);
@@ -764,14 +770,7 @@ static void deadline_passed_with_answer_waiting(struct kept *k, struct result *r
 	struct pollfd p = { .events = POLLIN };
 	int i;
 
-	memset(r, 0, sizeof(*r));
-	r->loop = &k->loop;
-	r->q.qname = ldns_dname_new_frm_str(name);
-	r->q.qtype = LDNS_RR_TYPE_A;
-	r->q.only = only;
-	r->q.done = on_done;
-	assert_int_equal(upstream_query_start(&k->set, &r->q), 0);
-	k->loop.stop = false; /* the last query's done() stopped it */
+	kept_start(k, r, name, only);
 	for (i = 0; !strcmp(name, "tc.") && i < 100 &&
 		    !(r->q.tcp && r->q.out_len && r->q.out_sent == r->q.out_len); i++)
 		ev_poll(&k->loop, 50);
