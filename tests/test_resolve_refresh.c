@@ -250,47 +250,55 @@ static void test_recovery_order(void **state)
 	client_free(&c);
 }
 
-/* Lines of the daemon's log, at info, from what fn does. */
-static int log_lines_of(void (*fn)(void), const char *containing)
-{
-	char path[] = "/tmp/xdpdns-test-log-XXXXXX", line[512];
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO), n = 0;
-	FILE *f;
+/* The daemon's log at info, into a file of the test's, from log_capture() to log_lines(). */
+static char log_path[] = "/tmp/xdpdns-test-log-XXXXXX";
+static int log_saved_fd = -1;
 
-	assert_true(fd >= 0 && saved >= 0);
+static void log_capture(void)
+{
+	int fd = mkstemp(log_path);
+
+	assert_true(fd >= 0);
+	log_saved_fd = dup(STDERR_FILENO);
+	assert_true(log_saved_fd >= 0);
 	xdpdns_log_init("test", XDPDNS_LOG_INFO);
 	fflush(stderr);
 	dup2(fd, STDERR_FILENO);
-	fn();
+	close(fd);
+}
+
+/* Ends the capture: the lines logged since log_capture() that contain containing. */
+static int log_lines(const char *containing)
+{
+	char line[512];
+	int n = 0;
+	FILE *f;
+
 	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
+	dup2(log_saved_fd, STDERR_FILENO);
+	close(log_saved_fd);
 	xdpdns_log_init("test", XDPDNS_LOG_ERROR);
-	f = fdopen(fd, "r");
+	f = fopen(log_path, "r");
 	assert_non_null(f);
-	rewind(f);
 	while (fgets(line, sizeof(line), f))
 		n += strstr(line, containing) != NULL;
 	fclose(f);
-	unlink(path);
+	unlink(log_path);
 	return n;
-}
-
-static void three_recoveries(void)
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		server_recovery_start(&r.s);
 }
 
 /* An upstream that flaps starts a recovery at each return: the log says so once, not once a
  * flap (as for the upstream's own down and up events). */
 static void test_recovery_logged_once_while_flapping(void **state)
 {
+	int i;
+
 	resolve_init(&r, 1);
 	resolve_start(&r);
-	assert_int_equal(log_lines_of(three_recoveries, "an upstream is back"), 1);
+	log_capture();
+	for (i = 0; i < 3; i++)
+		server_recovery_start(&r.s);
+	assert_int_equal(log_lines("an upstream is back"), 1);
 }
 
 int main(void)
