@@ -93,6 +93,10 @@ done
 reflect_busy=$(num "$LAB_TMP/reflect.base" 4)
 gen_ceiling=$(awk -v d="$KX_SEC" '{ print $2 / d }' "$LAB_TMP/reflect.top" | median_spread)
 
+# The node paths' results, per generator: local and pod for dnsperf's, localb and podb for
+# dnsblast's
+node_gen() { case $1 in *b) echo dnsblast ;; *) echo dnsperf ;; esac; }
+
 # ---- the caches ----
 for CACHE in $CACHES; do
 	echo "bench: $CACHE" >&2
@@ -104,10 +108,9 @@ for CACHE in $CACHES; do
 	for r in $(seq "$ROUNDS"); do
 		kx_search >>"$LAB_TMP/$CACHE.kx"
 		saturate hits >>"$LAB_TMP/$CACHE.hits"
-		saturate hits local >>"$LAB_TMP/$CACHE.local"
-		saturate hits pod >>"$LAB_TMP/$CACHE.pod"
-		saturate hits local dnsblast >>"$LAB_TMP/$CACHE.localb"
-		saturate hits pod dnsblast >>"$LAB_TMP/$CACHE.podb"
+		for p in local pod localb podb; do
+			saturate hits "${p%b}" "$(node_gen "$p")" >>"$LAB_TMP/$CACHE.$p"
+		done
 		saturate zipf >>"$LAB_TMP/$CACHE.zipf"
 		latency >>"$LAB_TMP/$CACHE.lat"
 	done
@@ -155,12 +158,8 @@ targets() {
 	echo "Targets (issue 11), against the best userspace cache of this run; medians, spread over $ROUNDS rounds:"
 	echo
 	for path in local localb pod podb; do
-		case $path in
-		local) what="host-local clients (lo), dnsperf" ;;
-		localb) what="host-local clients (lo), dnsblast" ;;
-		pod) what="routed-veth pod, dnsperf" ;;
-		podb) what="routed-veth pod, dnsblast" ;;
-		esac
+		what="host-local clients (lo), $(node_gen "$path")"
+		[ "${path%b}" = pod ] && what="routed-veth pod, $(node_gen "$path")"
 		bq=0 bm=0 bo=0 best=
 		for c in $CACHES; do
 			[ "${c#xdpdns}" = "$c" ] || continue
@@ -193,10 +192,8 @@ targets() {
 	for path in nic local localb pod podb; do
 		case $path in
 		nic) hook="native XDP on the NIC (kxdpgun, $BASE_QPS qps)" f=$LAB_TMP/xdpdns.xdpns k=1 ;;
-		local) hook="TC egress on lo (dnsperf, saturation)" f=$LAB_TMP/xdpdns.local k=6 ;;
-		localb) hook="TC egress on lo (dnsblast, saturation)" f=$LAB_TMP/xdpdns.localb k=6 ;;
-		pod) hook="TC on a pod's veth (dnsperf, saturation)" f=$LAB_TMP/xdpdns.pod k=6 ;;
-		podb) hook="TC on a pod's veth (dnsblast, saturation)" f=$LAB_TMP/xdpdns.podb k=6 ;;
+		local*) hook="TC egress on lo ($(node_gen "$path"), saturation)" f=$LAB_TMP/xdpdns.$path k=6 ;;
+		pod*) hook="TC on a pod's veth ($(node_gen "$path"), saturation)" f=$LAB_TMP/xdpdns.$path k=6 ;;
 		esac
 		[ -s "$f" ] || continue
 		ns=$(num "$f" "$k") nss=$(spread "$f" "$k")
@@ -249,11 +246,11 @@ targets() {
 	[ -s "$LAB_TMP/xdpdns.xdpns" ] &&
 		echo "xdpdns's XDP program on the NIC in the $BASE_QPS qps runs: $(median_spread <"$LAB_TMP/xdpdns.xdpns") ns per packet (kernel BPF statistics; one run per answer); the reflector's, on the same path: $reflect_nic_ns ns (the statistics' two clock reads and a first touch of the frame, which any program pays)." && echo
 	for path in local localb pod podb; do
+		gen=$(node_gen "$path")
+		[ "$gen" = dnsblast ] && gen="dnsblast (tools/dnsblast: dnsperf's flags; sendmmsg and recvmmsg)"
 		case $path in
-		local) echo "The node's own clients: dnsperf on the node, asking $NODE_SVC4 on lo (xdpdns: TC egress on lo)." ;;
-		localb) echo "The node's own clients again, with tools/dnsblast (dnsperf's flags; sendmmsg and recvmmsg)." ;;
-		pod) echo "A pod on a routed veth: dnsperf in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)." ;;
-		podb) echo "The routed pod again, with tools/dnsblast (dnsperf's flags; sendmmsg and recvmmsg)." ;;
+		local*) echo "The node's own clients: $gen on the node, asking $NODE_SVC4 on lo (xdpdns: TC egress on lo)." ;;
+		pod*) echo "A pod on a routed veth: $gen in the pod, asking $NODE_SVC4 (xdpdns: TC on the pod's host veth)." ;;
 		esac
 		echo "Saturation (at most 1000 outstanding), hits. The generator against a reflector on the"
 		echo "same hook (TC, as xdpdns there): $(col "$LAB_TMP/reflect.$path" 1) qps, its ceiling on this path, at"

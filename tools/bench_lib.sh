@@ -197,6 +197,12 @@ prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kerne
 			"\($t // 0) \($c // 0)"'
 }
 
+# sock_generator NAME: the command of a load generator over sockets, dnsperf or dnsblast
+# (tools/dnsblast.c: dnsperf's flags and output, its system calls batched)
+sock_generator() {
+	if [ "${1:-dnsperf}" = dnsblast ]; then echo "$LAB_OUT/dnsblast"; else echo dnsperf; fi
+}
+
 # saturate SET [PATH] [GENERATOR]: dnsperf (or tools/dnsblast: GENERATOR dnsblast, the same
 # flags and output with batched system calls) at saturation (flow control: at most 1000
 # queries outstanding) over SET from PATH
@@ -214,8 +220,8 @@ prog_stats() { # prog_stats ID...: "run_time_ns run_cnt", summed, from the kerne
 # the cache's own work per answer, its process CPU plus prog_ns (whole run).
 saturate() {
 	local set=$1 path=${2:-nic} p0 p1 gen ids s0 s1 gencmd target=$NODE_SVC4 w0 w1 gpid
-	local generator=dnsperf
-	[ "${3:-dnsperf}" = dnsblast ] && generator=$LAB_OUT/dnsblast
+	local generator
+	generator=$(sock_generator "${3:-dnsperf}")
 	case $path in
 	nic) gencmd=(lab_client) target=$LAB_CACHE4 ;;
 	local) gencmd=(node) ;;

@@ -49,8 +49,7 @@ echo "entries: $(ctl dump | wc -l)"
 pstat() { bpftool -j prog show id "$1" | tr ',{' '\n\n' | awk -F: '/"run_time_ns"/ { t = $2 } /"run_cnt"/ { c = $2 } END { print t + 0, c + 0 }'; }
 hits() { ctl stats | awk -v p="$1" '$1 == "attach" && $2 == p { for (i = 3; i <= NF; i++) if ($i ~ /^answered=/) print substr($i, 10) }'; }
 
-sockgen=(dnsperf)
-[ "${GEN:-dnsperf}" = dnsblast ] && sockgen=("$LAB_OUT/dnsblast")
+sockgen=("$(sock_generator "${GEN:-dnsperf}")")
 measure() { # measure PATH -> "path qps ns/run runs/answer ns/answer"
 	local path=$1 id point s0 s1 h0 h1 qps
 	case $path in
